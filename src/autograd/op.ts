@@ -1,0 +1,101 @@
+/**
+ * How an op is declared (the tfjs "kernel + gradient config" pattern, typed).
+ *
+ * An op names its inputs, computes its output in `forward` (through backend kernels, never
+ * recorded in the graph), returns what its backward needs as `saved`, and gives ONE gradient
+ * function per input. `grads` is a mapped type over the input names, so an op that forgets
+ * the gradient of an input does not compile:
+ *
+ *     const square = defineOp({
+ *       name: 'square',
+ *       inputs: ['x'],
+ *       forward: ({ x }) => ({ output: x.mul(x), saved: null }),
+ *       grads: { x: (dy, { inputs }) => dy.mul(inputs.x).mul(2) },
+ *     });
+ *     square({ x }, {});
+ *
+ * An op with no gradient at all (comparisons) is declared with `defineNonDifferentiable`,
+ * and its output never requires grad. That is the only way to opt out.
+ */
+import { Tensor } from '../tensor/tensor.js';
+import type { Node } from './engine.js';
+import { isGradEnabled, noGrad } from './grad-mode.js';
+
+export type Inputs<N extends string> = { readonly [K in N]: Tensor };
+
+export interface GradContext<N extends string, A, S> {
+  readonly inputs: Inputs<N>;
+  readonly output: Tensor;
+  readonly saved: S;
+  readonly attrs: A;
+}
+
+/** The cotangent of one input, given the output's cotangent `dy`. Runs under noGrad. */
+export type GradFn<N extends string, A, S> = (dy: Tensor, ctx: GradContext<N, A, S>) => Tensor;
+
+export interface OpSpec<N extends string, A, S> {
+  readonly name: string;
+  readonly inputs: readonly N[];
+  forward(inputs: Inputs<N>, attrs: A): { output: Tensor; saved: S };
+  readonly grads: { readonly [K in N]: GradFn<N, A, S> };
+}
+
+export type Op<N extends string, A> = (inputs: Inputs<N>, attrs: A) => Tensor;
+
+/**
+ * Attaches `backward` to `output` as the node of op `op` over `inputs`, if grad mode is on and
+ * an input requires grad; returns `output`. `defineOp` is built on this; ops with a variable
+ * number of inputs (concat) call it directly.
+ */
+export function record(op: string, inputs: readonly Tensor[], output: Tensor, backward: Node['backward']): Tensor {
+  if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return output;
+  return output.withNode({ op, inputs, backward });
+}
+
+export function defineOp<const N extends string, A = Record<string, never>, S = null>(spec: OpSpec<N, A, S>): Op<N, A> {
+  return (inputs, attrs) => {
+    const { output, saved } = noGrad(() => spec.forward(inputs, attrs));
+    const list = spec.inputs.map((name) => inputs[name]);
+    return record(spec.name, list, output, (dy) => {
+      const ctx: GradContext<N, A, S> = { inputs, output, saved, attrs };
+      return spec.inputs.map((name) => (inputs[name].requiresGrad ? spec.grads[name](dy, ctx) : null));
+    });
+  };
+}
+
+export interface NonDifferentiableSpec<N extends string, A> {
+  readonly name: string;
+  readonly inputs: readonly N[];
+  forward(inputs: Inputs<N>, attrs: A): Tensor;
+}
+
+/** An op whose output is constant for autograd (e.g. comparisons): it never requires grad. */
+export function defineNonDifferentiable<const N extends string, A = Record<string, never>>(spec: NonDifferentiableSpec<N, A>): Op<N, A> {
+  return (inputs, attrs) => noGrad(() => spec.forward(inputs, attrs));
+}
+
+/**
+ * JAX's `custom_vjp` for plain tensor functions: `f` computes the forward from its inputs
+ * (anything, not recorded), `vjp` maps (dy, inputs, output) to one cotangent per input.
+ *
+ *     const clippedIdentity = customVjp(
+ *       (x) => x,
+ *       (dy) => [dy.clamp(-1, 1)],
+ *     );
+ */
+export function customVjp<Args extends Tensor[]>(
+  f: (...inputs: Args) => Tensor,
+  vjp: (dy: Tensor, inputs: Args, output: Tensor) => readonly (Tensor | null)[],
+  name = 'customVjp',
+): (...inputs: Args) => Tensor {
+  return (...inputs: Args) => {
+    const output = noGrad(() => f(...inputs).detach());
+    return record(name, inputs, output, (dy) => {
+      const gs = vjp(dy, inputs, output);
+      if (gs.length !== inputs.length) {
+        throw new Error(`${name}: vjp returned ${gs.length} cotangents for ${inputs.length} inputs`);
+      }
+      return gs;
+    });
+  };
+}

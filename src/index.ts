@@ -1,0 +1,20 @@
+/**
+ * dynopool: a tensor library with reverse-mode autograd, the reference ops of DynOPool
+ * (CVPR 2022), and the tools to prove their gradients right.
+ */
+export { Tensor, type NestedArray, type Scalar } from './tensor/tensor.js';
+export {
+  tensor, zeros, ones, full, zerosLike, onesLike, fullLike, scalar, arange, eye, rand, randn, fromTypedArray,
+  type CreateOptions, type TensorOptions, type RandomOptions,
+} from './tensor/creation.js';
+export { Generator, defaultGenerator, manualSeed } from './tensor/random.js';
+export type { DType, TypedArray } from './tensor/dtype.js';
+export type { Shape } from './tensor/shape.js';
+export { noGrad, isGradEnabled } from './autograd/grad-mode.js';
+export { defineOp, defineNonDifferentiable, customVjp, record, type OpSpec, type GradFn, type GradContext, type Op } from './autograd/op.js';
+export type { Node } from './autograd/engine.js';
+export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.js';
+export type { Backend, Storage } from './backend/backend.js';
+export { referenceBackend } from './backend/reference.js';
+export { getBackend, setBackend, registerBackend } from './backend/registry.js';
+export * from './ops/index.js';

@@ -1,0 +1,102 @@
+/**
+ * 2-D batch normalisation over NCHW, per channel c with M = N*H*W values:
+ *
+ *   training: mu = mean(x[:, c]), var = mean((x[:, c] - mu)^2)   (biased, as in the paper of Ioffe & Szegedy)
+ *   eval:     mu = runningMean[c], var = runningVar[c]
+ *   y = (x - mu) / sqrt(var + eps) * weight[c] + bias[c]
+ *
+ * Training mode also updates the running statistics in place with PyTorch's rule:
+ *   runningMean = (1 - momentum) runningMean + momentum mu
+ *   runningVar  = (1 - momentum) runningVar  + momentum var * M / (M - 1)   (unbiased)
+ *
+ * Gradients (xhat = (x - mu) / sqrt(var + eps)):
+ *   dbias = sum dy, dweight = sum dy xhat,
+ *   training: dx = weight / (M sqrt(var + eps)) (M dy - sum dy - xhat sum(dy xhat))  (through mu and var)
+ *   eval:     dx = weight / sqrt(var + eps) dy
+ */
+import { defineOp, type GradContext } from '../../autograd/op.js';
+import type { Storage } from '../../backend/backend.js';
+import { fmt } from '../../tensor/shape.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { asTensor, assertCompatible, assertNdim, raw } from '../util.js';
+
+export interface BatchNorm2dOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  runningMean?: Tensor | null;
+  runningVar?: Tensor | null;
+  training?: boolean;
+  momentum?: number;
+  eps?: number;
+}
+
+/** mean/variance: the batch statistics (training) or the running ones (eval). */
+interface Attrs { training: boolean; eps: number; mean: Tensor; variance: Tensor }
+type Grads = { dx: Storage; dweight: Storage; dbias: Storage };
+interface Saved { invStd: Tensor; memo: { grads: Grads | null } }
+
+const batchNormOp = defineOp({
+  name: 'batchNorm2d',
+  inputs: ['x', 'weight', 'bias'],
+  forward: ({ x, weight, bias }, { eps, mean, variance }: Attrs) => {
+    const [N, C, H, W] = x.shape;
+    const invStd = asTensor(1, x).div(variance.add(eps).sqrt());
+    const output = raw(x.backend.batchNormApply(x.storage, mean.storage, invStd.storage, weight.storage, bias.storage, N, C, H * W), x.shape, x);
+    return { output, saved: { invStd, memo: { grads: null } } };
+  },
+  grads: {
+    x: (dy, ctx) => raw(allGrads(dy, ctx).dx, ctx.inputs.x.shape, dy),
+    weight: (dy, ctx) => raw(allGrads(dy, ctx).dweight, ctx.inputs.weight.shape, dy),
+    bias: (dy, ctx) => raw(allGrads(dy, ctx).dbias, ctx.inputs.bias.shape, dy),
+  },
+});
+
+/** One kernel computes all three gradients; whichever gradient function runs first pays. */
+function allGrads(dy: Tensor, { inputs: { x, weight }, saved, attrs }: GradContext<'x' | 'weight' | 'bias', Attrs, Saved>): Grads {
+  const [N, C, H, W] = x.shape;
+  return (saved.memo.grads ??= x.backend.batchNormBackward(
+    x.storage, dy.storage, attrs.mean.storage, saved.invStd.storage, weight.storage, N, C, H * W, attrs.training,
+  ));
+}
+
+function assertChannelVector(name: string, t: Tensor | null | undefined, x: Tensor, C: number): void {
+  if (t === null || t === undefined) return;
+  assertCompatible('batchNorm2d', x, t, ['input', name]);
+  if (t.ndim !== 1 || t.shape[0] !== C) throw new Error(`batchNorm2d: ${name} must have shape [${C}] for an input with ${C} channels, got ${fmt(t.shape)}`);
+}
+
+export function batchNorm2d(x: Tensor, opts: BatchNorm2dOptions = {}): Tensor {
+  assertNdim('batchNorm2d', 'input', x, 4, 'N, C, H, W');
+  const [N, C, H, W] = x.shape;
+  const training = opts.training ?? true;
+  const momentum = opts.momentum ?? 0.1;
+  const eps = opts.eps ?? 1e-5;
+  if (!(eps > 0)) throw new Error(`batchNorm2d: eps must be positive, got ${eps}`);
+  if (!(momentum >= 0 && momentum <= 1)) throw new Error(`batchNorm2d: momentum must be in [0, 1], got ${momentum}`);
+  for (const [name, t] of Object.entries({ weight: opts.weight, bias: opts.bias, runningMean: opts.runningMean, runningVar: opts.runningVar })) {
+    assertChannelVector(name, t, x, C);
+  }
+  const M = N * H * W;
+  if (training && M <= 1) {
+    throw new Error(`batchNorm2d: expected more than 1 value per channel in training mode, got input of shape ${fmt(x.shape)}`);
+  }
+  if (!training && (!opts.runningMean || !opts.runningVar)) {
+    throw new Error('batchNorm2d: eval mode (training: false) needs runningMean and runningVar');
+  }
+  const ones = new (x.dtype === 'float64' ? Float64Array : Float32Array)(C).fill(1);
+  const weight = opts.weight ?? raw(x.backend.fromValues(ones), [C], x);
+  const bias = opts.bias ?? raw(x.backend.fromValues(ones.map(() => 0)), [C], x);
+  let mean: Tensor, variance: Tensor;
+  if (training) {
+    const stats = x.backend.batchNormStats(x.storage, N, C, H * W);
+    mean = raw(stats.mean, [C], x);
+    variance = raw(stats.variance, [C], x);
+    const { runningMean, runningVar } = opts;
+    if (runningMean) runningMean.assign(runningMean.detach().mul(1 - momentum).add(mean.mul(momentum)));
+    if (runningVar) runningVar.assign(runningVar.detach().mul(1 - momentum).add(variance.mul((momentum * M) / (M - 1))));
+  } else {
+    mean = opts.runningMean!.detach();
+    variance = opts.runningVar!.detach();
+  }
+  return batchNormOp({ x, weight, bias }, { training, eps, mean, variance });
+}

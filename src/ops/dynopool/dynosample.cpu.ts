@@ -1,0 +1,122 @@
+/**
+ * CPU reference kernels for DynOPool's sampling (see dynopool.ts for the math and conventions).
+ *
+ * Each output row i has two query rows u(i, -), u(i, +); each output column j two query columns
+ * v(j, -), v(j, +). An output cell is the max over the 4 points (u, v) of the border-replicated
+ * bilinear interpolation of its input plane.
+ */
+import type { DynoGeometry } from '../../backend/backend.js';
+import { allocate, dtypeOf, fromFloat64, type TypedArray } from '../../tensor/dtype.js';
+
+/** One query coordinate along one axis, with everything the kernels need about it. */
+export interface Tap {
+  /** lower and upper pixel (equal at the clamped border) */
+  lo: number;
+  hi: number;
+  /** interpolation weight of `hi` */
+  frac: number;
+  /** d coordinate / d size (h or w), times 1 if the coordinate is in the differentiable range, else 0 */
+  dSize: number;
+}
+
+/**
+ * Query coordinates for an axis of `inLen` input pixels sampled to `outLen` cells with
+ * continuous size `size`: u(i, s) = (inLen / size) * (i + 1/2 + s/4) - 1/2, s = -1 then +1.
+ * Returns 2 * outLen taps: [i*2] is the minus point, [i*2 + 1] the plus point.
+ *
+ * Border: the coordinate is clamped to [0, inLen - 1] (replicate padding). Derivatives are
+ * taken from the right at kinks: a coordinate in [0, inLen - 1) moves its sample; one below 0
+ * or at/after inLen - 1 does not (dSize = 0).
+ */
+export function axisTaps(inLen: number, outLen: number, size: number): Tap[] {
+  const taps: Tap[] = [];
+  const scale = inLen / size;
+  for (let i = 0; i < outLen; i++) {
+    for (const s of [-1, 1]) {
+      const t = i + 0.5 + s * 0.25;
+      const u = scale * t - 0.5;
+      const uc = Math.min(Math.max(u, 0), inLen - 1);
+      const lo = Math.floor(uc);
+      const hi = Math.min(lo + 1, inLen - 1);
+      const moving = u >= 0 && u < inLen - 1;
+      taps.push({ lo, hi, frac: uc - lo, dSize: moving ? (-inLen / (size * size)) * t : 0 });
+    }
+  }
+  return taps;
+}
+
+/** Bilinear sample of plane `p` (offset `base`, row length W) at row tap a, column tap b. */
+function bilinear(x: TypedArray, base: number, W: number, a: Tap, b: Tap): number {
+  const r0 = base + a.lo * W, r1 = base + a.hi * W;
+  const top = x[r0 + b.lo] + b.frac * (x[r0 + b.hi] - x[r0 + b.lo]);
+  const bottom = x[r1 + b.lo] + b.frac * (x[r1 + b.hi] - x[r1 + b.lo]);
+  return top + a.frac * (bottom - top);
+}
+
+/** Walks every output cell, giving the winning (first maximal) query point's taps. */
+function forEachWinner(
+  x: TypedArray, g: DynoGeometry,
+  fn: (o: number, base: number, a: Tap, b: Tap, value: number) => void,
+): void {
+  const { N, C, H, W, OH, OW } = g;
+  const rows = axisTaps(H, OH, g.h);
+  const cols = axisTaps(W, OW, g.w);
+  let o = 0;
+  for (let nc = 0; nc < N * C; nc++) {
+    const base = nc * H * W;
+    for (let i = 0; i < OH; i++) {
+      for (let j = 0; j < OW; j++) {
+        let best = -Infinity, ba = rows[2 * i], bb = cols[2 * j], first = true;
+        // order (-,-), (-,+), (+,-), (+,+); ties keep the earlier point
+        for (let sa = 0; sa < 2; sa++) {
+          for (let sb = 0; sb < 2; sb++) {
+            const a = rows[2 * i + sa], b = cols[2 * j + sb];
+            const v = bilinear(x, base, W, a, b);
+            if (first || v > best || (Number.isNaN(v) && !Number.isNaN(best))) {
+              best = v; ba = a; bb = b; first = false;
+            }
+          }
+        }
+        fn(o++, base, ba, bb, best);
+      }
+    }
+  }
+}
+
+export function dynoSampleCpu(x: TypedArray, g: DynoGeometry): TypedArray {
+  const out = allocate(dtypeOf(x), g.N * g.C * g.OH * g.OW);
+  forEachWinner(x, g, (o, _base, _a, _b, v) => { out[o] = v; });
+  return out;
+}
+
+/** Scatters each cell's gradient onto the 4 pixels of its winning point, with bilinear weights. */
+export function dynoSampleGradXCpu(x: TypedArray, dy: TypedArray, g: DynoGeometry): TypedArray {
+  const acc = new Float64Array(x.length);
+  const W = g.W;
+  forEachWinner(x, g, (o, base, a, b) => {
+    const d = dy[o];
+    const r0 = base + a.lo * W, r1 = base + a.hi * W;
+    acc[r0 + b.lo] += d * (1 - a.frac) * (1 - b.frac);
+    acc[r0 + b.hi] += d * (1 - a.frac) * b.frac;
+    acc[r1 + b.lo] += d * a.frac * (1 - b.frac);
+    acc[r1 + b.hi] += d * a.frac * b.frac;
+  });
+  return fromFloat64(acc, dtypeOf(x));
+}
+
+/**
+ * d/dh = sum over cells of dy * d bilinear / du * du/dh at the winning point (and likewise w).
+ * d bilinear / du = (1 - fv) (x[u1, v0] - x[u0, v0]) + fv (x[u1, v1] - x[u0, v1]).
+ */
+export function dynoSampleGradSizeCpu(x: TypedArray, dy: TypedArray, g: DynoGeometry): [number, number] {
+  const W = g.W;
+  let gh = 0, gw = 0;
+  forEachWinner(x, g, (o, base, a, b) => {
+    const d = dy[o];
+    const r0 = base + a.lo * W, r1 = base + a.hi * W;
+    const x00 = x[r0 + b.lo], x01 = x[r0 + b.hi], x10 = x[r1 + b.lo], x11 = x[r1 + b.hi];
+    if (a.dSize !== 0) gh += d * a.dSize * ((1 - b.frac) * (x10 - x00) + b.frac * (x11 - x01));
+    if (b.dSize !== 0) gw += d * b.dSize * ((1 - a.frac) * (x01 - x00) + a.frac * (x11 - x10));
+  });
+  return [gh, gw];
+}

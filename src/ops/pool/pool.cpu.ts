@@ -1,0 +1,102 @@
+/** CPU reference kernels for 2-D max and average pooling (NCHW). */
+import type { PoolGeometry } from '../../backend/backend.js';
+import { allocate, dtypeOf, fromFloat64, type TypedArray } from '../../tensor/dtype.js';
+
+/**
+ * Index (into x) of the first maximum of window (n, c, oh, ow), scanning rows then columns;
+ * padding never wins (it counts as -infinity). NaN wins over everything, like PyTorch.
+ */
+function argmaxWindow(x: TypedArray, base: number, oh: number, ow: number, g: PoolGeometry): number {
+  const { H, W, KH, KW, strideH, strideW, padH, padW } = g;
+  let best = -1;
+  let bestV = -Infinity;
+  for (let kh = 0; kh < KH; kh++) {
+    const ih = oh * strideH - padH + kh;
+    if (ih < 0 || ih >= H) continue;
+    for (let kw = 0; kw < KW; kw++) {
+      const iw = ow * strideW - padW + kw;
+      if (iw < 0 || iw >= W) continue;
+      const v = x[base + ih * W + iw];
+      if (best < 0 || v > bestV || (Number.isNaN(v) && !Number.isNaN(bestV))) {
+        best = base + ih * W + iw;
+        bestV = v;
+      }
+    }
+  }
+  return best;
+}
+
+export function maxPool2dCpu(x: TypedArray, g: PoolGeometry): TypedArray {
+  const { N, C, H, W, OH, OW } = g;
+  const out = allocate(dtypeOf(x), N * C * OH * OW);
+  let o = 0;
+  for (let nc = 0; nc < N * C; nc++) {
+    const base = nc * H * W;
+    for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) out[o++] = x[argmaxWindow(x, base, oh, ow, g)];
+  }
+  return out;
+}
+
+export function maxPool2dGradCpu(x: TypedArray, dy: TypedArray, g: PoolGeometry): TypedArray {
+  const { N, C, H, W, OH, OW } = g;
+  const acc = new Float64Array(N * C * H * W);
+  let o = 0;
+  for (let nc = 0; nc < N * C; nc++) {
+    const base = nc * H * W;
+    for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) acc[argmaxWindow(x, base, oh, ow, g)] += dy[o++];
+  }
+  return fromFloat64(acc, dtypeOf(x));
+}
+
+/** Calls fn(inputIndex) for every in-bounds tap of window (oh, ow); returns the divisor. */
+function avgWindow(base: number, oh: number, ow: number, g: PoolGeometry, fn: (i: number) => void): number {
+  const { H, W, KH, KW, strideH, strideW, padH, padW, countIncludePad } = g;
+  let count = 0;
+  for (let kh = 0; kh < KH; kh++) {
+    const ih = oh * strideH - padH + kh;
+    if (ih < 0 || ih >= H) continue;
+    for (let kw = 0; kw < KW; kw++) {
+      const iw = ow * strideW - padW + kw;
+      if (iw < 0 || iw >= W) continue;
+      count++;
+      fn(base + ih * W + iw);
+    }
+  }
+  return countIncludePad ? KH * KW : count;
+}
+
+export function avgPool2dCpu(x: TypedArray, g: PoolGeometry): TypedArray {
+  const { N, C, H, W, OH, OW } = g;
+  const out = allocate(dtypeOf(x), N * C * OH * OW);
+  let o = 0;
+  for (let nc = 0; nc < N * C; nc++) {
+    const base = nc * H * W;
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        let s = 0;
+        const div = avgWindow(base, oh, ow, g, (i) => { s += x[i]; });
+        out[o++] = s / div;
+      }
+    }
+  }
+  return out;
+}
+
+export function avgPool2dGradCpu(dy: TypedArray, g: PoolGeometry): TypedArray {
+  const { N, C, H, W, OH, OW } = g;
+  const acc = new Float64Array(N * C * H * W);
+  const taps: number[] = [];
+  let o = 0;
+  for (let nc = 0; nc < N * C; nc++) {
+    const base = nc * H * W;
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        taps.length = 0;
+        const div = avgWindow(base, oh, ow, g, (i) => { taps.push(i); });
+        const share = dy[o++] / div;
+        for (const i of taps) acc[i] += share;
+      }
+    }
+  }
+  return fromFloat64(acc, dtypeOf(dy));
+}

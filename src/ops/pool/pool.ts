@@ -1,0 +1,63 @@
+/**
+ * 2-D pooling over NCHW windows: OH = floor((H + 2 ph - KH) / sh) + 1 (stride defaults to the
+ * kernel size, as in PyTorch); padding must be at most half the kernel.
+ *
+ * maxPool2d: y = max over the window; padding never wins. d/dx: dy goes to the window's first
+ *   maximum in row-major order (so on a tie exactly one input receives it, like PyTorch).
+ * avgPool2d: y = mean over the window; with countIncludePad (default true, as PyTorch) the
+ *   divisor is KH*KW, otherwise the number of in-bounds taps. d/dx: dy / divisor to each tap.
+ * globalAvgPool2d: mean over H and W -> [N, C].
+ */
+import { defineOp } from '../../autograd/op.js';
+import type { PoolGeometry } from '../../backend/backend.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import type { IntPair } from '../conv/conv2d.js';
+import { assertNdim, pair, raw } from '../util.js';
+
+export interface Pool2dOptions {
+  kernelSize: IntPair;
+  stride?: IntPair;
+  padding?: IntPair;
+}
+
+export interface AvgPool2dOptions extends Pool2dOptions {
+  countIncludePad?: boolean;
+}
+
+export function poolGeometry(op: string, x: Tensor, opts: AvgPool2dOptions): PoolGeometry {
+  assertNdim(op, 'input', x, 4, 'N, C, H, W');
+  if (!opts || opts.kernelSize === undefined) throw new Error(`${op}: kernelSize is required`);
+  const [N, C, H, W] = x.shape;
+  const [KH, KW] = pair(op, 'kernelSize', opts.kernelSize, 1, 1);
+  const [strideH, strideW] = pair(op, 'stride', opts.stride ?? opts.kernelSize, 1, 1);
+  const [padH, padW] = pair(op, 'padding', opts.padding, 0, 0);
+  if (2 * padH > KH || 2 * padW > KW) throw new Error(`${op}: padding ${padH}x${padW} must be at most half the kernel ${KH}x${KW}`);
+  if (KH > H + 2 * padH || KW > W + 2 * padW) {
+    throw new Error(`${op}: kernel ${KH}x${KW} is larger than the padded input ${H + 2 * padH}x${W + 2 * padW}`);
+  }
+  const OH = Math.floor((H + 2 * padH - KH) / strideH) + 1;
+  const OW = Math.floor((W + 2 * padW - KW) / strideW) + 1;
+  return { N, C, H, W, OH, OW, KH, KW, strideH, strideW, padH, padW, countIncludePad: opts.countIncludePad ?? true };
+}
+
+const maxPoolOp = defineOp({
+  name: 'maxPool2d',
+  inputs: ['x'],
+  forward: ({ x }, g: PoolGeometry) => ({ output: raw(x.backend.maxPool2d(x.storage, g), [g.N, g.C, g.OH, g.OW], x), saved: null }),
+  grads: { x: (dy, { inputs: { x }, attrs: g }) => raw(x.backend.maxPool2dGrad(x.storage, dy.storage, g), x.shape, x) },
+});
+
+const avgPoolOp = defineOp({
+  name: 'avgPool2d',
+  inputs: ['x'],
+  forward: ({ x }, g: PoolGeometry) => ({ output: raw(x.backend.avgPool2d(x.storage, g), [g.N, g.C, g.OH, g.OW], x), saved: null }),
+  grads: { x: (dy, { inputs: { x }, attrs: g }) => raw(x.backend.avgPool2dGrad(dy.storage, g), x.shape, x) },
+});
+
+export const maxPool2d = (x: Tensor, opts: Pool2dOptions): Tensor => maxPoolOp({ x }, poolGeometry('maxPool2d', x, opts));
+export const avgPool2d = (x: Tensor, opts: AvgPool2dOptions): Tensor => avgPoolOp({ x }, poolGeometry('avgPool2d', x, opts));
+
+export function globalAvgPool2d(x: Tensor): Tensor {
+  assertNdim('globalAvgPool2d', 'input', x, 4, 'N, C, H, W');
+  return x.mean([2, 3]);
+}
