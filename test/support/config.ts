@@ -11,9 +11,9 @@ const scale = Number(process.env.FC_RUNS_SCALE ?? 1);
 /** Run counts by cost of one run. */
 export const RUNS = {
   /** elementwise and movement ops on small tensors */
-  cheap: Math.max(1, Math.round(60 * scale)),
+  cheap: Math.max(1, Math.round(100 * scale)),
   /** reductions, matmul, composite losses */
-  medium: Math.max(1, Math.round(30 * scale)),
+  medium: Math.max(1, Math.round(60 * scale)),
   /** conv2d, pooling, batchnorm, DynOPool gradchecks */
-  expensive: Math.max(1, Math.round(15 * scale)),
+  expensive: Math.max(1, Math.round(40 * scale)),
 } as const;
