@@ -53,14 +53,8 @@ function indexOf(shape: readonly number[], linear: number): number[] {
 }
 
 export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): GradcheckResult {
-  const eps = opts.eps ?? 1e-6;
-  const atol = opts.atol ?? 1e-6;
-  const rtol = opts.rtol ?? 1e-5;
-  const maxElements = opts.maxElements ?? 64;
-  const nDirections = opts.directions ?? 6;
   const wrt = opts.wrt ?? inputs.map((_, i) => i);
   const rng = new Generator(opts.seed ?? 0);
-
   inputs.forEach((t, i) => {
     if (t.dtype !== 'float64') throw new Error(`gradcheck: input ${i} is ${t.dtype} ${fmt(t.shape)}; finite differences need float64 (use .to('float64'))`);
   });
@@ -71,32 +65,80 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tens
   const y = fn(...leaves);
   if (y.dtype !== 'float64') throw new Error(`gradcheck: fn returned ${y.dtype}; it must stay in float64`);
   const v = new Float64Array(y.size).map(() => rng.normal());
-  const vt = fromTypedArray(v, y.shape);
-  if (y.requiresGrad) y.backward(vt);
-  const analytic = leaves.map((l) => (l.grad ?? zerosLike(l)).data());
+  if (y.requiresGrad) y.backward(fromTypedArray(v.slice(), y.shape));
+  const analytic = leaves.map((l) => (l.grad ?? zerosLike(l)).data() as Float64Array);
 
   // numeric: f(x) = <fn(x), v> with one input replaced
-  const f = (which: number, replaced: Float64Array): number =>
-    noGrad(() => {
-      const xs = values.map((val, i) => fromTypedArray(i === which ? replaced : val.slice(), inputs[i].shape));
-      const out = fn(...xs).data();
-      let s = 0;
-      for (let k = 0; k < out.length; k++) s += out[k] * v[k];
-      return s;
-    });
+  const evaluate = (which: number, replaced: Float64Array): number =>
+    noGrad(() => dot(fn(...values.map((val, i) => fromTypedArray(i === which ? replaced : val.slice(), inputs[i].shape))), v));
+  return compare('gradcheck', inputs.map((t) => t.shape), values, analytic, evaluate, wrt, rng, opts);
+}
+
+/**
+ * gradcheck for tensors held inside a model: `f()` reads the parameters (e.g. runs a forward
+ * pass); for the finite differences each parameter is overwritten in place (`assign`) and
+ * restored afterwards. Same cotangent, tolerances and report as `gradcheck`.
+ */
+export function gradcheckParams(f: () => Tensor, params: readonly Tensor[], opts: Omit<GradcheckOptions, 'wrt'> = {}): GradcheckResult {
+  const rng = new Generator(opts.seed ?? 0);
+  params.forEach((p, i) => {
+    if (p.dtype !== 'float64') throw new Error(`gradcheckParams: parameter ${i} is ${p.dtype} ${fmt(p.shape)}; finite differences need float64`);
+    if (!p.requiresGrad) throw new Error(`gradcheckParams: parameter ${i} ${fmt(p.shape)} does not require grad`);
+  });
+  const originals = params.map((p) => p.detach());
+  const savedGrads = params.map((p) => p.grad);
+  try {
+    params.forEach((p) => { p.grad = null; });
+    const y = f();
+    if (y.dtype !== 'float64') throw new Error(`gradcheckParams: f returned ${y.dtype}; it must stay in float64`);
+    const v = new Float64Array(y.size).map(() => rng.normal());
+    if (y.requiresGrad) y.backward(fromTypedArray(v.slice(), y.shape));
+    const analytic = params.map((p) => (p.grad ?? zerosLike(p)).data() as Float64Array);
+    const values = originals.map((t) => t.data() as Float64Array);
+    const evaluate = (which: number, replaced: Float64Array): number => {
+      params[which].assign(fromTypedArray(replaced, params[which].shape));
+      try {
+        return noGrad(() => dot(f(), v));
+      } finally {
+        params[which].assign(originals[which]);
+      }
+    };
+    return compare('gradcheckParams', params.map((p) => p.shape), values, analytic, evaluate, params.map((_, i) => i), rng, opts);
+  } finally {
+    params.forEach((p, i) => { p.assign(originals[i]); p.grad = savedGrads[i]; });
+  }
+}
+
+function dot(t: Tensor, v: Float64Array): number {
+  const out = t.data();
+  let s = 0;
+  for (let k = 0; k < out.length; k++) s += out[k] * v[k];
+  return s;
+}
+
+/** Compares analytic gradients with central differences of `evaluate`; throws a report on mismatch. */
+function compare(
+  who: string, shapes: readonly (readonly number[])[], values: readonly Float64Array[], analytic: readonly Float64Array[],
+  evaluate: (which: number, replaced: Float64Array) => number, wrt: readonly number[], rng: Generator, opts: GradcheckOptions,
+): GradcheckResult {
+  const eps = opts.eps ?? 1e-6;
+  const atol = opts.atol ?? 1e-6;
+  const rtol = opts.rtol ?? 1e-5;
+  const maxElements = opts.maxElements ?? 64;
+  const nDirections = opts.directions ?? 6;
   const directional = (which: number, dir: Float64Array): number => {
     const plus = values[which].map((x, k) => x + eps * dir[k]);
     const minus = values[which].map((x, k) => x - eps * dir[k]);
-    return (f(which, plus) - f(which, minus)) / (2 * eps);
+    return (evaluate(which, plus) - evaluate(which, minus)) / (2 * eps);
   };
 
   const mismatches: Mismatch[] = [];
   const reports: GradcheckInputReport[] = [];
   for (const i of wrt) {
     const n = values[i].length;
-    const shape = inputs[i].shape;
+    const shape = shapes[i];
     const report: GradcheckInputReport = { index: i, shape, mode: n <= maxElements ? 'elementwise' : 'directions', checked: 0, maxAbsError: 0, maxRelError: 0 };
-    const compare = (a: number, num: number, where: string) => {
+    const check = (a: number, num: number, where: string) => {
       const diff = Math.abs(a - num);
       const tol = atol + rtol * Math.abs(num);
       report.checked++;
@@ -108,7 +150,7 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tens
       for (let k = 0; k < n; k++) {
         const dir = new Float64Array(n);
         dir[k] = 1;
-        compare(analytic[i][k], directional(i, dir), `element ${k}${shape.length > 1 ? ` (index [${indexOf(shape, k).join(', ')}])` : ''}`);
+        check(analytic[i][k], directional(i, dir), `element ${k}${shape.length > 1 ? ` (index [${indexOf(shape, k).join(', ')}])` : ''}`);
       }
     } else {
       for (let r = 0; r < nDirections; r++) {
@@ -117,7 +159,7 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tens
         dir.forEach((d, k) => { dir[k] = d / norm; });
         let a = 0;
         for (let k = 0; k < n; k++) a += analytic[i][k] * dir[k];
-        compare(a, directional(i, dir), `random direction ${r}`);
+        check(a, directional(i, dir), `random direction ${r}`);
       }
     }
     reports.push(report);
@@ -126,10 +168,10 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tens
   if (mismatches.length > 0) {
     mismatches.sort((a, b) => b.diff / b.tol - a.diff / a.tol);
     const lines = mismatches.slice(0, 8).map(
-      (m) => `  input ${m.input} ${fmt(inputs[m.input].shape)}, ${m.where}: analytic ${m.analytic.toPrecision(10)}, numeric ${m.numeric.toPrecision(10)}, |diff| ${m.diff.toExponential(3)} > tol ${m.tol.toExponential(3)}`,
+      (m) => `  input ${m.input} ${fmt(shapes[m.input])}, ${m.where}: analytic ${m.analytic.toPrecision(10)}, numeric ${m.numeric.toPrecision(10)}, |diff| ${m.diff.toExponential(3)} > tol ${m.tol.toExponential(3)}`,
     );
     const more = mismatches.length > 8 ? `\n  ... and ${mismatches.length - 8} more` : '';
-    throw new Error(`gradcheck: ${mismatches.length} gradient mismatch${mismatches.length > 1 ? 'es' : ''} (eps ${eps}, atol ${atol}, rtol ${rtol}):\n${lines.join('\n')}${more}`);
+    throw new Error(`${who}: ${mismatches.length} gradient mismatch${mismatches.length > 1 ? 'es' : ''} (eps ${eps}, atol ${atol}, rtol ${rtol}):\n${lines.join('\n')}${more}`);
   }
   return { inputs: reports };
 }

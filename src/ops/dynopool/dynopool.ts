@@ -30,7 +30,10 @@
  *   uses n = round(h) rows.
  * Conventions at non-differentiable points:
  * - max over the 4 points: the gradient goes to the first maximal point in the order
- *   (-,-), (-,+), (+,-), (+,+).
+ *   (-,-), (-,+), (+,-), (+,+). Ties are not only measure-zero accidents: when a cell centre
+ *   falls on a pixel centre, its two query rows are symmetric about that pixel and tie exactly
+ *   whenever the pixels on both sides are equal (ReLU zeros, say). There the map is a kink, as
+ *   ReLU is at 0, and finite-difference checks must choose sizes that avoid it.
  * - bilinear in u at an integer coordinate or the border: the derivative from the right
  *   (larger u), i.e. 0 at or beyond H - 1 and below 0 (clamped samples do not move).
  *

@@ -1,0 +1,69 @@
+/** Pieces shared by the backbones: the classifier shell, channel scaling, and resizers. */
+import type { Tensor } from '../../tensor/tensor.js';
+import type { DType } from '../../tensor/dtype.js';
+import type { Generator } from '../../tensor/random.js';
+import { recordComplexityBaseline } from '../complexity.js';
+import { DynOPool } from '../dynopool.js';
+import { BatchNorm2d, Conv2d, GlobalAvgPool2d, Linear, MaxPool2d } from '../layers.js';
+import { featureMap, Module, Sequential, type FeatureMap } from '../module.js';
+
+export interface BackboneOptions {
+  numClasses?: number;
+  inChannels?: number;
+  /** Input [H, W] used for the complexity baseline (default [32, 32], CIFAR). */
+  inputSize?: readonly [number, number];
+  /** Channel width multiplier for small-scale runs (default 1). */
+  width?: number;
+  /** Replace every resizing operator except the final global pool by DynOPool (paper 4.4). */
+  dynopool?: boolean;
+  dtype?: DType;
+  generator?: Generator;
+}
+
+export const scaled = (channels: number, width = 1): number => Math.max(1, Math.round(channels * width));
+
+/** features -> global average pool -> linear classifier. */
+export class ImageClassifier extends Module<Tensor, Tensor> {
+  readonly features: Sequential;
+  readonly pool: GlobalAvgPool2d;
+  readonly classifier: Linear;
+
+  constructor(readonly arch: string, features: Sequential, featureChannels: number, opts: BackboneOptions) {
+    super();
+    this.features = this.child('features', features);
+    this.pool = this.child('pool', new GlobalAvgPool2d());
+    this.classifier = this.child('classifier', new Linear(featureChannels, opts.numClasses ?? 10, opts));
+    const [h, w] = opts.inputSize ?? [32, 32];
+    recordComplexityBaseline(this, [opts.inChannels ?? 3, h, w]);
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.classifier.forward(this.pool.forward(this.features.forward(featureMap(x))));
+  }
+}
+
+/** 2x downsampling by max pooling, or a DynOPool initialised to alpha = (2, 2). */
+export function poolResizer(dynopool: boolean | undefined, dtype?: DType): Module {
+  return dynopool ? new DynOPool({ alpha: 2, dtype }) : new MaxPool2d(2);
+}
+
+/** conv (no bias) -> batchnorm, a strided conv becoming conv(stride 1) -> DynOPool when asked. */
+export function convBn(inC: number, outC: number, k: number, stride: number, opts: BackboneOptions & { groups?: number; pool?: DynOPool }): Sequential {
+  const padding = Math.floor(k / 2);
+  const common = { padding, groups: opts.groups, dtype: opts.dtype, generator: opts.generator };
+  const layers: Module[] = [];
+  if (stride > 1 && opts.dynopool) {
+    layers.push(new Conv2d(inC, outC, k, { ...common, stride: 1 }), opts.pool ?? new DynOPool({ alpha: stride, dtype: opts.dtype }));
+  } else {
+    layers.push(new Conv2d(inC, outC, k, { ...common, stride }));
+  }
+  layers.push(new BatchNorm2d(outC, { dtype: opts.dtype }));
+  return new Sequential(...layers);
+}
+
+/** ReLU6 = clamp(x, 0, 6) (MobileNetV2). d/dx = 1 on [0, 6] (boundaries included, as clamp). */
+export class ReLU6 extends Module {
+  forward(f: FeatureMap): FeatureMap {
+    return { x: f.x.clamp(0, 6), size: f.size };
+  }
+}

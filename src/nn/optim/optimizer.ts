@@ -1,0 +1,197 @@
+/**
+ * Optimizers with parameter groups (PyTorch semantics). Each group has its own learning rate
+ * and weight decay; DynOPool's alpha typically gets its own group with a lower lr and no decay
+ * (design doc section 4). Updates run under noGrad and write parameters in place (`assign`).
+ */
+import { noGrad } from '../../autograd/grad-mode.js';
+import { zerosLike } from '../../tensor/creation.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { fmt, sameShape } from '../../tensor/shape.js';
+
+export interface ParamGroupSpec {
+  params: readonly Tensor[];
+  name?: string;
+  lr?: number;
+  weightDecay?: number;
+}
+
+export interface ParamGroup {
+  readonly params: readonly Tensor[];
+  readonly name: string;
+  lr: number;
+  weightDecay: number;
+  /** The lr the group started with; schedules scale it. */
+  readonly initialLr: number;
+}
+
+/** Serializable optimizer state: hyperparameters per group, buffers per parameter. */
+export interface OptimizerState {
+  groups: { name: string; lr: number; weightDecay: number; initialLr: number; size: number }[];
+  /** keyed `${group}.${index}.${buffer}` */
+  buffers: Record<string, Tensor>;
+  steps: number;
+}
+
+export abstract class Optimizer {
+  readonly groups: ParamGroup[];
+  /** Per-parameter buffers (momentum, Adam moments). */
+  protected readonly state = new Map<Tensor, Record<string, Tensor>>();
+  /** Number of step() calls so far. */
+  steps = 0;
+
+  constructor(params: readonly Tensor[] | readonly ParamGroupSpec[], defaults: { lr: number; weightDecay?: number }) {
+    const specs: ParamGroupSpec[] = params.length > 0 && !('params' in params[0]) ? [{ params: params as Tensor[] }] : [...(params as ParamGroupSpec[])];
+    const seen = new Set<Tensor>();
+    this.groups = specs.map((g, i) => {
+      for (const p of g.params) {
+        if (seen.has(p)) throw new Error(`${this.constructor.name}: a parameter ${fmt(p.shape)} appears in more than one group`);
+        if (!p.requiresGrad) throw new Error(`${this.constructor.name}: parameter ${fmt(p.shape)} in group ${g.name ?? i} does not require grad`);
+        seen.add(p);
+      }
+      const lr = g.lr ?? defaults.lr;
+      if (!(lr >= 0)) throw new Error(`${this.constructor.name}: invalid learning rate ${lr} for group ${g.name ?? i}`);
+      const weightDecay = g.weightDecay ?? defaults.weightDecay ?? 0;
+      if (!(weightDecay >= 0)) throw new Error(`${this.constructor.name}: invalid weight decay ${weightDecay} for group ${g.name ?? i}`);
+      return { params: g.params, name: g.name ?? String(i), lr, weightDecay, initialLr: lr };
+    });
+  }
+
+  /** Clears the gradients of every parameter. */
+  zeroGrad(): void {
+    for (const g of this.groups) for (const p of g.params) p.grad = null;
+  }
+
+  /** One update of every parameter that has a gradient. */
+  step(): void {
+    this.steps++;
+    noGrad(() => {
+      for (const g of this.groups) {
+        for (const p of g.params) {
+          if (!p.grad) continue;
+          let s = this.state.get(p);
+          if (!s) this.state.set(p, (s = {}));
+          p.assign(this.update(p.detach(), p.grad, s, g));
+        }
+      }
+    });
+  }
+
+  /** The new value of parameter p given its gradient, its buffers (mutable) and its group. */
+  protected abstract update(p: Tensor, grad: Tensor, state: Record<string, Tensor>, group: ParamGroup): Tensor;
+
+  protected buffer(state: Record<string, Tensor>, name: string, like: Tensor): Tensor {
+    return (state[name] ??= zerosLike(like));
+  }
+
+  stateDict(): OptimizerState {
+    const buffers: Record<string, Tensor> = {};
+    this.groups.forEach((g, gi) => g.params.forEach((p, pi) => {
+      for (const [k, t] of Object.entries(this.state.get(p) ?? {})) buffers[`${gi}.${pi}.${k}`] = t;
+    }));
+    return {
+      groups: this.groups.map((g) => ({ name: g.name, lr: g.lr, weightDecay: g.weightDecay, initialLr: g.initialLr, size: g.params.length })),
+      buffers, steps: this.steps,
+    };
+  }
+
+  loadStateDict(sd: OptimizerState): void {
+    const shape = (gs: { name: string; size: number }[]) => gs.map((g) => `${g.name}:${g.size}`).join(', ');
+    if (sd.groups.length !== this.groups.length || sd.groups.some((g, i) => g.size !== this.groups[i].params.length)) {
+      throw new Error(`${this.constructor.name}.loadStateDict: groups [${shape(sd.groups)}] do not match this optimizer's [${shape(this.groups.map((g) => ({ name: g.name, size: g.params.length })))}]`);
+    }
+    this.state.clear();
+    for (const [key, t] of Object.entries(sd.buffers)) {
+      const [gi, pi, name] = key.split('.');
+      const p = this.groups[Number(gi)]?.params[Number(pi)];
+      if (!p || !name) throw new Error(`${this.constructor.name}.loadStateDict: buffer '${key}' names no parameter`);
+      if (!sameShape(p.shape, t.shape)) throw new Error(`${this.constructor.name}.loadStateDict: buffer '${key}' has shape ${fmt(t.shape)}, parameter has ${fmt(p.shape)}`);
+      const s = this.state.get(p) ?? {};
+      s[name] = t.detach();
+      this.state.set(p, s);
+    }
+    sd.groups.forEach((g, i) => Object.assign(this.groups[i], { lr: g.lr, weightDecay: g.weightDecay, initialLr: g.initialLr }));
+    this.steps = sd.steps;
+  }
+}
+
+export interface SGDOptions {
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+}
+
+/**
+ * SGD as in PyTorch: g = grad + wd p; buf = momentum buf + (1 - dampening) g (buf = g at the
+ * first step); g = g + momentum buf (Nesterov) or buf; p = p - lr g.
+ */
+export class SGD extends Optimizer {
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly nesterov: boolean;
+
+  constructor(params: readonly Tensor[] | readonly ParamGroupSpec[], opts: SGDOptions) {
+    super(params, opts);
+    this.momentum = opts.momentum ?? 0;
+    this.dampening = opts.dampening ?? 0;
+    this.nesterov = opts.nesterov ?? false;
+    if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) throw new Error('SGD: Nesterov momentum needs momentum > 0 and dampening = 0');
+  }
+
+  protected update(p: Tensor, grad: Tensor, state: Record<string, Tensor>, group: ParamGroup): Tensor {
+    let g = group.weightDecay ? grad.add(p.mul(group.weightDecay)) : grad;
+    if (this.momentum) {
+      const buf = state.momentum ? state.momentum.mul(this.momentum).add(g.mul(1 - this.dampening)) : g;
+      state.momentum = buf;
+      g = this.nesterov ? g.add(buf.mul(this.momentum)) : buf;
+    }
+    return p.sub(g.mul(group.lr));
+  }
+}
+
+export interface AdamOptions {
+  lr: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+}
+
+/**
+ * Adam (L2 weight decay folded into the gradient) and AdamW (decoupled: p = p - lr wd p).
+ * m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, p = p - lr mhat / (sqrt(vhat) + eps).
+ */
+export class Adam extends Optimizer {
+  readonly betas: [number, number];
+  readonly eps: number;
+  protected readonly decoupled: boolean = false;
+
+  constructor(params: readonly Tensor[] | readonly ParamGroupSpec[], opts: AdamOptions) {
+    super(params, opts);
+    this.betas = opts.betas ?? [0.9, 0.999];
+    this.eps = opts.eps ?? 1e-8;
+  }
+
+  protected update(p: Tensor, grad: Tensor, state: Record<string, Tensor>, group: ParamGroup): Tensor {
+    const [b1, b2] = this.betas;
+    const t = this.steps;
+    let g = grad;
+    let base = p;
+    if (group.weightDecay) {
+      if (this.decoupled) base = p.mul(1 - group.lr * group.weightDecay);
+      else g = g.add(p.mul(group.weightDecay));
+    }
+    state.m = this.buffer(state, 'm', p).mul(b1).add(g.mul(1 - b1));
+    state.v = this.buffer(state, 'v', p).mul(b2).add(g.mul(g).mul(1 - b2));
+    const mhat = state.m.div(1 - b1 ** t);
+    const vhat = state.v.div(1 - b2 ** t);
+    return base.sub(mhat.div(vhat.sqrt().add(this.eps)).mul(group.lr));
+  }
+}
+
+export class AdamW extends Adam {
+  protected override readonly decoupled: boolean = true;
+  constructor(params: readonly Tensor[] | readonly ParamGroupSpec[], opts: AdamOptions) {
+    super(params, { ...opts, weightDecay: opts.weightDecay ?? 0.01 });
+  }
+}
