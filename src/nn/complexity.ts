@@ -108,3 +108,18 @@ export function dynoPoolStates(model: Model): DynOPoolState[] {
     return { name: autoName(name), size: m.outputSize, alpha: [a[0], a[1]] };
   });
 }
+
+/**
+ * The spatial sizes a model's convolutions ran at in the latest forward, consecutive repeats
+ * removed: one [H, W] per stage, as in the paper's Table 1.
+ */
+export function featureMapSizes(model: Model): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [, m] of costedLayers(model)) {
+    const s = m.lastOutputShape;
+    if (!s || s.length !== 4) continue;
+    const last = out[out.length - 1];
+    if (!last || last[0] !== s[2] || last[1] !== s[3]) out.push([s[2], s[3]]);
+  }
+  return out;
+}

@@ -5,7 +5,7 @@ export {
 } from './layers.js';
 export { DynOPool, freezeSizes, type DynOPoolOptions } from './dynopool.js';
 export { kaimingNormal, uniform, type InitOptions } from './init.js';
-export { countMacs, recordComplexityBaseline, gmacsLoss, dynoPoolStates, type Model, type MacCount, type LayerCount, type DynOPoolState } from './complexity.js';
+export { countMacs, recordComplexityBaseline, gmacsLoss, dynoPoolStates, featureMapSizes, type Model, type MacCount, type LayerCount, type DynOPoolState } from './complexity.js';
 export { ImageClassifier, ReLU6, scaled, type BackboneOptions } from './models/common.js';
 export { vgg, vgg11, vgg16, VGG_CONFIGS, type VggName } from './models/vgg.js';
 export { resnet20, resnet50 } from './models/resnet.js';

@@ -9,6 +9,8 @@ import { Sequential, type Module } from '../module.js';
 import { ImageClassifier, poolResizer, scaled, type BackboneOptions } from './common.js';
 
 export const VGG_CONFIGS = {
+  /** a small VGG for quick experiments: blocks at 1, 1/2, 1/4, 1/8 of the input */
+  vgg5: [[32], [64], [128], [128]],
   vgg11: [[64], [128], [256, 256], [512, 512], [512, 512]],
   vgg13: [[64, 64], [128, 128], [256, 256], [512, 512], [512, 512]],
   vgg16: [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]],

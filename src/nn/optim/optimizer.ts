@@ -13,6 +13,8 @@ export interface ParamGroupSpec {
   name?: string;
   lr?: number;
   weightDecay?: number;
+  /** SGD only: this group's momentum (default: the optimizer's). */
+  momentum?: number;
 }
 
 export interface ParamGroup {
@@ -22,11 +24,13 @@ export interface ParamGroup {
   weightDecay: number;
   /** The lr the group started with; schedules scale it. */
   readonly initialLr: number;
+  /** SGD only: momentum override for this group. */
+  momentum?: number;
 }
 
 /** Serializable optimizer state: hyperparameters per group, buffers per parameter. */
 export interface OptimizerState {
-  groups: { name: string; lr: number; weightDecay: number; initialLr: number; size: number }[];
+  groups: { name: string; lr: number; weightDecay: number; initialLr: number; size: number; momentum?: number }[];
   /** keyed `${group}.${index}.${buffer}` */
   buffers: Record<string, Tensor>;
   steps: number;
@@ -52,7 +56,7 @@ export abstract class Optimizer {
       if (!(lr >= 0)) throw new Error(`${this.constructor.name}: invalid learning rate ${lr} for group ${g.name ?? i}`);
       const weightDecay = g.weightDecay ?? defaults.weightDecay ?? 0;
       if (!(weightDecay >= 0)) throw new Error(`${this.constructor.name}: invalid weight decay ${weightDecay} for group ${g.name ?? i}`);
-      return { params: g.params, name: g.name ?? String(i), lr, weightDecay, initialLr: lr };
+      return { params: g.params, name: g.name ?? String(i), lr, weightDecay, initialLr: lr, momentum: g.momentum };
     });
   }
 
@@ -89,7 +93,7 @@ export abstract class Optimizer {
       for (const [k, t] of Object.entries(this.state.get(p) ?? {})) buffers[`${gi}.${pi}.${k}`] = t;
     }));
     return {
-      groups: this.groups.map((g) => ({ name: g.name, lr: g.lr, weightDecay: g.weightDecay, initialLr: g.initialLr, size: g.params.length })),
+      groups: this.groups.map((g) => ({ name: g.name, lr: g.lr, weightDecay: g.weightDecay, initialLr: g.initialLr, size: g.params.length, momentum: g.momentum })),
       buffers, steps: this.steps,
     };
   }
@@ -109,7 +113,7 @@ export abstract class Optimizer {
       s[name] = t.detach();
       this.state.set(p, s);
     }
-    sd.groups.forEach((g, i) => Object.assign(this.groups[i], { lr: g.lr, weightDecay: g.weightDecay, initialLr: g.initialLr }));
+    sd.groups.forEach((g, i) => Object.assign(this.groups[i], { lr: g.lr, weightDecay: g.weightDecay, initialLr: g.initialLr, momentum: g.momentum }));
     this.steps = sd.steps;
   }
 }
@@ -141,10 +145,11 @@ export class SGD extends Optimizer {
 
   protected update(p: Tensor, grad: Tensor, state: Record<string, Tensor>, group: ParamGroup): Tensor {
     let g = group.weightDecay ? grad.add(p.mul(group.weightDecay)) : grad;
-    if (this.momentum) {
-      const buf = state.momentum ? state.momentum.mul(this.momentum).add(g.mul(1 - this.dampening)) : g;
+    const momentum = group.momentum ?? this.momentum;
+    if (momentum) {
+      const buf = state.momentum ? state.momentum.mul(momentum).add(g.mul(1 - this.dampening)) : g;
       state.momentum = buf;
-      g = this.nesterov ? g.add(buf.mul(this.momentum)) : buf;
+      g = this.nesterov ? g.add(buf.mul(momentum)) : buf;
     }
     return p.sub(g.mul(group.lr));
   }
