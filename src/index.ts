@@ -16,6 +16,11 @@ export type { Node } from './autograd/engine.js';
 export { gradcheck, gradcheckParams, type GradcheckOptions, type GradcheckResult, type GradcheckInputReport } from './autograd/gradcheck.js';
 export type { Backend, Storage } from './backend/backend.js';
 export { referenceBackend } from './backend/reference.js';
-export { getBackend, setBackend, registerBackend } from './backend/registry.js';
+export { getBackend, setBackend, backendFor, backendFromEnvironment, type BackendOptions } from './backend/registry.js';
+export { GpuBackend, GPU_KERNEL_OPS } from './backend/gpu/gpu-backend.js';
+export { availableModes, modeUnavailableReason, resolveMode, glRenderer, GPU_MODES, type GpuMode } from './backend/gpu/runtime.js';
 export * from './ops/index.js';
 export * from './nn/index.js';
+
+import { backendFromEnvironment } from './backend/registry.js';
+backendFromEnvironment();

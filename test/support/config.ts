@@ -17,3 +17,13 @@ export const RUNS = {
   /** conv2d, pooling, batchnorm, DynOPool gradchecks */
   expensive: Math.max(1, Math.round(40 * scale)),
 } as const;
+
+/**
+ * float32 parity tolerance of gpu.js kernels against the float64 reference:
+ * |gpu - ref| <= atol + rtol * magnitude, where magnitude is the sum of |terms| that make the
+ * value (a float32 accumulation of n terms is off by about n * 6e-8 of that sum).
+ */
+export const FLOAT32_PARITY = { rtol: 2e-5, atol: 1e-6 } as const;
+
+/** Modes whose absence fails the gpu suites instead of skipping them (CI sets all three). */
+export const REQUIRED_GPU_MODES = (process.env.DYNOPOOL_REQUIRE_GPU_MODES ?? '').split(',').map((m) => m.trim()).filter(Boolean);
