@@ -4,6 +4,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { setBackend } from '../backend/registry.js';
+import type { GpuMode } from '../backend/gpu/runtime.js';
 import { DATASETS, loadDataset } from '../data/registry.js';
 import { loadCheckpoint } from '../nn/checkpoint.js';
 import { writeFileAtomic } from '../nn/checkpoint.js';
@@ -27,6 +29,7 @@ function epochLine(name: string, r: EpochRecord, epochs: number): string {
 
 /** Trains one configuration with a progress bar, epoch lines and Ctrl-C handling. */
 async function runTraining(cfg: RunConfig, out: string, resume: boolean, label = runName(out)): Promise<{ history: EpochRecord[]; stopped: boolean }> {
+  const backend = setBackend(cfg.backend, { mode: (cfg.gpuMode ?? 'auto') as GpuMode | 'auto' });
   const dataset = loadDataset({ name: cfg.dataset, dataDir: cfg.dataDir, transform: cfg.transform, limit: cfg.limit, seed: cfg.seed });
   const bar = new ProgressBar();
   let stop = false;
@@ -41,7 +44,7 @@ async function runTraining(cfg: RunConfig, out: string, resume: boolean, label =
     const result = await train(cfg, dataset, out, {
       onStart: ({ model, startEpoch, startBatch, baselineGmacs }) => {
         const params = model.parameters().reduce((n, p) => n + p.size, 0);
-        console.log(`${label}: ${cfg.model} x${cfg.width} ${cfg.dynopool ? `with DynOPool (lambda ${cfg.lambda})` : '(human-designed)'} on ${dataset.name} ${dataset.shape.join('x')}, ${dataset.train.count} train / ${dataset.test.count} test, ${params.toLocaleString('en-US')} parameters, ${(baselineGmacs * 1e3).toFixed(4)} MMACs/img at start${resume ? `; resuming at epoch ${startEpoch + 1} batch ${startBatch + 1}` : ''}`);
+        console.log(`${label} [${backend.name}]: ${cfg.model} x${cfg.width} ${cfg.dynopool ? `with DynOPool (lambda ${cfg.lambda})` : '(human-designed)'} on ${dataset.name} ${dataset.shape.join('x')}, ${dataset.train.count} train / ${dataset.test.count} test, ${params.toLocaleString('en-US')} parameters, ${(baselineGmacs * 1e3).toFixed(4)} MMACs/img at start${resume ? `; resuming at epoch ${startEpoch + 1} batch ${startBatch + 1}` : ''}`);
       },
       onBatch: (b) => bar.update(`${label} ${b.epoch + 1}/${cfg.epochs}`, b.batch, b.batches, `loss ${b.loss.toFixed(3)} ${b.imagesPerSecond.toFixed(0)} img/s ETA ${formatDuration(b.etaSeconds)}`),
       onEpoch: (r) => { bar.clear(); console.log(epochLine(label, r, cfg.epochs)); },
@@ -78,6 +81,7 @@ function configFrom(opts: Record<string, unknown>): RunConfig {
     flip: Boolean(opts.flip),
     seed: opts.seed as number,
     backend: opts.backend as string,
+    gpuMode: opts.gpuMode as string,
   };
   if (cfg.lambda > 0 && !cfg.dynopool) throw new InvalidArgumentError('--lambda only applies with --dynopool');
   return cfg;
@@ -135,7 +139,8 @@ export function program(): Command {
     .option('--crop-padding <n>', 'random-crop augmentation with this zero padding (CIFAR: 4)', num('--crop-padding', 0, true), 0)
     .option('--flip', 'random horizontal flips', false)
     .option('--seed <n>', 'seed of initialisation, data order and augmentation', num('--seed', 0, true), 0)
-    .addOption(new Option('--backend <name>', 'compute backend').choices(['reference']).default('reference'))
+    .addOption(new Option('--backend <name>', 'compute backend: the CPU reference or gpu.js').choices(['reference', 'gpu']).default('reference'))
+    .addOption(new Option('--gpu-mode <mode>', 'gpu.js mode for --backend gpu (auto: headlessgl on a hardware GPU, else webasm)').choices(['auto', 'headlessgl', 'webasm', 'cpu']).default('auto'))
     .option('--out <dir>', 'run directory', 'runs/run')
     .option('--resume', 'continue the run in --out from its checkpoint', false)
     .action(async (opts) => {
@@ -152,6 +157,7 @@ export function program(): Command {
   cli.command('eval').description('evaluate a run\'s checkpoint on its test set').argument('<run>', 'run directory')
     .action((dir: string) => {
       const { cfg } = readRun(dir);
+      setBackend(cfg.backend, { mode: (cfg.gpuMode ?? 'auto') as GpuMode | 'auto' });
       const dataset = loadDataset({ name: cfg.dataset, dataDir: cfg.dataDir, transform: cfg.transform, limit: cfg.limit, seed: cfg.seed });
       const s = createSession(cfg, dataset);
       const { epoch } = loadCheckpoint(runFiles(dir).checkpoint, { model: s.model });

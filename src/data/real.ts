@@ -64,12 +64,14 @@ export function mnist(limit?: number): Dataset {
 
 export const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
-/** Fashion-MNIST (the `fashion-mnist` package: 70 000 images, 7 000 per class); 1 000 per class held out for test. */
+/** Fashion-MNIST (the `fashion-mnist` package: 70 000 images, 7 000 per class); 1 000 per class held out for test (60 000 / 10 000, as the official split sizes). */
 export function fashionMnist(limit?: number): Dataset {
   const ds = fromClassFiles('fashion-mnist', join(packageDir('fashion-mnist'), 'src', 'clothes'), 1000, (json, file) => {
     const data = (json as { data?: unknown }).data;
     if (!Array.isArray(data)) throw new Error(`fashion-mnist: ${file} does not hold an array of images`);
-    return data as number[][];
+    // the package's 0.json carries two empty entries (7 002 entries for 7 000 images): drop
+    // empty ones; any other malformed image is still refused below
+    return (data as number[][]).filter((img) => !(Array.isArray(img) && img.length === 0));
   }, 255, limit);
   return { ...ds, classNames: FASHION_CLASSES };
 }

@@ -36,7 +36,10 @@ export interface RunConfig {
   cropPadding: number;
   flip: boolean;
   seed: number;
+  /** 'reference' or 'gpu' */
   backend: string;
+  /** gpu backend only: 'headlessgl' | 'webasm' | 'cpu' | 'auto' */
+  gpuMode?: string;
 }
 
 export const DEFAULTS: Omit<RunConfig, 'model' | 'dataset'> = {

@@ -137,3 +137,17 @@ describe('transforms and batching', () => {
     expect(flipped).toBe(true);
   });
 });
+
+describe('Fashion-MNIST', () => {
+  it('loads 70 000 images (the package\'s two empty entries dropped): 60 000 train / 10 000 test', async () => {
+    const { fashionMnist } = await import('../../src/data/index.js');
+    const ds = fashionMnist();
+    expect(ds.train.count).toBe(60000);
+    expect(ds.test.count).toBe(10000);
+    expect(ds.classNames![9]).toBe('Ankle boot');
+    let max = 0;
+    for (let i = 0; i < 784 * 100; i++) max = Math.max(max, ds.train.images[i]);
+    expect(max).toBeLessThanOrEqual(1);
+    expect(max).toBeGreaterThan(0.5);
+  });
+});

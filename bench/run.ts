@@ -1,0 +1,191 @@
+/**
+ * Kernel benchmarks (benny): conv2d forward and forward+backward at the CIFAR VGG shapes,
+ * batchnorm forward+backward, DynOPool forward+backward against 2x2 max pooling, on the
+ * reference backend, every gpu.js mode this machine offers, and TensorFlow.js cpu / wasm in
+ * the same run. Writes bench/results/<suite>.json (benny) and bench/results/summary.md.
+ *
+ *   npm run bench                        # N = 32, every engine
+ *   BENCH_BATCH=8 BENCH_ENGINES=reference,webasm,tfjs-wasm npm run bench
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import b from 'benny';
+import {
+  Generator, batchNorm2d, conv2d, dynoPool2d, maxPool2d, randn, setBackend, tensor, availableModes, getBackend, type Tensor,
+} from '../src/index.js';
+import { filterGrad, useTf, type TfBackend } from './tfjs.js';
+
+process.env.DYNOPOOL_GPU_QUIET = '1';
+const N = Number(process.env.BENCH_BATCH ?? 32);
+const maxTime = Number(process.env.BENCH_MAX_TIME ?? 2);
+const ours = ['reference', ...availableModes()];
+const engines = (process.env.BENCH_ENGINES ?? [...ours, 'tfjs-cpu', 'tfjs-wasm'].join(',')).split(',');
+const outDir = new URL('./results/', import.meta.url).pathname;
+mkdirSync(outDir, { recursive: true });
+
+interface Row { suite: string; engine: string; ms: number; gflops?: number }
+const rows: Row[] = [];
+const g = new Generator(0);
+
+function useOurs(engine: string): void {
+  if (engine === 'reference') setBackend('reference');
+  else setBackend('gpu', { mode: engine as never });
+}
+
+const CONV_SHAPES = [[3, 64, 32], [64, 64, 32], [128, 128, 16], [256, 256, 8]] as const;
+
+async function suite(name: string, flops: number | undefined, cases: [string, () => unknown][]): Promise<void> {
+  await b.suite(name, ...cases.map(([engine, fn]) => b.add(engine, fn, { minSamples: 2, maxTime, delay: 0 })),
+    b.cycle(),
+    b.complete((summary) => {
+      for (const r of summary.results) {
+        const ms = r.details.median * 1000;
+        rows.push({ suite: name, engine: r.name, ms, gflops: flops ? flops / (ms / 1000) / 1e9 : undefined });
+      }
+    }),
+    b.save({ file: name.replace(/[^\w.-]+/g, '_'), folder: outDir, format: 'json', details: false }));
+}
+
+async function caseFor(engine: string, build: (tfb: TfBackend | null) => Promise<(() => unknown) | null> | (() => unknown)): Promise<[string, () => unknown] | null> {
+  if (!engines.includes(engine)) return null;
+  if (engine.startsWith('tfjs-')) {
+    const tfb = engine.slice(5) as TfBackend;
+    const tf = await useTf(tfb);
+    const fn = await build(tfb);
+    // cases run after all are built: switch tfjs to this case's backend when it starts
+    return fn ? [engine, async () => { if (tf.getBackend() !== tfb) await useTf(tfb); return fn(); }] : null;
+  }
+  useOurs(engine);
+  const fn = await build(null);
+  return fn ? [engine, fn] : null;
+}
+
+const rnd = (shape: number[]) => randn(shape, { generator: g });
+
+for (const [ci, co, hw] of CONV_SHAPES) {
+  const flops = 2 * N * co * hw * hw * ci * 9;
+  for (const withBackward of [false, true]) {
+    const name = `conv2d ${ci}->${co} @${hw}x${hw} N=${N} ${withBackward ? 'fwd+bwd' : 'fwd'}`;
+    const cases: [string, () => unknown][] = [];
+    for (const engine of engines) {
+      const c = await caseFor(engine, async (tfb) => {
+        if (tfb) {
+          const { tf } = await import('./tfjs.js');
+          const x = tf.randomNormal([N, hw, hw, ci]) as import('@tensorflow/tfjs-core').Tensor4D;
+          const w = tf.randomNormal([3, 3, ci, co]) as import('@tensorflow/tfjs-core').Tensor4D;
+          const dy = tf.randomNormal([N, hw, hw, co]) as import('@tensorflow/tfjs-core').Tensor4D;
+          return async () => {
+            const outs = tf.tidy(() => {
+              const y = tf.conv2d(x, w, 1, 'same');
+              if (!withBackward) return [y];
+              const dx = tf.conv2dTranspose(dy, w, [N, hw, hw, ci], 1, 'same');
+              return [y, dx, filterGrad(x, dy, 3)];
+            });
+            for (const o of outs) { await o.data(); o.dispose(); }
+          };
+        }
+        const x = rnd([N, ci, hw, hw]), w = rnd([co, ci, 3, 3]);
+        const dy = rnd([N, co, hw, hw]);
+        return () => {
+          if (!withBackward) return conv2d(x, w, null, { padding: 1 }).data();
+          const xx = x.detach(); xx.requiresGrad = true;
+          const ww = w.detach(); ww.requiresGrad = true;
+          conv2d(xx, ww, null, { padding: 1 }).backward(dy);
+          return [xx.grad!.data(), ww.grad!.data()];
+        };
+      });
+      if (c) cases.push(c);
+    }
+    await suite(name, withBackward ? 3 * flops : flops, cases);
+  }
+}
+
+{
+  const name = `batchnorm2d 32x64x32x32 fwd+bwd`.replace('32x', `${N}x`);
+  const cases: [string, () => unknown][] = [];
+  for (const engine of engines) {
+    const c = await caseFor(engine, async (tfb) => {
+      if (tfb) {
+        const { tf } = await import('./tfjs.js');
+        const { batchNormFwdBwd } = await import('./tfjs.js');
+        const x = tf.randomNormal([N, 32, 32, 64]) as import('@tensorflow/tfjs-core').Tensor4D;
+        const gamma = tf.ones([64]) as import('@tensorflow/tfjs-core').Tensor1D, beta = tf.zeros([64]) as import('@tensorflow/tfjs-core').Tensor1D;
+        const dy = tf.randomNormal([N, 32, 32, 64]) as import('@tensorflow/tfjs-core').Tensor4D;
+        return async () => { const gs = batchNormFwdBwd(x, gamma, beta, dy); for (const t of gs) { await t.data(); t.dispose(); } };
+      }
+      const x = rnd([N, 64, 32, 32]), dy = rnd([N, 64, 32, 32]);
+      const weight = tensor(new Float32Array(64).fill(1)), bias = tensor(new Float32Array(64));
+      return () => {
+        const xx = x.detach(); xx.requiresGrad = true;
+        const ww = weight.detach(); ww.requiresGrad = true;
+        const bb = bias.detach(); bb.requiresGrad = true;
+        batchNorm2d(xx, { weight: ww, bias: bb }).backward(dy);
+        return xx.grad!.data();
+      };
+    });
+    if (c) cases.push(c);
+  }
+  await suite(name, undefined, cases);
+}
+
+for (const op of ['dynopool 32x64x32x32->17x13', 'maxpool2d 2x2 32x64x32x32']) {
+  const name = `${op} fwd+bwd`.replace('32x64', `${N}x64`);
+  const cases: [string, () => unknown][] = [];
+  for (const engine of engines) {
+    if (op.startsWith('dynopool') && engine.startsWith('tfjs-')) continue;
+    const c = await caseFor(engine, async (tfb) => {
+      if (tfb) {
+        const { tf } = await import('./tfjs.js');
+        const { maxPoolFwdBwd } = await import('./tfjs.js');
+        const x = tf.randomNormal([N, 32, 32, 64]) as import('@tensorflow/tfjs-core').Tensor4D;
+        const dy = tf.randomNormal([N, 16, 16, 64]) as import('@tensorflow/tfjs-core').Tensor4D;
+        try { maxPoolFwdBwd(x, dy).forEach((t) => t.dispose()); } catch (e) { console.log(`${tfb}: no MaxPoolGrad kernel (${(e as Error).message.slice(0, 80)})`); return null; }
+        return async () => { const outs = maxPoolFwdBwd(x, dy); for (const t of outs) { await t.data(); t.dispose(); } };
+      }
+      const x = rnd([N, 64, 32, 32]);
+      const alpha = tensor([32 / 17, 32 / 13]);
+      const dyDyno = rnd([N, 64, 17, 13]), dyPool = rnd([N, 64, 16, 16]);
+      return () => {
+        const xx = x.detach(); xx.requiresGrad = true;
+        if (op.startsWith('dynopool')) {
+          const a = alpha.detach(); a.requiresGrad = true;
+          dynoPool2d(xx, a).output.backward(dyDyno);
+        } else maxPool2d(xx, { kernelSize: 2 }).backward(dyPool);
+        return xx.grad!.data();
+      };
+    });
+    if (c) cases.push(c);
+  }
+  await suite(name, undefined, cases);
+}
+
+setBackend('reference');
+// summary table: ms per call, GFLOP/s for convolutions, and the ratio to tfjs-wasm in the same suite
+const suites = [...new Set(rows.map((r) => r.suite))];
+const cols = engines;
+const lines = [
+  `# dynopool kernel benchmarks (N = ${N}, median of benny samples; ${new Date().toISOString()})`, '',
+  `Engines: ${cols.join(', ')}. Cells: ms per call (GFLOP/s for convolutions; x = time / tfjs-wasm time).`, '',
+  `| suite | ${cols.join(' | ')} |`, `|---|${cols.map(() => '---').join('|')}|`,
+];
+for (const s of suites) {
+  const peer = rows.find((r) => r.suite === s && r.engine === 'tfjs-wasm');
+  const cells = cols.map((e) => {
+    const r = rows.find((x) => x.suite === s && x.engine === e);
+    if (!r) return '-';
+    const parts = [`${r.ms.toFixed(1)} ms`];
+    if (r.gflops) parts.push(`${r.gflops.toFixed(2)} GF/s`);
+    if (peer && e !== 'tfjs-wasm') parts.push(`x${(r.ms / peer.ms).toFixed(1)}`);
+    return parts.join(', ');
+  });
+  lines.push(`| ${s} | ${cells.join(' | ')} |`);
+}
+const dyno = rows.filter((r) => r.suite.startsWith('dynopool'));
+const pool = rows.filter((r) => r.suite.startsWith('maxpool2d'));
+lines.push('', '| engine | DynOPool fwd+bwd / 2x2 max pool fwd+bwd |', '|---|---|');
+for (const d of dyno) {
+  const p = pool.find((r) => r.engine === d.engine);
+  if (p) lines.push(`| ${d.engine} | ${(d.ms / p.ms).toFixed(2)} |`);
+}
+writeFileSync(`${outDir}summary.md`, lines.join('\n') + '\n');
+console.log(`\n${lines.join('\n')}\n\nbackend at exit: ${getBackend().name}`);
+void ({} as Tensor);

@@ -1,0 +1,58 @@
+/** TensorFlow.js peers (cpu and wasm backends) on the same shapes, NHWC as tfjs prefers. */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+
+const require = createRequire(import.meta.url);
+setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
+
+export type TfBackend = 'cpu' | 'wasm';
+
+export async function useTf(backend: TfBackend): Promise<typeof tf> {
+  await tf.setBackend(backend);
+  await tf.ready();
+  return tf;
+}
+
+/** dW by 9 (KH * KW) matmuls of shifted inputs with dy: stock tfjs-wasm has no Conv2DBackpropFilter kernel. */
+export function filterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, k: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [N, H, W, C] = x.shape;
+    const Co = dy.shape[3];
+    const p = Math.floor(k / 2);
+    const xp = tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]);
+    const dy2 = tf.reshape(dy, [N * H * W, Co]);
+    const taps: tf.Tensor2D[] = [];
+    for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) {
+      const shifted = tf.reshape(tf.slice(xp, [0, a, b, 0], [N, H, W, C]), [N * H * W, C]);
+      taps.push(tf.matMul(shifted, dy2, true, false));
+    }
+    return tf.reshape(tf.stack(taps), [k, k, C, Co]) as tf.Tensor4D;
+  });
+}
+
+export { tf };
+
+/** Batchnorm training forward + backward written with tfjs ops (the closed form dynopool uses). */
+export function batchNormFwdBwd(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, dy: tf.Tensor4D): tf.Tensor[] {
+  return tf.tidy(() => {
+    const M = x.shape[0] * x.shape[1] * x.shape[2];
+    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    const invStd = tf.rsqrt(tf.add(variance, 1e-5));
+    const xhat = tf.mul(tf.sub(x, mean), invStd);
+    const y = tf.add(tf.mul(xhat, gamma), beta);
+    const dbias = tf.sum(dy, [0, 1, 2]);
+    const dweight = tf.sum(tf.mul(dy, xhat), [0, 1, 2]);
+    const dx = tf.mul(tf.div(tf.mul(gamma, invStd), M), tf.sub(tf.sub(tf.mul(dy, M), dbias), tf.mul(xhat, dweight)));
+    return [y, dx, dweight, dbias];
+  });
+}
+
+/** Max pooling forward + its gradient kernel (MaxPoolGrad), where the backend has it. */
+export function maxPoolFwdBwd(x: tf.Tensor4D, dy: tf.Tensor4D): tf.Tensor[] {
+  const y = tf.maxPool(x, 2, 2, 'valid');
+  const dx = tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: 2, strides: 2, pad: 'valid' }) as tf.Tensor;
+  return [y, dx];
+}
