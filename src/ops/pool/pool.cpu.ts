@@ -2,27 +2,37 @@
 import type { PoolGeometry } from '../../backend/backend.js';
 import { allocate, dtypeOf, fromFloat64, type TypedArray } from '../../tensor/dtype.js';
 
-/**
- * Index (into x) of the first maximum of window (n, c, oh, ow), scanning rows then columns;
- * padding never wins (it counts as -infinity). NaN wins over everything, like PyTorch.
- */
-function argmaxWindow(x: TypedArray, base: number, oh: number, ow: number, g: PoolGeometry): number {
+/** Calls fn(inputIndex) for every in-bounds tap of window (oh, ow), row-major; returns the count. */
+function forEachTap(base: number, oh: number, ow: number, g: PoolGeometry, fn: (i: number) => void): number {
   const { H, W, KH, KW, strideH, strideW, padH, padW } = g;
-  let best = -1;
-  let bestV = -Infinity;
+  let count = 0;
   for (let kh = 0; kh < KH; kh++) {
     const ih = oh * strideH - padH + kh;
     if (ih < 0 || ih >= H) continue;
     for (let kw = 0; kw < KW; kw++) {
       const iw = ow * strideW - padW + kw;
       if (iw < 0 || iw >= W) continue;
-      const v = x[base + ih * W + iw];
-      if (best < 0 || v > bestV || (Number.isNaN(v) && !Number.isNaN(bestV))) {
-        best = base + ih * W + iw;
-        bestV = v;
-      }
+      count++;
+      fn(base + ih * W + iw);
     }
   }
+  return count;
+}
+
+/**
+ * Index (into x) of the first maximum of window (n, c, oh, ow), scanning rows then columns;
+ * padding never wins (it counts as -infinity). NaN wins over everything, like PyTorch.
+ */
+function argmaxWindow(x: TypedArray, base: number, oh: number, ow: number, g: PoolGeometry): number {
+  let best = -1;
+  let bestV = -Infinity;
+  forEachTap(base, oh, ow, g, (i) => {
+    const v = x[i];
+    if (best < 0 || v > bestV || (Number.isNaN(v) && !Number.isNaN(bestV))) {
+      best = i;
+      bestV = v;
+    }
+  });
   return best;
 }
 
@@ -48,21 +58,10 @@ export function maxPool2dGradCpu(x: TypedArray, dy: TypedArray, g: PoolGeometry)
   return fromFloat64(acc, dtypeOf(x));
 }
 
-/** Calls fn(inputIndex) for every in-bounds tap of window (oh, ow); returns the divisor. */
+/** Visits the in-bounds taps of window (oh, ow); returns avgPool2d's divisor. */
 function avgWindow(base: number, oh: number, ow: number, g: PoolGeometry, fn: (i: number) => void): number {
-  const { H, W, KH, KW, strideH, strideW, padH, padW, countIncludePad } = g;
-  let count = 0;
-  for (let kh = 0; kh < KH; kh++) {
-    const ih = oh * strideH - padH + kh;
-    if (ih < 0 || ih >= H) continue;
-    for (let kw = 0; kw < KW; kw++) {
-      const iw = ow * strideW - padW + kw;
-      if (iw < 0 || iw >= W) continue;
-      count++;
-      fn(base + ih * W + iw);
-    }
-  }
-  return countIncludePad ? KH * KW : count;
+  const count = forEachTap(base, oh, ow, g, fn);
+  return g.countIncludePad ? g.KH * g.KW : count;
 }
 
 export function avgPool2dCpu(x: TypedArray, g: PoolGeometry): TypedArray {
