@@ -50,7 +50,10 @@ async function runTraining(cfg: RunConfig, out: string, resume: boolean, label =
       onEpoch: (r) => { bar.clear(); console.log(epochLine(label, r, cfg.epochs)); },
       shouldStop: () => stop,
     }, resume);
-    if (result.stopped) console.log(`${label}: checkpoint saved to ${runFiles(out).checkpoint}; continue with: dynopool train --resume --out ${out}`);
+    if (result.stopped) {
+      console.log(`${label}: checkpoint saved to ${runFiles(out).checkpoint}; continue with: dynopool train --resume --out ${out}`);
+      process.exitCode = 130;
+    }
     return result;
   } finally {
     process.off('SIGINT', onSigint);

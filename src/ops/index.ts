@@ -2,7 +2,7 @@
 export { add, sub, mul, div, pow, maximum, minimum, eq, gt, ge, lt, le, where, sumTo } from './elementwise/binary.js';
 export { neg, exp, log, sqrt, abs, relu, sigmoid, tanh, floor, round, clamp, cast, sign, step } from './elementwise/unary.js';
 export { stopGradient, roundSurrogate, clampSurrogate } from './surrogate/surrogate.js';
-export { sum, mean, max, min, variance, type VarOptions } from './reduce/reduce.js';
+export { sum, mean, max, min, variance, variance as var, type VarOptions } from './reduce/reduce.js';
 export { reshape, flatten, permute, transpose, expand, slice, pad, concat, stack } from './movement/movement.js';
 export { matmul } from './matmul/matmul.js';
 export { softmax, logSoftmax, logSumExp, crossEntropy } from './softmax/softmax.js';

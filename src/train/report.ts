@@ -43,7 +43,7 @@ const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': 
 
 /** Boxes drawn to scale: each stage's final [H, W], per run (a text-free Fig. 4). */
 function shapesSvg(runs: readonly RunSummary[]): string {
-  const scale = 3, gap = 14, rowH = 0;
+  const scale = 5, gap = 18, rowH = 0;
   let y = 10;
   const parts: string[] = [];
   let maxW = 0;
@@ -78,10 +78,10 @@ export async function htmlReport(runs: readonly RunSummary[], title = 'dynopool 
   charts.push(`<h2>Learned feature-map sizes</h2><p>Each DynOPool layer's output height and width after every epoch.</p>`);
   if (sizes.length) {
     charts.push(await svg({
-      data: { values: sizes }, width: 220, height: 150,
+      data: { values: sizes },
       facet: { column: { field: 'layer', type: 'nominal', title: null }, row: { field: 'run', type: 'nominal', title: null } },
-      spec: { mark: { type: 'line', point: true }, encoding: {
-        x: { field: 'epoch', type: 'quantitative' }, y: { field: 'value', type: 'quantitative', title: 'size' },
+      spec: { width: 220, height: 150, mark: { type: 'line', point: true }, encoding: {
+        x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1, format: 'd' } }, y: { field: 'value', type: 'quantitative', title: 'size' },
         color: { field: 'axis', type: 'nominal', title: null },
       } },
     } as vl.TopLevelSpec));
@@ -89,11 +89,11 @@ export async function htmlReport(runs: readonly RunSummary[], title = 'dynopool 
   charts.push(`<h2>Final feature-map shapes</h2><p>Each stage drawn to scale (height x width), as in the paper's Fig. 4.</p>${shapesSvg(runs)}`);
   charts.push('<h2>Training curves</h2>');
   charts.push(await svg({
-    data: { values: curves }, width: 260, height: 160,
-    facet: { field: 'metric', type: 'nominal', columns: 2, title: null },
+    data: { values: curves },
+    facet: { field: 'metric', type: 'nominal', title: null }, columns: 2,
     resolve: { scale: { y: 'independent' } },
-    spec: { mark: { type: 'line', point: true }, encoding: {
-      x: { field: 'epoch', type: 'quantitative' }, y: { field: 'value', type: 'quantitative', title: null },
+    spec: { width: 300, height: 170, mark: { type: 'line', point: true }, encoding: {
+      x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1, format: 'd' } }, y: { field: 'value', type: 'quantitative', title: null },
       color: { field: 'run', type: 'nominal' },
     } },
   } as vl.TopLevelSpec));

@@ -68,3 +68,12 @@ describe('reductions: values and conventions', () => {
     expect(() => tensor([1]).var()).toThrow(/var: 1 value .* leaves no degrees of freedom/);
   });
 });
+
+describe('function forms', () => {
+  it('var is exported under its PyTorch name as well as variance', async () => {
+    const dp = await import('../../src/index.js');
+    const x = tensor([1, 2, 3, 4]);
+    expect(dp.var(x).item()).toBe(dp.variance(x).item());
+    expect(dp.var(x).item()).toBeCloseTo(5 / 3, 6);
+  });
+});
