@@ -75,6 +75,20 @@ describe('CLI', () => {
       log.mockRestore();
     }
   });
+  it('demo: trains both models, prints the comparison and the learned sizes, writes the report', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const out = join(root, 'demo');
+      await program().parseAsync(['node', 'dynopool', 'demo', '--epochs', '1', '--limit', '128', '--out', out]);
+      const text = log.mock.calls.map(([l]) => String(l)).join('\n');
+      expect(text).toMatch(/\| human +\| vgg5 x0.25 \| human/);
+      expect(text).toMatch(/\| dynopool +\| vgg5 x0.25 \| DynOPool \(lambda 0.5\)/);
+      expect(text).toContain("DynOPool's learned [H_out, W_out]:");
+      expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('Learned feature-map sizes');
+    } finally {
+      log.mockRestore();
+    }
+  });
   it('validates options with clear messages', async () => {
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
