@@ -1,6 +1,5 @@
 /** Small helpers every op file uses: wrapping kernel results, scalars, and input checks. */
 import type { Storage } from '../backend/backend.js';
-import type { DType } from '../tensor/dtype.js';
 import { fmt, type Shape } from '../tensor/shape.js';
 import { Tensor, type Scalar } from '../tensor/tensor.js';
 
@@ -10,15 +9,11 @@ export function raw(storage: Storage, shape: Shape, like: Tensor): Tensor {
 }
 
 /** A number becomes a 0-d constant of `like`'s dtype and backend. */
-export function asTensor(value: Scalar, like: Tensor): Tensor {
+export function asTensor(value: Scalar, like: Tensor, op = 'op'): Tensor {
   if (value instanceof Tensor) return value;
-  if (typeof value !== 'number') throw new Error(`expected a Tensor or a number, got ${typeof value}`);
+  if (typeof value !== 'number') throw new Error(`${op}: expected a Tensor or a number, got ${value === null ? 'null' : typeof value}`);
   const values = like.dtype === 'float64' ? Float64Array.of(value) : Float32Array.of(value);
   return raw(like.backend.fromValues(values), [], like);
-}
-
-export function assertTensor(op: string, name: string, t: unknown): asserts t is Tensor {
-  if (!(t instanceof Tensor)) throw new Error(`${op}: ${name} must be a Tensor, got ${t === null ? 'null' : typeof t}`);
 }
 
 /** Inputs of one op must share a dtype and a backend. */
@@ -35,10 +30,6 @@ export function assertNdim(op: string, name: string, t: Tensor, ndim: number, la
   if (t.ndim !== ndim) {
     throw new Error(`${op}: ${name} must be ${ndim}-D${layout ? ` (${layout})` : ''}, got shape ${fmt(t.shape)}`);
   }
-}
-
-export function assertFloatDType(op: string, dtype: DType): void {
-  if (dtype !== 'float32' && dtype !== 'float64') throw new Error(`${op}: unsupported dtype ${dtype}`);
 }
 
 /** An option given as n or [a, b] becomes [a, b]; each must be an integer >= min. */

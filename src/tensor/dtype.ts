@@ -5,8 +5,6 @@
 export type DType = 'float32' | 'float64';
 export type TypedArray = Float32Array | Float64Array;
 
-export const DTYPES: readonly DType[] = ['float32', 'float64'];
-
 export function allocate(dtype: DType, size: number): TypedArray {
   return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
 }

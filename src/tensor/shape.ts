@@ -88,16 +88,3 @@ export function reducedShape(shape: Shape, axes: readonly number[], keepdim: boo
   });
   return out;
 }
-
-/** Visits every multi-index of `shape` in row-major order, calling `fn(linearIndex, index)`. */
-export function forEachIndex(shape: Shape, fn: (linear: number, index: number[]) => void): void {
-  const n = sizeOf(shape);
-  const idx = new Array<number>(shape.length).fill(0);
-  for (let lin = 0; lin < n; lin++) {
-    fn(lin, idx);
-    for (let d = shape.length - 1; d >= 0; d--) {
-      if (++idx[d] < shape[d]) break;
-      idx[d] = 0;
-    }
-  }
-}

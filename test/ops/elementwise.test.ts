@@ -168,3 +168,10 @@ describe('unary ops: exact values and conventions', () => {
     expect(() => tensor([1]).clamp(2, 1)).toThrow('clamp: invalid bounds min=2, max=1');
   });
 });
+
+describe('operand types', () => {
+  it('names the op when an operand is neither a Tensor nor a number', () => {
+    expect(() => tensor([1]).add('2' as never)).toThrow('add: expected a Tensor or a number, got string');
+    expect(() => dp.mul(2 as never, 3 as never)).toThrow('mul: at least one operand must be a Tensor');
+  });
+});

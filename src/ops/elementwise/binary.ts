@@ -8,7 +8,7 @@
 import { defineNonDifferentiable, defineOp, type GradFn } from '../../autograd/op.js';
 import type { BinaryKernel } from '../../backend/backend.js';
 import { broadcastShapes, sameShape, type Shape } from '../../tensor/shape.js';
-import type { Scalar, Tensor } from '../../tensor/tensor.js';
+import { Tensor, type Scalar } from '../../tensor/tensor.js';
 import { zerosLike } from '../../tensor/creation.js';
 import { asTensor, assertCompatible, raw } from '../util.js';
 
@@ -38,8 +38,9 @@ function binaryOp(kernel: BinaryKernel, ga: Grad, gb: Grad) {
     grads: { a: (dy, ctx) => sumTo(ga(dy, ctx), ctx.inputs.a.shape), b: (dy, ctx) => sumTo(gb(dy, ctx), ctx.inputs.b.shape) },
   });
   return (a: Scalar, b: Scalar): Tensor => {
-    const ta = typeof a === 'number' ? asTensor(a, b as Tensor) : a;
-    return op({ a: ta, b: asTensor(b, ta) }, {});
+    if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new Error(`${kernel}: at least one operand must be a Tensor`);
+    const ta = a instanceof Tensor ? a : asTensor(a, b as Tensor, kernel);
+    return op({ a: ta, b: asTensor(b, ta, kernel) }, {});
   };
 }
 
@@ -92,8 +93,9 @@ function comparison(kernel: BinaryKernel) {
     forward: ({ a, b }) => broadcastKernel(kernel, kernel, a, b),
   });
   return (a: Scalar, b: Scalar): Tensor => {
-    const ta = typeof a === 'number' ? asTensor(a, b as Tensor) : a;
-    return op({ a: ta, b: asTensor(b, ta) }, {});
+    if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new Error(`${kernel}: at least one operand must be a Tensor`);
+    const ta = a instanceof Tensor ? a : asTensor(a, b as Tensor, kernel);
+    return op({ a: ta, b: asTensor(b, ta, kernel) }, {});
   };
 }
 
