@@ -44,7 +44,7 @@ export interface RunConfig {
 
 export const DEFAULTS: Omit<RunConfig, 'model' | 'dataset'> = {
   width: 1, dynopool: false, lambda: 0, epochs: 10, batchSize: 64, lr: 0.05, momentum: 0.9, weightDecay: 5e-4,
-  alphaLr: 0.05, alphaMomentum: 0.9, alphaWarmup: 1, alphaClip: 2, alphaMin: 0.25, alphaMax: 16,
+  alphaLr: 0.005, alphaMomentum: 0.9, alphaWarmup: 1, alphaClip: 2, alphaMin: 0.25, alphaMax: 16,
   cropPadding: 0, flip: false, seed: 0, backend: 'reference',
 };
 
