@@ -5,7 +5,8 @@
  * the same run. Writes bench/results/<suite>.json (benny) and bench/results/summary.md.
  *
  *   npm run bench                        # N = 32, every engine
- *   BENCH_BATCH=8 BENCH_ENGINES=reference,webasm,tfjs-wasm npm run bench
+ *   BENCH_BATCH=8 BENCH_ENGINES=reference,webasm,tfjs-wasm BENCH_ONLY='dynopool|maxpool' npm run bench
+ * (a BENCH_ONLY run writes summary-<pattern>.md instead of summary.md)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import b from 'benny';
@@ -33,7 +34,10 @@ function useOurs(engine: string): void {
 
 const CONV_SHAPES = [[3, 64, 32], [64, 64, 32], [128, 128, 16], [256, 256, 8]] as const;
 
+const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
+
 async function suite(name: string, flops: number | undefined, cases: [string, () => unknown][]): Promise<void> {
+  if (only && !only.test(name)) return;
   await b.suite(name, ...cases.map(([engine, fn]) => b.add(engine, fn, { minSamples: 2, maxTime, delay: 0 })),
     b.cycle(),
     b.complete((summary) => {
@@ -186,6 +190,7 @@ for (const d of dyno) {
   const p = pool.find((r) => r.engine === d.engine);
   if (p) lines.push(`| ${d.engine} | ${(d.ms / p.ms).toFixed(2)} |`);
 }
-writeFileSync(`${outDir}summary.md`, lines.join('\n') + '\n');
+const summaryFile = only ? `summary-${process.env.BENCH_ONLY!.replace(/[^\w]+/g, '_')}.md` : 'summary.md';
+writeFileSync(`${outDir}${summaryFile}`, lines.join('\n') + '\n');
 console.log(`\n${lines.join('\n')}\n\nbackend at exit: ${getBackend().name}`);
 void ({} as Tensor);

@@ -114,7 +114,9 @@ export interface Backend {
   ): { dx: Storage; dweight: Storage; dbias: Storage };
 
   dynoSample(x: Storage, g: DynoGeometry): Storage;
-  dynoSampleGradX(x: Storage, dy: Storage, g: DynoGeometry): Storage;
-  /** [d/dh, d/dw] summed over every output cell (row/column counts held fixed). */
-  dynoSampleGradSize(x: Storage, dy: Storage, g: DynoGeometry): [number, number];
+  /**
+   * Both gradients of dynoSample from one pass over the winners: dx, and d/dh, d/dw summed over
+   * every output cell (row/column counts held fixed; two numbers, read back to the host).
+   */
+  dynoSampleBackward(x: Storage, dy: Storage, g: DynoGeometry): { dx: Storage; dh: number; dw: number };
 }

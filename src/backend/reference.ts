@@ -5,7 +5,7 @@
  */
 import { batchNormApplyCpu, batchNormBackwardCpu, batchNormStatsCpu } from '../ops/batchnorm/batchnorm.cpu.js';
 import { conv2dCpu, conv2dGradInputCpu, conv2dGradWeightCpu } from '../ops/conv/conv2d.cpu.js';
-import { dynoSampleCpu, dynoSampleGradSizeCpu, dynoSampleGradXCpu } from '../ops/dynopool/dynosample.cpu.js';
+import { dynoSampleBackwardCpu, dynoSampleCpu } from '../ops/dynopool/dynosample.cpu.js';
 import { binaryCpu, castCpu, clampCpu, unaryCpu, whereCpu } from '../ops/elementwise/elementwise.cpu.js';
 import { matmulCpu } from '../ops/matmul/matmul.cpu.js';
 import { concatCpu, expandCpu, padCpu, permuteCpu, sliceCpu } from '../ops/movement/movement.cpu.js';
@@ -63,6 +63,8 @@ export const referenceBackend: Backend = {
     return { dx: wrap(r.dx), dweight: wrap(r.dweight), dbias: wrap(r.dbias) };
   },
   dynoSample: (x, g) => wrap(dynoSampleCpu(v(x), g)),
-  dynoSampleGradX: (x, dy, g) => wrap(dynoSampleGradXCpu(v(x), v(dy), g)),
-  dynoSampleGradSize: (x, dy, g) => dynoSampleGradSizeCpu(v(x), v(dy), g),
+  dynoSampleBackward: (x, dy, g) => {
+    const r = dynoSampleBackwardCpu(v(x), v(dy), g);
+    return { dx: wrap(r.dx), dh: r.dh, dw: r.dw };
+  },
 };

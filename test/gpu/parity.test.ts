@@ -109,9 +109,10 @@ for (const mode of GPU_MODES) {
         const x = valuesFor([g.N, g.C, g.H, g.W], g.seed), dy = valuesFor([g.N, g.C, g.OH, g.OW], g.seed + 1);
         const maxX = Math.max(...abs(x)), sumAbsDy = dy.reduce((s, v) => s + Math.abs(v), 0);
         expectParity('dynoSample', vals(gpu.dynoSample(f32(x), g)), vals(ref.dynoSample(f64(x), g)), maxX);
-        expectParity('dynoSampleGradX', vals(gpu.dynoSampleGradX(f32(x), f32(dy), g)), vals(ref.dynoSampleGradX(f64(x), f64(dy), g)), vals(ref.dynoSampleGradX(f64(x), f64(abs(dy)), g)));
+        const g32 = gpu.dynoSampleBackward(f32(x), f32(dy), g), g64 = ref.dynoSampleBackward(f64(x), f64(dy), g);
+        expectParity('dynoSampleBackward dx', vals(g32.dx), vals(g64.dx), vals(ref.dynoSampleBackward(f64(x), f64(abs(dy)), g).dx));
         const scale = Math.max(g.H / g.h ** 2, g.W / g.w ** 2) * (Math.max(g.OH, g.OW) + 1);
-        return expectParity('dynoSampleGradSize', gpu.dynoSampleGradSize(f32(x), f32(dy), g), ref.dynoSampleGradSize(f64(x), f64(dy), g), 2 * maxX * sumAbsDy * scale);
+        return expectParity('dynoSampleBackward dh, dw', [g32.dh, g32.dw], [g64.dh, g64.dw], 2 * maxX * sumAbsDy * scale);
       }), { numRuns: RUNS.expensive });
     });
 

@@ -11,7 +11,7 @@
  */
 import { batchNormApplyGpu, batchNormBackwardGpu, batchNormStatsGpu } from '../../ops/batchnorm/batchnorm.gpu.js';
 import { conv2dGpu, conv2dGradInputGpu, conv2dGradWeightGpu } from '../../ops/conv/conv2d.gpu.js';
-import { dynoSampleGpu, dynoSampleGradSizeGpu, dynoSampleGradXGpu } from '../../ops/dynopool/dynosample.gpu.js';
+import { dynoSampleBackwardGpu, dynoSampleGpu } from '../../ops/dynopool/dynosample.gpu.js';
 import type { Backend, Storage } from '../backend.js';
 import { HostStorage, referenceBackend } from '../reference.js';
 import { KernelCache, resolveMode, type GpuMode } from './runtime.js';
@@ -22,7 +22,7 @@ const wrap = (v: Float32Array): HostStorage => new HostStorage(v);
 /** Backend methods with a gpu.js kernel; the others fall back to the reference. */
 export const GPU_KERNEL_OPS = [
   'conv2d', 'conv2dGradInput', 'conv2dGradWeight', 'batchNormStats', 'batchNormApply', 'batchNormBackward',
-  'dynoSample', 'dynoSampleGradX', 'dynoSampleGradSize',
+  'dynoSample', 'dynoSampleBackward',
 ] as const;
 
 export class GpuBackend implements Backend {
@@ -106,8 +106,9 @@ export class GpuBackend implements Backend {
 
   dynoSample: Backend['dynoSample'] = (x, g) =>
     this.either('dynoSample', [x], ([xv]) => wrap(dynoSampleGpu(this.kernels, xv, g)), () => referenceBackend.dynoSample(x, g));
-  dynoSampleGradX: Backend['dynoSampleGradX'] = (x, dy, g) =>
-    this.either('dynoSampleGradX', [x, dy], ([xv, d]) => wrap(dynoSampleGradXGpu(this.kernels, xv, d, g)), () => referenceBackend.dynoSampleGradX(x, dy, g));
-  dynoSampleGradSize: Backend['dynoSampleGradSize'] = (x, dy, g) =>
-    this.either('dynoSampleGradSize', [x, dy], ([xv, d]) => dynoSampleGradSizeGpu(this.kernels, xv, d, g), () => referenceBackend.dynoSampleGradSize(x, dy, g));
+  dynoSampleBackward: Backend['dynoSampleBackward'] = (x, dy, g) =>
+    this.either('dynoSampleBackward', [x, dy], ([xv, d]) => {
+      const r = dynoSampleBackwardGpu(this.kernels, xv, d, g);
+      return { dx: wrap(r.dx), dh: r.dh, dw: r.dw };
+    }, () => referenceBackend.dynoSampleBackward(x, dy, g));
 }

@@ -41,31 +41,32 @@
  * and DynOPool is exactly 2x2 / stride-2 max pooling.
  */
 import { defineOp, type GradContext } from '../../autograd/op.js';
-import type { DynoGeometry } from '../../backend/backend.js';
+import type { DynoGeometry, Storage } from '../../backend/backend.js';
 import { fmt } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { clampSurrogate, roundSurrogate } from '../surrogate/surrogate.js';
 import { asTensor, assertCompatible, assertNdim, raw } from '../util.js';
 
-interface Saved { memo: { size: [number, number] | null } }
+type Grads = { dx: Storage; dh: number; dw: number };
+interface Saved { memo: { grads: Grads | null } }
 
 const dynoSampleOp = defineOp({
   name: 'dynoSample',
   inputs: ['x', 'h', 'w'],
   forward: ({ x }, g: DynoGeometry) => ({
     output: raw(x.backend.dynoSample(x.storage, g), [g.N, g.C, g.OH, g.OW], x),
-    saved: { memo: { size: null } } as Saved,
+    saved: { memo: { grads: null } } as Saved,
   }),
   grads: {
-    x: (dy, { inputs: { x }, attrs: g }) => raw(x.backend.dynoSampleGradX(x.storage, dy.storage, g), x.shape, x),
-    h: (dy, ctx) => asTensor(sizeGrads(dy, ctx)[0], dy),
-    w: (dy, ctx) => asTensor(sizeGrads(dy, ctx)[1], dy),
+    x: (dy, ctx) => raw(allGrads(dy, ctx).dx, ctx.inputs.x.shape, dy),
+    h: (dy, ctx) => asTensor(allGrads(dy, ctx).dh, dy),
+    w: (dy, ctx) => asTensor(allGrads(dy, ctx).dw, dy),
   },
 });
 
-/** One kernel gives both size gradients; the first of the two gradient functions pays. */
-function sizeGrads(dy: Tensor, { inputs: { x }, attrs, saved }: GradContext<'x' | 'h' | 'w', DynoGeometry, Saved>): [number, number] {
-  return (saved.memo.size ??= x.backend.dynoSampleGradSize(x.storage, dy.storage, attrs));
+/** One backend call gives all three gradients; whichever gradient function runs first pays. */
+function allGrads(dy: Tensor, { inputs: { x }, attrs, saved }: GradContext<'x' | 'h' | 'w', DynoGeometry, Saved>): Grads {
+  return (saved.memo.grads ??= x.backend.dynoSampleBackward(x.storage, dy.storage, attrs));
 }
 
 function sizeValue(op: string, name: string, t: Tensor): number {

@@ -89,10 +89,16 @@ export function dynoSampleCpu(x: TypedArray, g: DynoGeometry): TypedArray {
   return out;
 }
 
-/** Scatters each cell's gradient onto the 4 pixels of its winning point, with bilinear weights. */
-export function dynoSampleGradXCpu(x: TypedArray, dy: TypedArray, g: DynoGeometry): TypedArray {
+/**
+ * One pass over the winners gives both gradients:
+ * - dx: each cell's dy is scattered onto the 4 pixels of its winning point, bilinear weights;
+ * - d/dh = sum over cells of dy * d bilinear / du * du/dh at the winning point (w likewise),
+ *   d bilinear / du = (1 - fv) (x[u1, v0] - x[u0, v0]) + fv (x[u1, v1] - x[u0, v1]).
+ */
+export function dynoSampleBackwardCpu(x: TypedArray, dy: TypedArray, g: DynoGeometry): { dx: TypedArray; dh: number; dw: number } {
   const acc = new Float64Array(x.length);
   const W = g.W;
+  let dh = 0, dw = 0;
   forEachWinner(x, g, (o, base, a, b) => {
     const d = dy[o];
     const r0 = base + a.lo * W, r1 = base + a.hi * W;
@@ -100,23 +106,9 @@ export function dynoSampleGradXCpu(x: TypedArray, dy: TypedArray, g: DynoGeometr
     acc[r0 + b.hi] += d * (1 - a.frac) * b.frac;
     acc[r1 + b.lo] += d * a.frac * (1 - b.frac);
     acc[r1 + b.hi] += d * a.frac * b.frac;
-  });
-  return fromFloat64(acc, dtypeOf(x));
-}
-
-/**
- * d/dh = sum over cells of dy * d bilinear / du * du/dh at the winning point (and likewise w).
- * d bilinear / du = (1 - fv) (x[u1, v0] - x[u0, v0]) + fv (x[u1, v1] - x[u0, v1]).
- */
-export function dynoSampleGradSizeCpu(x: TypedArray, dy: TypedArray, g: DynoGeometry): [number, number] {
-  const W = g.W;
-  let gh = 0, gw = 0;
-  forEachWinner(x, g, (o, base, a, b) => {
-    const d = dy[o];
-    const r0 = base + a.lo * W, r1 = base + a.hi * W;
     const x00 = x[r0 + b.lo], x01 = x[r0 + b.hi], x10 = x[r1 + b.lo], x11 = x[r1 + b.hi];
-    if (a.dSize !== 0) gh += d * a.dSize * ((1 - b.frac) * (x10 - x00) + b.frac * (x11 - x01));
-    if (b.dSize !== 0) gw += d * b.dSize * ((1 - a.frac) * (x01 - x00) + a.frac * (x11 - x10));
+    if (a.dSize !== 0) dh += d * a.dSize * ((1 - b.frac) * (x10 - x00) + b.frac * (x11 - x01));
+    if (b.dSize !== 0) dw += d * b.dSize * ((1 - a.frac) * (x01 - x00) + a.frac * (x11 - x10));
   });
-  return [gh, gw];
+  return { dx: fromFloat64(acc, dtypeOf(x)), dh, dw };
 }

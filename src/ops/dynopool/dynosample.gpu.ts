@@ -177,17 +177,15 @@ export function dynoSampleGpu(k: KernelCache, x: Float32Array, g: DynoGeometry):
   return k.run('dynoSample', forwardKernel, geo.constants, g.N * g.C * g.OH * g.OW, [x, geo.rows, geo.cols, winners(k, x, g, geo)]);
 }
 
-export function dynoSampleGradXGpu(k: KernelCache, x: Float32Array, dy: Float32Array, g: DynoGeometry): Float32Array {
+/** Both gradients, sharing one winner computation. */
+export function dynoSampleBackwardGpu(k: KernelCache, x: Float32Array, dy: Float32Array, g: DynoGeometry): { dx: Float32Array; dh: number; dw: number } {
   const geo = geometry(g);
+  const win = winners(k, x, g, geo);
   const tr = touching(geo.rowTaps, g.H), tc = touching(geo.colTaps, g.W);
-  return k.run('dynoSampleGradX', gradXKernel, { ...geo.constants, MR: tr.max, MC: tc.max }, x.length,
-    [dy, geo.rows, geo.cols, winners(k, x, g, geo), tr.start, tr.list, tc.start, tc.list]);
-}
-
-export function dynoSampleGradSizeGpu(k: KernelCache, x: Float32Array, dy: Float32Array, g: DynoGeometry): [number, number] {
-  const geo = geometry(g);
-  const partial = k.run('dynoSampleGradSize', gradSizeKernel, geo.constants, 2 * g.N * g.C, [x, dy, geo.rows, geo.cols, winners(k, x, g, geo)]);
-  let gh = 0, gw = 0;
-  for (let p = 0; p < g.N * g.C; p++) { gh += partial[p]; gw += partial[g.N * g.C + p]; }
-  return [gh, gw];
+  const dx = k.run('dynoSampleGradX', gradXKernel, { ...geo.constants, MR: tr.max, MC: tc.max }, x.length,
+    [dy, geo.rows, geo.cols, win, tr.start, tr.list, tc.start, tc.list]);
+  const partial = k.run('dynoSampleGradSize', gradSizeKernel, geo.constants, 2 * g.N * g.C, [x, dy, geo.rows, geo.cols, win]);
+  let dh = 0, dw = 0;
+  for (let p = 0; p < g.N * g.C; p++) { dh += partial[p]; dw += partial[g.N * g.C + p]; }
+  return { dx, dh, dw };
 }
