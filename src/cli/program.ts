@@ -163,6 +163,7 @@ export function program(): Command {
       setBackend(cfg.backend, { mode: (cfg.gpuMode ?? 'auto') as GpuMode | 'auto' });
       const dataset = loadDataset({ name: cfg.dataset, dataDir: cfg.dataDir, transform: cfg.transform, limit: cfg.limit, seed: cfg.seed });
       const s = createSession(cfg, dataset);
+      if (!existsSync(runFiles(dir).checkpoint)) throw new Error(`${dir} has no checkpoint yet (${runFiles(dir).checkpoint})`);
       const { epoch } = loadCheckpoint(runFiles(dir).checkpoint, { model: s.model });
       const r = evaluate(s);
       console.log(`${runName(dir)} after ${epoch} epochs: test loss ${r.loss.toFixed(4)}, accuracy ${(100 * r.acc).toFixed(2)}% on ${dataset.test.count} images`);

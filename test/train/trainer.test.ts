@@ -71,6 +71,7 @@ describe('CLI', () => {
       await program().parseAsync(['node', 'dynopool', 'report', out, '--out', html]);
       expect(readFileSync(html, 'utf8')).toContain('<svg');
       await expect(program().exitOverride().parseAsync(['node', 'dynopool', 'train', '--out', out])).rejects.toThrow('already holds a run; use --resume');
+      await expect(program().parseAsync(['node', 'dynopool', 'eval', join(root, 'nowhere')])).rejects.toThrow('is not a dynopool run directory (no config.json)');
     } finally {
       log.mockRestore();
     }
