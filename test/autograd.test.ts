@@ -116,6 +116,23 @@ describe('user-defined ops', () => {
     });
     expect(() => gradcheck((x) => cube({ x }, {}), [tensor([0.3, -1.2, 2], { dtype: 'float64' })])).not.toThrow();
   });
+  it('defineOp with a joint backward: every gradient from one call, run once per backward pass', () => {
+    let calls = 0;
+    const mulAdd = defineOp({
+      name: 'mulAdd',
+      inputs: ['a', 'b'],
+      forward: ({ a, b }) => ({ output: a.mul(b).add(a), saved: null }),
+      backward: (dy, { inputs: { a, b } }) => { calls++; return { a: dy.mul(b.add(1)), b: dy.mul(a) }; },
+    });
+    const a = tensor([0.3, -1.1], { dtype: 'float64' }), b = tensor([2.5, 0.7], { dtype: 'float64' });
+    expect(() => gradcheck((x, y) => mulAdd({ a: x, b: y }, {}), [a, b])).not.toThrow();
+    calls = 0;
+    const x = tensor([1, 2], { requiresGrad: true }), y = tensor([3, 4], { requiresGrad: true });
+    mulAdd({ a: x, b: y }, {}).sum().backward();
+    expect(calls).toBe(1);
+    expect(vals(x.grad!)).toEqual([4, 5]);
+    expect(vals(y.grad!)).toEqual([1, 2]);
+  });
   it('customVjp: JAX-style straight-through clipping', () => {
     const clipGrad = customVjp((x: Tensor) => x, (dy) => [dy.clamp(-1, 1)]);
     const x = tensor([1, 2], { requiresGrad: true });

@@ -33,11 +33,24 @@ export interface GradContext<N extends string, A, S> {
 /** The cotangent of one input, given the output's cotangent `dy`. Runs under noGrad. */
 export type GradFn<N extends string, A, S> = (dy: Tensor, ctx: GradContext<N, A, S>) => Tensor;
 
-export interface OpSpec<N extends string, A, S> {
+interface OpSpecBase<N extends string, A, S> {
   readonly name: string;
   readonly inputs: readonly N[];
   forward(inputs: Inputs<N>, attrs: A): { output: Tensor; saved: S };
+}
+
+/** One gradient function per input (the usual form). */
+export interface OpSpec<N extends string, A, S> extends OpSpecBase<N, A, S> {
   readonly grads: { readonly [K in N]: GradFn<N, A, S> };
+}
+
+/**
+ * For ops whose backward kernel yields every input's gradient in one call (batchnorm,
+ * DynOPool's sampling): `backward` returns them all, keyed by input name (again a mapped type,
+ * so none can be left out). It runs once per backward pass.
+ */
+export interface JointOpSpec<N extends string, A, S> extends OpSpecBase<N, A, S> {
+  backward(dy: Tensor, ctx: GradContext<N, A, S>): { readonly [K in N]: Tensor };
 }
 
 export type Op<N extends string, A> = (inputs: Inputs<N>, attrs: A) => Tensor;
@@ -52,12 +65,16 @@ export function record(op: string, inputs: readonly Tensor[], output: Tensor, ba
   return output.withNode({ op, inputs, backward });
 }
 
-export function defineOp<const N extends string, A = Record<string, never>, S = null>(spec: OpSpec<N, A, S>): Op<N, A> {
+export function defineOp<const N extends string, A = Record<string, never>, S = null>(spec: OpSpec<N, A, S> | JointOpSpec<N, A, S>): Op<N, A> {
   return (inputs, attrs) => {
     const { output, saved } = noGrad(() => spec.forward(inputs, attrs));
     const list = spec.inputs.map((name) => inputs[name]);
     return record(spec.name, list, output, (dy) => {
       const ctx: GradContext<N, A, S> = { inputs, output, saved, attrs };
+      if ('backward' in spec) {
+        const all = spec.backward(dy, ctx);
+        return spec.inputs.map((name) => (inputs[name].requiresGrad ? all[name] : null));
+      }
       return spec.inputs.map((name) => (inputs[name].requiresGrad ? spec.grads[name](dy, ctx) : null));
     });
   };

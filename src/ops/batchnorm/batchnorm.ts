@@ -14,8 +14,7 @@
  *   training: dx = weight / (M sqrt(var + eps)) (M dy - sum dy - xhat sum(dy xhat))  (through mu and var)
  *   eval:     dx = weight / sqrt(var + eps) dy
  */
-import { defineOp, type GradContext } from '../../autograd/op.js';
-import type { Storage } from '../../backend/backend.js';
+import { defineOp } from '../../autograd/op.js';
 import { fmt } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { asTensor, assertCompatible, assertNdim, raw } from '../util.js';
@@ -32,8 +31,6 @@ export interface BatchNorm2dOptions {
 
 /** mean/variance: the batch statistics (training) or the running ones (eval). */
 interface Attrs { training: boolean; eps: number; mean: Tensor; variance: Tensor }
-type Grads = { dx: Storage; dweight: Storage; dbias: Storage };
-interface Saved { invStd: Tensor; memo: { grads: Grads | null } }
 
 const batchNormOp = defineOp({
   name: 'batchNorm2d',
@@ -42,22 +39,15 @@ const batchNormOp = defineOp({
     const [N, C, H, W] = x.shape;
     const invStd = asTensor(1, x).div(variance.add(eps).sqrt());
     const output = raw(x.backend.batchNormApply(x.storage, mean.storage, invStd.storage, weight.storage, bias.storage, N, C, H * W), x.shape, x);
-    return { output, saved: { invStd, memo: { grads: null } } };
+    return { output, saved: invStd };
   },
-  grads: {
-    x: (dy, ctx) => raw(allGrads(dy, ctx).dx, ctx.inputs.x.shape, dy),
-    weight: (dy, ctx) => raw(allGrads(dy, ctx).dweight, ctx.inputs.weight.shape, dy),
-    bias: (dy, ctx) => raw(allGrads(dy, ctx).dbias, ctx.inputs.bias.shape, dy),
+  // one kernel computes all three gradients
+  backward: (dy, { inputs: { x, weight, bias }, saved: invStd, attrs }) => {
+    const [N, C, H, W] = x.shape;
+    const g = x.backend.batchNormBackward(x.storage, dy.storage, attrs.mean.storage, invStd.storage, weight.storage, N, C, H * W, attrs.training);
+    return { x: raw(g.dx, x.shape, dy), weight: raw(g.dweight, weight.shape, dy), bias: raw(g.dbias, bias.shape, dy) };
   },
 });
-
-/** One kernel computes all three gradients; whichever gradient function runs first pays. */
-function allGrads(dy: Tensor, { inputs: { x, weight }, saved, attrs }: GradContext<'x' | 'weight' | 'bias', Attrs, Saved>): Grads {
-  const [N, C, H, W] = x.shape;
-  return (saved.memo.grads ??= x.backend.batchNormBackward(
-    x.storage, dy.storage, attrs.mean.storage, saved.invStd.storage, weight.storage, N, C, H * W, attrs.training,
-  ));
-}
 
 function assertChannelVector(name: string, t: Tensor | null | undefined, x: Tensor, C: number): void {
   if (t === null || t === undefined) return;

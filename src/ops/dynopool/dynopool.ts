@@ -40,34 +40,26 @@
  * Identity: alpha = (2, 2) on even H, W puts the query points on pixel centres 2i and 2i + 1,
  * and DynOPool is exactly 2x2 / stride-2 max pooling.
  */
-import { defineOp, type GradContext } from '../../autograd/op.js';
-import type { DynoGeometry, Storage } from '../../backend/backend.js';
+import { defineOp } from '../../autograd/op.js';
+import type { DynoGeometry } from '../../backend/backend.js';
 import { fmt } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { clampSurrogate, roundSurrogate } from '../surrogate/surrogate.js';
 import { asTensor, assertCompatible, assertNdim, raw } from '../util.js';
-
-type Grads = { dx: Storage; dh: number; dw: number };
-interface Saved { memo: { grads: Grads | null } }
 
 const dynoSampleOp = defineOp({
   name: 'dynoSample',
   inputs: ['x', 'h', 'w'],
   forward: ({ x }, g: DynoGeometry) => ({
     output: raw(x.backend.dynoSample(x.storage, g), [g.N, g.C, g.OH, g.OW], x),
-    saved: { memo: { grads: null } } as Saved,
+    saved: null,
   }),
-  grads: {
-    x: (dy, ctx) => raw(allGrads(dy, ctx).dx, ctx.inputs.x.shape, dy),
-    h: (dy, ctx) => asTensor(allGrads(dy, ctx).dh, dy),
-    w: (dy, ctx) => asTensor(allGrads(dy, ctx).dw, dy),
+  // one backend call gives all three gradients (the winners are found once)
+  backward: (dy, { inputs: { x }, attrs: g }) => {
+    const r = x.backend.dynoSampleBackward(x.storage, dy.storage, g);
+    return { x: raw(r.dx, x.shape, dy), h: asTensor(r.dh, dy), w: asTensor(r.dw, dy) };
   },
 });
-
-/** One backend call gives all three gradients; whichever gradient function runs first pays. */
-function allGrads(dy: Tensor, { inputs: { x }, attrs, saved }: GradContext<'x' | 'h' | 'w', DynoGeometry, Saved>): Grads {
-  return (saved.memo.grads ??= x.backend.dynoSampleBackward(x.storage, dy.storage, attrs));
-}
 
 function sizeValue(op: string, name: string, t: Tensor): number {
   if (t.ndim !== 0) throw new Error(`${op}: ${name} must be a 0-d size tensor, got shape ${fmt(t.shape)}`);
