@@ -1,16 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crossEntropy, logSoftmax, softmax, tensor } from '../../src/index.js';
+import { crossEntropy, logSoftmax, logSumExp, softmax, tensor } from '../../src/index.js';
 import { RUNS } from '../support/config.js';
 import { arbDim, arbSeed, arbShape, tensorFor } from '../support/arbitraries.js';
 import { expectGradOk, vals } from '../support/props.js';
 
 describe('softmax family', () => {
-  it('softmax and logSoftmax gradients on a random axis', () => {
+  it('softmax, logSoftmax and logSumExp gradients on a random axis', () => {
     fc.assert(fc.property(arbShape({ minDims: 1, maxDims: 3 }), fc.nat(5), arbSeed(), (shape, ax, seed) => {
       const axis = (ax % shape.length) - (ax % 2 ? shape.length : 0);
       const x = tensorFor(shape, seed, { lo: -4, hi: 4 });
-      return expectGradOk((t) => softmax(t, axis), [x]) && expectGradOk((t) => logSoftmax(t, axis), [x]);
+      return expectGradOk((t) => softmax(t, axis), [x]) && expectGradOk((t) => logSoftmax(t, axis), [x]) && expectGradOk((t) => logSumExp(t, axis), [x]);
     }), { numRuns: RUNS.medium });
   });
   it('crossEntropy gradient (random labels)', () => {
