@@ -17,7 +17,8 @@ export { gradcheck, gradcheckParams, type GradcheckOptions, type GradcheckResult
 export type { Backend, Storage } from './backend/backend.js';
 export { referenceBackend } from './backend/reference.js';
 export { getBackend, setBackend, backendFor, backendFromEnvironment, type BackendOptions } from './backend/registry.js';
-export { GpuBackend, GPU_KERNEL_OPS } from './backend/gpu/gpu-backend.js';
+export { GpuBackend, SMALL as GPU_HOST_PLACEMENT_LIMIT } from './backend/gpu/gpu-backend.js';
+export { GpuStorage, gpuMemoryStats } from './backend/gpu/storage.js';
 export { availableModes, modeUnavailableReason, resolveMode, glRenderer, GPU_MODES, type GpuMode } from './backend/gpu/runtime.js';
 export * from './ops/index.js';
 export * from './nn/index.js';

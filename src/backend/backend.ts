@@ -16,6 +16,11 @@ import type { Shape } from '../tensor/shape.js';
 export interface Storage {
   readonly dtype: DType;
   readonly size: number;
+  /**
+   * The values as a host array, shared and read-only: device storage reads back (once) here.
+   * This is how the reference kernels read any backend's storage.
+   */
+  hostValues(): TypedArray;
 }
 
 /** Elementwise unary kernels. `step(x) = x > 0 ? 1 : 0`, `sign(x)` has sign(0) = 0. */

@@ -4,32 +4,13 @@
  * finite differences (test/nn); here kernels are proven equal to the reference.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import type { ConvGeometry, DynoGeometry, Storage } from '../../src/backend/backend.js';
-import { HostStorage, referenceBackend as ref } from '../../src/backend/reference.js';
-import { GPU_MODES, GpuBackend, modeUnavailableReason } from '../../src/index.js';
-import { FLOAT32_PARITY, REQUIRED_GPU_MODES, RUNS } from '../support/config.js';
+import { expect, it } from 'vitest';
+import type { ConvGeometry, DynoGeometry } from '../../src/backend/backend.js';
+import { referenceBackend as ref } from '../../src/backend/reference.js';
+import { RUNS } from '../support/config.js';
 import { arbSeed, valuesFor } from '../support/arbitraries.js';
+import { absOf as abs, describeEachGpuMode, expectParity, f64, onDevice, vals } from '../support/gpu.js';
 import { naiveDynoSample } from '../support/naive.js';
-
-const f64 = (v: ArrayLike<number>): Storage => new HostStorage(Float64Array.from(v));
-const f32 = (v: ArrayLike<number>): Storage => new HostStorage(Float32Array.from(v));
-const vals = (s: Storage): Float64Array => Float64Array.from((s as HostStorage).values);
-const abs = (v: ArrayLike<number>) => Float64Array.from(v, Math.abs);
-
-/** Throws a readable report if |gpu - ref| > atol + rtol * magnitude anywhere. */
-function expectParity(label: string, gpu: ArrayLike<number>, reference: ArrayLike<number>, magnitude: ArrayLike<number> | number): true {
-  expect(gpu.length, `${label}: length`).toBe(reference.length);
-  const bad: string[] = [];
-  for (let i = 0; i < reference.length; i++) {
-    const mag = typeof magnitude === 'number' ? magnitude : magnitude[i];
-    const tol = FLOAT32_PARITY.atol + FLOAT32_PARITY.rtol * mag;
-    const d = Math.abs(gpu[i] - reference[i]);
-    if (!(d <= tol)) bad.push(`[${i}] gpu ${gpu[i]} ref ${reference[i]} |diff| ${d.toExponential(2)} > ${tol.toExponential(2)}`);
-  }
-  if (bad.length) throw new Error(`${label}: ${bad.length} of ${reference.length} values differ: ${bad.slice(0, 4).join('; ')}`);
-  return true;
-}
 
 const arbConv = () => fc.record({
   N: fc.integer({ min: 1, max: 3 }), groups: fc.integer({ min: 1, max: 3 }), cg: fc.integer({ min: 1, max: 3 }), ocg: fc.integer({ min: 1, max: 3 }),
@@ -58,78 +39,67 @@ const arbDyno = () => fc.record({
   })
   .map((c): DynoGeometry & { seed: number } => ({ N: c.N, C: c.C, H: c.H, W: c.W, OH: Math.floor(c.h + 0.5), OW: Math.floor(c.w + 0.5), h: c.h, w: c.w, seed: c.seed }));
 
-for (const mode of GPU_MODES) {
-  const reason = modeUnavailableReason(mode);
-  if (reason !== null && REQUIRED_GPU_MODES.includes(mode)) {
-    describe(`gpu.js ${mode}`, () => {
-      it('is available (DYNOPOOL_REQUIRE_GPU_MODES lists it)', () => {
-        throw new Error(`gpu.js mode '${mode}' is required but not available here: ${reason}`);
-      });
-    });
-    continue;
-  }
-  describe.skipIf(reason !== null)(`gpu.js ${mode}${reason ? ` (skipped: ${reason})` : ''}`, () => {
-    const gpu = reason === null ? new GpuBackend(mode, () => {}) : (null as unknown as GpuBackend);
+describeEachGpuMode('heavy kernels', (gpu) => {
+  const f32 = (v: ArrayLike<number>) => onDevice(gpu, v);
 
-    it('conv2d forward, input gradient and weight gradient', () => {
-      fc.assert(fc.property(arbConv(), (g) => {
-        const x = valuesFor([g.N, g.C, g.H, g.W], g.seed), w = valuesFor([g.OC, g.C / g.groups, g.KH, g.KW], g.seed + 1);
-        const dy = valuesFor([g.N, g.OC, g.OH, g.OW], g.seed + 2);
-        expectParity('conv2d', vals(gpu.conv2d(f32(x), f32(w), g)), vals(ref.conv2d(f64(x), f64(w), g)), vals(ref.conv2d(f64(abs(x)), f64(abs(w)), g)));
-        expectParity('conv2dGradInput', vals(gpu.conv2dGradInput(f32(dy), f32(w), g)), vals(ref.conv2dGradInput(f64(dy), f64(w), g)), vals(ref.conv2dGradInput(f64(abs(dy)), f64(abs(w)), g)));
-        return expectParity('conv2dGradWeight', vals(gpu.conv2dGradWeight(f32(x), f32(dy), g)), vals(ref.conv2dGradWeight(f64(x), f64(dy), g)), vals(ref.conv2dGradWeight(f64(abs(x)), f64(abs(dy)), g)));
-      }), { numRuns: RUNS.expensive });
-    });
-
-    it('batchnorm statistics, apply and backward (training and eval)', () => {
-      fc.assert(fc.property(arbBN(), ({ N, C, HW, training, seed }) => {
-        const x = valuesFor([N, C, HW], seed, { lo: -3, hi: 3 }), dy = valuesFor([N, C, HW], seed + 1);
-        const w = valuesFor([C], seed + 2), b = valuesFor([C], seed + 3);
-        const meanAbs = x.reduce((s, v) => s + Math.abs(v), 0) / x.length;
-        const s32 = gpu.batchNormStats(f32(x), N, C, HW), s64 = ref.batchNormStats(f64(x), N, C, HW);
-        expectParity('batchNormStats mean', vals(s32.mean), vals(s64.mean), meanAbs);
-        expectParity('batchNormStats var', vals(s32.variance), vals(s64.variance), 9 * 4);
-        // the same statistics for both, so apply / backward are compared on equal inputs
-        const mean = vals(s64.mean), invStd = Float64Array.from(vals(s64.variance), (v) => 1 / Math.sqrt(v + 1e-5));
-        const y32 = gpu.batchNormApply(f32(x), f32(mean), f32(invStd), f32(w), f32(b), N, C, HW);
-        const y64 = ref.batchNormApply(f64(x), f64(mean), f64(invStd), f64(w), f64(b), N, C, HW);
-        const maxK = Math.max(...invStd) * Math.max(...abs(w));
-        expectParity('batchNormApply', vals(y32), vals(y64), 6 * maxK + 2);
-        const g32 = gpu.batchNormBackward(f32(x), f32(dy), f32(mean), f32(invStd), f32(w), N, C, HW, training);
-        const g64 = ref.batchNormBackward(f64(x), f64(dy), f64(mean), f64(invStd), f64(w), N, C, HW, training);
-        const M = N * HW, sumAbsDy = dy.reduce((s, v) => s + Math.abs(v), 0);
-        expectParity('batchNorm dbias', vals(g32.dbias), vals(g64.dbias), sumAbsDy);
-        expectParity('batchNorm dweight', vals(g32.dweight), vals(g64.dweight), sumAbsDy * 6 * Math.max(...invStd));
-        return expectParity('batchNorm dx', vals(g32.dx), vals(g64.dx), maxK * (3 + (2 * sumAbsDy) / M) * 6 * Math.max(...invStd));
-      }), { numRuns: RUNS.expensive });
-    });
-
-    it('dynoSample forward, x gradient (gather) and size gradient', () => {
-      fc.assert(fc.property(arbDyno(), (g) => {
-        const x = valuesFor([g.N, g.C, g.H, g.W], g.seed), dy = valuesFor([g.N, g.C, g.OH, g.OW], g.seed + 1);
-        const maxX = Math.max(...abs(x)), sumAbsDy = dy.reduce((s, v) => s + Math.abs(v), 0);
-        expectParity('dynoSample', vals(gpu.dynoSample(f32(x), g)), vals(ref.dynoSample(f64(x), g)), maxX);
-        const g32 = gpu.dynoSampleBackward(f32(x), f32(dy), g), g64 = ref.dynoSampleBackward(f64(x), f64(dy), g);
-        expectParity('dynoSampleBackward dx', vals(g32.dx), vals(g64.dx), vals(ref.dynoSampleBackward(f64(x), f64(abs(dy)), g).dx));
-        const scale = Math.max(g.H / g.h ** 2, g.W / g.w ** 2) * (Math.max(g.OH, g.OW) + 1);
-        return expectParity('dynoSampleBackward dh, dw', [g32.dh, g32.dw], [g64.dh, g64.dw], 2 * maxX * sumAbsDy * scale);
-      }), { numRuns: RUNS.expensive });
-    });
-
-    it('alpha = (2, 2) sampling is exactly 2x2 max pooling on this mode too', () => {
-      const x = valuesFor([2, 3, 8, 6], 4);
-      const g: DynoGeometry = { N: 2, C: 3, H: 8, W: 6, OH: 4, OW: 3, h: 4, w: 3 };
-      const pool = ref.maxPool2d(f32(x), { N: 2, C: 3, H: 8, W: 6, OH: 4, OW: 3, KH: 2, KW: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, countIncludePad: true });
-      expect(Array.from(vals(gpu.dynoSample(f32(x), g)))).toEqual(Array.from(vals(pool)));
-    });
-
-    it('compiles each kernel once per configuration and reuses it', () => {
-      const g: DynoGeometry = { N: 1, C: 2, H: 7, W: 5, OH: 4, OW: 3, h: 4.2, w: 2.8 };
-      const x = f32(valuesFor([1, 2, 7, 5], 1));
-      gpu.dynoSample(x, g);
-      const before = gpu.kernels.size;
-      for (let i = 0; i < 5; i++) gpu.dynoSample(x, { ...g, h: 4 + i * 0.05 });
-      expect(gpu.kernels.size).toBe(before);
-    });
+  it('conv2d forward, input gradient and weight gradient', () => {
+    fc.assert(fc.property(arbConv(), (g) => {
+      const x = valuesFor([g.N, g.C, g.H, g.W], g.seed), w = valuesFor([g.OC, g.C / g.groups, g.KH, g.KW], g.seed + 1);
+      const dy = valuesFor([g.N, g.OC, g.OH, g.OW], g.seed + 2);
+      expectParity('conv2d', vals(gpu.conv2d(f32(x), f32(w), g)), vals(ref.conv2d(f64(x), f64(w), g)), vals(ref.conv2d(f64(abs(x)), f64(abs(w)), g)));
+      expectParity('conv2dGradInput', vals(gpu.conv2dGradInput(f32(dy), f32(w), g)), vals(ref.conv2dGradInput(f64(dy), f64(w), g)), vals(ref.conv2dGradInput(f64(abs(dy)), f64(abs(w)), g)));
+      return expectParity('conv2dGradWeight', vals(gpu.conv2dGradWeight(f32(x), f32(dy), g)), vals(ref.conv2dGradWeight(f64(x), f64(dy), g)), vals(ref.conv2dGradWeight(f64(abs(x)), f64(abs(dy)), g)));
+    }), { numRuns: RUNS.expensive });
   });
-}
+
+  it('batchnorm statistics, apply and backward (training and eval)', () => {
+    fc.assert(fc.property(arbBN(), ({ N, C, HW, training, seed }) => {
+      const x = valuesFor([N, C, HW], seed, { lo: -3, hi: 3 }), dy = valuesFor([N, C, HW], seed + 1);
+      const w = valuesFor([C], seed + 2), b = valuesFor([C], seed + 3);
+      const meanAbs = x.reduce((s, v) => s + Math.abs(v), 0) / x.length;
+      const s32 = gpu.batchNormStats(f32(x), N, C, HW), s64 = ref.batchNormStats(f64(x), N, C, HW);
+      expectParity('batchNormStats mean', vals(s32.mean), vals(s64.mean), meanAbs);
+      expectParity('batchNormStats var', vals(s32.variance), vals(s64.variance), 9 * 4);
+      // the same statistics for both, so apply / backward are compared on equal inputs
+      const mean = vals(s64.mean), invStd = Float64Array.from(vals(s64.variance), (v) => 1 / Math.sqrt(v + 1e-5));
+      const y32 = gpu.batchNormApply(f32(x), f32(mean), f32(invStd), f32(w), f32(b), N, C, HW);
+      const y64 = ref.batchNormApply(f64(x), f64(mean), f64(invStd), f64(w), f64(b), N, C, HW);
+      const maxK = Math.max(...invStd) * Math.max(...abs(w));
+      expectParity('batchNormApply', vals(y32), vals(y64), 6 * maxK + 2);
+      const g32 = gpu.batchNormBackward(f32(x), f32(dy), f32(mean), f32(invStd), f32(w), N, C, HW, training);
+      const g64 = ref.batchNormBackward(f64(x), f64(dy), f64(mean), f64(invStd), f64(w), N, C, HW, training);
+      const M = N * HW, sumAbsDy = dy.reduce((s, v) => s + Math.abs(v), 0);
+      expectParity('batchNorm dbias', vals(g32.dbias), vals(g64.dbias), sumAbsDy);
+      expectParity('batchNorm dweight', vals(g32.dweight), vals(g64.dweight), sumAbsDy * 6 * Math.max(...invStd));
+      return expectParity('batchNorm dx', vals(g32.dx), vals(g64.dx), maxK * (3 + (2 * sumAbsDy) / M) * 6 * Math.max(...invStd));
+    }), { numRuns: RUNS.expensive });
+  });
+
+  it('dynoSample forward, x gradient (gather) and size gradient', () => {
+    fc.assert(fc.property(arbDyno(), (g) => {
+      const x = valuesFor([g.N, g.C, g.H, g.W], g.seed), dy = valuesFor([g.N, g.C, g.OH, g.OW], g.seed + 1);
+      const maxX = Math.max(...abs(x)), sumAbsDy = dy.reduce((s, v) => s + Math.abs(v), 0);
+      expectParity('dynoSample', vals(gpu.dynoSample(f32(x), g)), vals(ref.dynoSample(f64(x), g)), maxX);
+      const g32 = gpu.dynoSampleBackward(f32(x), f32(dy), g), g64 = ref.dynoSampleBackward(f64(x), f64(dy), g);
+      expectParity('dynoSampleBackward dx', vals(g32.dx), vals(g64.dx), vals(ref.dynoSampleBackward(f64(x), f64(abs(dy)), g).dx));
+      const scale = Math.max(g.H / g.h ** 2, g.W / g.w ** 2) * (Math.max(g.OH, g.OW) + 1);
+      return expectParity('dynoSampleBackward dh, dw', [g32.dh, g32.dw], [g64.dh, g64.dw], 2 * maxX * sumAbsDy * scale);
+    }), { numRuns: RUNS.expensive });
+  });
+
+  it('alpha = (2, 2) sampling is exactly 2x2 max pooling on this mode too', () => {
+    const x = valuesFor([2, 3, 8, 6], 4);
+    const g: DynoGeometry = { N: 2, C: 3, H: 8, W: 6, OH: 4, OW: 3, h: 4, w: 3 };
+    const pool = ref.maxPool2d(f32(x), { N: 2, C: 3, H: 8, W: 6, OH: 4, OW: 3, KH: 2, KW: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, countIncludePad: true });
+    expect(Array.from(vals(gpu.dynoSample(f32(x), g)))).toEqual(Array.from(vals(pool)));
+  });
+
+  it('compiles each kernel once per configuration and reuses it', () => {
+    const g: DynoGeometry = { N: 1, C: 2, H: 7, W: 5, OH: 4, OW: 3, h: 4.2, w: 2.8 };
+    const x = f32(valuesFor([1, 2, 7, 5], 1));
+    gpu.dynoSample(x, g);
+    const before = gpu.kernels.size;
+    for (let i = 0; i < 5; i++) gpu.dynoSample(x, { ...g, h: 4 + i * 0.05 });
+    expect(gpu.kernels.size).toBe(before);
+  });
+});

@@ -1,29 +1,41 @@
 /**
- * The gpu.js backend (float32). The heavy kernels run as gpu.js kernels: conv2d forward and
- * both gradients, batchnorm statistics / apply / backward, and DynOPool's sampling forward and
- * both gradients. Everything else runs on the CPU reference kernels over the same host arrays,
- * with one warning per op the first time it does (set DYNOPOOL_GPU_QUIET=1 to silence), never
- * silently per call. float64 tensors always take the reference path (gpu.js is float32).
+ * The gpu.js backend (float32). Every backend kernel has a gpu.js implementation beside its
+ * reference one (src/ops/<family>/<op>.gpu.ts), so a float32 training step runs on gpu.js end to
+ * end; float64 tensors take the CPU reference, with one warning per op (DYNOPOOL_GPU_QUIET=1
+ * silences it), never silently per call.
  *
- * Data stays in host typed arrays between ops: every gpu.js kernel call uploads its inputs and
- * reads its output back (on GL modes that is a texture upload and a readPixels per kernel).
- * Keeping textures resident across ops (gpu.js pipelines) is future work.
+ * Placement: kernel results stay where the kernel wrote them (GpuStorage): on GL modes a
+ * texture that the next kernel reads directly, with no readback in between. An op runs on
+ * gpu.js when it is a heavy kernel (conv, pooling, batchnorm, DynOPool, matmul), when any input
+ * already lives on the device, or when its input has at least SMALL values; otherwise (small
+ * host-only values, such as DynOPool's learned sizes and the GMACs loss built from them) it runs
+ * on the CPU reference, where a kernel launch would cost more than the arithmetic.
+ *
+ * What reads back from the device (a readPixels on GL modes): `data()`, `item()`, `toArray()`
+ * and printing; any op given float64 alongside device float32 values; the two size gradients
+ * of `dynoSampleBackward` (per-plane partial sums, 2 x N x C values, summed on the host); and a
+ * device value that a host-placed op reads (e.g. the loss scalar added to the host GMACs term).
+ * A device storage reads back at most once and caches the host copy.
  */
+import { avgPool2dGpu, avgPool2dGradGpu, maxPool2dGpu, maxPool2dGradGpu } from '../../ops/pool/pool.gpu.js';
 import { batchNormApplyGpu, batchNormBackwardGpu, batchNormStatsGpu } from '../../ops/batchnorm/batchnorm.gpu.js';
 import { conv2dGpu, conv2dGradInputGpu, conv2dGradWeightGpu } from '../../ops/conv/conv2d.gpu.js';
 import { dynoSampleBackwardGpu, dynoSampleGpu } from '../../ops/dynopool/dynosample.gpu.js';
+import { binaryGpu, clampGpu, unaryGpu, whereGpu } from '../../ops/elementwise/elementwise.gpu.js';
+import { matmulGpu } from '../../ops/matmul/matmul.gpu.js';
+import { concatGpu, expandGpu, padGpu, permuteGpu, sliceGpu } from '../../ops/movement/movement.gpu.js';
+import { reduceGpu } from '../../ops/reduce/reduce.gpu.js';
+import type { TypedArray } from '../../tensor/dtype.js';
+import { sizeOf } from '../../tensor/shape.js';
 import type { Backend, Storage } from '../backend.js';
-import { HostStorage, referenceBackend } from '../reference.js';
-import { KernelCache, resolveMode, type GpuMode } from './runtime.js';
+import { HostStorage, referenceBackend as ref } from '../reference.js';
+import { KernelCache, resolveMode, type GpuMode, type KernelData } from './runtime.js';
+import { GpuStorage } from './storage.js';
 
-const f32 = (s: Storage): Float32Array | null => (s instanceof HostStorage && s.values instanceof Float32Array ? s.values : null);
-const wrap = (v: Float32Array): HostStorage => new HostStorage(v);
+/** Light ops on host-only inputs smaller than this run on the CPU reference (see Placement). */
+export const SMALL = 4096;
 
-/** Backend methods with a gpu.js kernel; the others fall back to the reference. */
-export const GPU_KERNEL_OPS = [
-  'conv2d', 'conv2dGradInput', 'conv2dGradWeight', 'batchNormStats', 'batchNormApply', 'batchNormBackward',
-  'dynoSample', 'dynoSampleBackward',
-] as const;
+type Args = KernelData[];
 
 export class GpuBackend implements Backend {
   readonly name: string;
@@ -39,76 +51,134 @@ export class GpuBackend implements Backend {
     return new GpuBackend(resolveMode(mode));
   }
 
-  /** Ops that ran on the reference because gpu.js has no kernel for them (or their dtype). */
+  /** Ops that ran on the reference because gpu.js has no kernel for their dtype (float64). */
   get fallbacks(): string[] {
     return [...this.warned];
   }
 
-  private fallback(op: string, why: string): Backend {
+  // ---- placement ------------------------------------------------------------------------------
+
+  /** The storages' kernel arguments if every one is float32 gpu storage, else null (warned). */
+  private args(op: string, storages: readonly Storage[]): Args | null {
+    if (storages.every((s) => s instanceof GpuStorage)) return storages.map((s) => (s as GpuStorage).kernelArg());
     if (!this.warned.has(op)) {
       this.warned.add(op);
-      this.warn(`dynopool gpu backend (${this.mode}): '${op}' runs on the CPU reference (${why}); further calls are not reported`);
+      this.warn(`dynopool gpu backend (${this.mode}): '${op}' runs on the CPU reference (float64 tensors have no gpu.js kernel); further calls are not reported`);
     }
-    return referenceBackend;
+    return null;
   }
 
-  private ref(op: string): Backend {
-    return this.fallback(op, 'no gpu.js kernel for it yet');
+  /** Wraps a kernel result as device storage. */
+  private dev = (size: number, data: KernelData): Storage => GpuStorage.fromKernel(size, data);
+
+  /** A reference result as this backend's storage (float32 values become host GpuStorage). */
+  private adopt = (s: Storage): Storage => (s instanceof HostStorage && s.values instanceof Float32Array ? new GpuStorage(s.size, s.values, false) : s);
+
+  /** Heavy kernels: always gpu.js for float32 (unless the result is empty). */
+  private heavy<T>(op: string, storages: readonly Storage[], outSize: number, gpu: (a: Args) => T, reference: () => T): T {
+    const a = outSize > 0 ? this.args(op, storages) : null;
+    return a ? gpu(a) : reference();
   }
 
-  fromValues = referenceBackend.fromValues;
-  toValues = referenceBackend.toValues;
-  unary: Backend['unary'] = (...a) => this.ref('unary').unary(...a);
-  clamp: Backend['clamp'] = (...a) => this.ref('clamp').clamp(...a);
-  binary: Backend['binary'] = (...a) => this.ref('binary').binary(...a);
-  cast: Backend['cast'] = (...a) => this.ref('cast').cast(...a);
-  where: Backend['where'] = (...a) => this.ref('where').where(...a);
-  reduce: Backend['reduce'] = (...a) => this.ref('reduce').reduce(...a);
-  permute: Backend['permute'] = (...a) => this.ref('permute').permute(...a);
-  expand: Backend['expand'] = (...a) => this.ref('expand').expand(...a);
-  slice: Backend['slice'] = (...a) => this.ref('slice').slice(...a);
-  pad: Backend['pad'] = (...a) => this.ref('pad').pad(...a);
-  concat: Backend['concat'] = (...a) => this.ref('concat').concat(...a);
-  matmul: Backend['matmul'] = (...a) => this.ref('matmul').matmul(...a);
-  maxPool2d: Backend['maxPool2d'] = (...a) => this.ref('maxPool2d').maxPool2d(...a);
-  maxPool2dGrad: Backend['maxPool2dGrad'] = (...a) => this.ref('maxPool2dGrad').maxPool2dGrad(...a);
-  avgPool2d: Backend['avgPool2d'] = (...a) => this.ref('avgPool2d').avgPool2d(...a);
-  avgPool2dGrad: Backend['avgPool2dGrad'] = (...a) => this.ref('avgPool2dGrad').avgPool2dGrad(...a);
-
-  /** Runs `gpu` when every storage is float32, else the reference (float64 has no gpu.js kernel). */
-  private either<T>(op: string, storages: Storage[], gpu: (arrays: Float32Array[]) => T, reference: () => T): T {
-    const arrays = storages.map(f32);
-    if (arrays.every((a): a is Float32Array => a !== null)) return gpu(arrays);
-    this.fallback(op, 'float64 tensors have no gpu.js kernel');
-    return reference();
+  /** Light kernels: gpu.js when an input is on the device or large, else the host reference. */
+  private light(op: string, storages: readonly Storage[], outSize: number, gpu: (a: Args) => KernelData, reference: () => Storage): Storage {
+    const onDevice = storages.some((s) => s instanceof GpuStorage && s.onDevice);
+    const large = storages.some((s) => s.size >= SMALL);
+    if (outSize > 0 && (onDevice || large)) {
+      const a = this.args(op, storages);
+      if (a) return this.dev(outSize, gpu(a));
+    }
+    return this.adopt(reference());
   }
+
+  // ---- the Backend interface -----------------------------------------------------------------
+
+  fromValues = (values: TypedArray): Storage => (values instanceof Float32Array ? new GpuStorage(values.length, values, false) : new HostStorage(values));
+  toValues = (x: Storage): TypedArray => x.hostValues().slice();
+
+  unary: Backend['unary'] = (op, x) =>
+    this.light('unary', [x], x.size, ([xv]) => unaryGpu(this.kernels, op, xv, x.size), () => ref.unary(op, x));
+  clamp: Backend['clamp'] = (x, lo, hi) =>
+    this.light('clamp', [x], x.size, ([xv]) => clampGpu(this.kernels, xv, x.size, lo, hi), () => ref.clamp(x, lo, hi));
+  binary: Backend['binary'] = (op, a, as, b, bs, os) =>
+    this.light('binary', [a, b], sizeOf(os), ([av, bv]) => binaryGpu(this.kernels, op, av, as, bv, bs, os), () => ref.binary(op, a, as, b, bs, os));
+  /** float32 -> float32 is the same immutable storage; any other cast converts on the host. */
+  cast: Backend['cast'] = (x, dtype) => (x.dtype === dtype ? x : this.adopt(ref.cast(x, dtype)));
+  where: Backend['where'] = (c, a, b) =>
+    this.light('where', [c, a, b], a.size, ([cv, av, bv]) => whereGpu(this.kernels, cv, av, bv, a.size), () => ref.where(c, a, b));
+  reduce: Backend['reduce'] = (op, x, shape, axes) =>
+    this.light('reduce', [x], sizeOf(shape.filter((_, i) => !axes.includes(i))) * (axes.every((a) => shape[a] > 0) ? 1 : 0),
+      ([xv]) => reduceGpu(this.kernels, op, xv, shape, axes), () => ref.reduce(op, x, shape, axes));
+  permute: Backend['permute'] = (x, shape, perm) =>
+    this.light('permute', [x], x.size, ([xv]) => permuteGpu(this.kernels, xv, shape, perm), () => ref.permute(x, shape, perm));
+  expand: Backend['expand'] = (x, shape, outShape) =>
+    this.light('expand', [x], sizeOf(outShape), ([xv]) => expandGpu(this.kernels, xv, shape, outShape), () => ref.expand(x, shape, outShape));
+  slice: Backend['slice'] = (x, shape, begin, size) =>
+    this.light('slice', [x], sizeOf(size), ([xv]) => sliceGpu(this.kernels, xv, shape, begin, size), () => ref.slice(x, shape, begin, size));
+  pad: Backend['pad'] = (x, shape, pads, value) =>
+    this.light('pad', [x], sizeOf(shape.map((d, i) => d + pads[i][0] + pads[i][1])),
+      ([xv]) => padGpu(this.kernels, xv, shape, pads, value), () => ref.pad(x, shape, pads, value));
+  concat: Backend['concat'] = (xs, shapes, axis) =>
+    this.light('concat', xs, xs.reduce((s, x) => s + x.size, 0), (a) => concatGpu(this.kernels, a, shapes, axis), () => ref.concat(xs, shapes, axis));
+
+  matmul: Backend['matmul'] = (a, b, B, M, K, N, ta, tb) =>
+    this.heavy('matmul', [a, b], B * M * N, ([av, bv]) => this.dev(B * M * N, matmulGpu(this.kernels, av, bv, B, M, K, N, ta, tb)),
+      () => this.adopt(ref.matmul(a, b, B, M, K, N, ta, tb)));
 
   conv2d: Backend['conv2d'] = (x, w, g) =>
-    this.either('conv2d', [x, w], ([xv, wv]) => wrap(conv2dGpu(this.kernels, xv, wv, g)), () => referenceBackend.conv2d(x, w, g));
+    this.heavy('conv2d', [x, w], g.N * g.OC * g.OH * g.OW, ([xv, wv]) => this.dev(g.N * g.OC * g.OH * g.OW, conv2dGpu(this.kernels, xv, wv, g)),
+      () => this.adopt(ref.conv2d(x, w, g)));
   conv2dGradInput: Backend['conv2dGradInput'] = (dy, w, g) =>
-    this.either('conv2dGradInput', [dy, w], ([d, wv]) => wrap(conv2dGradInputGpu(this.kernels, d, wv, g)), () => referenceBackend.conv2dGradInput(dy, w, g));
-  conv2dGradWeight: Backend['conv2dGradWeight'] = (x, dy, g) =>
-    this.either('conv2dGradWeight', [x, dy], ([xv, d]) => wrap(conv2dGradWeightGpu(this.kernels, xv, d, g)), () => referenceBackend.conv2dGradWeight(x, dy, g));
+    this.heavy('conv2dGradInput', [dy, w], g.N * g.C * g.H * g.W, ([d, wv]) => this.dev(g.N * g.C * g.H * g.W, conv2dGradInputGpu(this.kernels, d, wv, g)),
+      () => this.adopt(ref.conv2dGradInput(dy, w, g)));
+  conv2dGradWeight: Backend['conv2dGradWeight'] = (x, dy, g) => {
+    const n = g.OC * (g.C / g.groups) * g.KH * g.KW;
+    return this.heavy('conv2dGradWeight', [x, dy], n, ([xv, d]) => this.dev(n, conv2dGradWeightGpu(this.kernels, xv, d, g)),
+      () => this.adopt(ref.conv2dGradWeight(x, dy, g)));
+  };
+
+  maxPool2d: Backend['maxPool2d'] = (x, g) =>
+    this.heavy('maxPool2d', [x], g.N * g.C * g.OH * g.OW, ([xv]) => this.dev(g.N * g.C * g.OH * g.OW, maxPool2dGpu(this.kernels, xv, g)),
+      () => this.adopt(ref.maxPool2d(x, g)));
+  maxPool2dGrad: Backend['maxPool2dGrad'] = (x, dy, g) =>
+    this.heavy('maxPool2dGrad', [x, dy], x.size, ([xv, d]) => this.dev(x.size, maxPool2dGradGpu(this.kernels, xv, d, g)),
+      () => this.adopt(ref.maxPool2dGrad(x, dy, g)));
+  avgPool2d: Backend['avgPool2d'] = (x, g) =>
+    this.heavy('avgPool2d', [x], g.N * g.C * g.OH * g.OW, ([xv]) => this.dev(g.N * g.C * g.OH * g.OW, avgPool2dGpu(this.kernels, xv, g)),
+      () => this.adopt(ref.avgPool2d(x, g)));
+  avgPool2dGrad: Backend['avgPool2dGrad'] = (dy, g) =>
+    this.heavy('avgPool2dGrad', [dy], g.N * g.C * g.H * g.W, ([d]) => this.dev(g.N * g.C * g.H * g.W, avgPool2dGradGpu(this.kernels, d, g)),
+      () => this.adopt(ref.avgPool2dGrad(dy, g)));
 
   batchNormStats: Backend['batchNormStats'] = (x, N, C, HW) =>
-    this.either('batchNormStats', [x], ([xv]) => {
+    this.heavy('batchNormStats', [x], C, ([xv]) => {
       const r = batchNormStatsGpu(this.kernels, xv, N, C, HW);
-      return { mean: wrap(r.mean), variance: wrap(r.variance) };
-    }, () => referenceBackend.batchNormStats(x, N, C, HW));
+      return { mean: this.dev(C, r.mean), variance: this.dev(C, r.variance) };
+    }, () => {
+      const r = ref.batchNormStats(x, N, C, HW);
+      return { mean: this.adopt(r.mean), variance: this.adopt(r.variance) };
+    });
   batchNormApply: Backend['batchNormApply'] = (x, m, is, w, b, N, C, HW) =>
-    this.either('batchNormApply', [x, m, is, w, b], ([xv, mv, iv, wv, bv]) => wrap(batchNormApplyGpu(this.kernels, xv, mv, iv, wv, bv, N, C, HW)),
-      () => referenceBackend.batchNormApply(x, m, is, w, b, N, C, HW));
+    this.heavy('batchNormApply', [x, m, is, w, b], x.size, ([xv, mv, iv, wv, bv]) => this.dev(x.size, batchNormApplyGpu(this.kernels, xv, mv, iv, wv, bv, N, C, HW)),
+      () => this.adopt(ref.batchNormApply(x, m, is, w, b, N, C, HW)));
   batchNormBackward: Backend['batchNormBackward'] = (x, dy, m, is, w, N, C, HW, training) =>
-    this.either('batchNormBackward', [x, dy, m, is, w], ([xv, d, mv, iv, wv]) => {
+    this.heavy('batchNormBackward', [x, dy, m, is, w], x.size, ([xv, d, mv, iv, wv]) => {
       const r = batchNormBackwardGpu(this.kernels, xv, d, mv, iv, wv, N, C, HW, training);
-      return { dx: wrap(r.dx), dweight: wrap(r.dweight), dbias: wrap(r.dbias) };
-    }, () => referenceBackend.batchNormBackward(x, dy, m, is, w, N, C, HW, training));
+      return { dx: this.dev(x.size, r.dx), dweight: this.dev(C, r.dweight), dbias: this.dev(C, r.dbias) };
+    }, () => {
+      const r = ref.batchNormBackward(x, dy, m, is, w, N, C, HW, training);
+      return { dx: this.adopt(r.dx), dweight: this.adopt(r.dweight), dbias: this.adopt(r.dbias) };
+    });
 
   dynoSample: Backend['dynoSample'] = (x, g) =>
-    this.either('dynoSample', [x], ([xv]) => wrap(dynoSampleGpu(this.kernels, xv, g)), () => referenceBackend.dynoSample(x, g));
+    this.heavy('dynoSample', [x], g.N * g.C * g.OH * g.OW, ([xv]) => this.dev(g.N * g.C * g.OH * g.OW, dynoSampleGpu(this.kernels, xv, g)),
+      () => this.adopt(ref.dynoSample(x, g)));
   dynoSampleBackward: Backend['dynoSampleBackward'] = (x, dy, g) =>
-    this.either('dynoSampleBackward', [x, dy], ([xv, d]) => {
+    this.heavy('dynoSampleBackward', [x, dy], x.size, ([xv, d]) => {
       const r = dynoSampleBackwardGpu(this.kernels, xv, d, g);
-      return { dx: wrap(r.dx), dh: r.dh, dw: r.dw };
-    }, () => referenceBackend.dynoSampleBackward(x, dy, g));
+      return { dx: this.dev(x.size, r.dx), dh: r.dh, dw: r.dw };
+    }, () => {
+      const r = ref.dynoSampleBackward(x, dy, g);
+      return { dx: this.adopt(r.dx), dh: r.dh, dw: r.dw };
+    });
 }

@@ -9,7 +9,7 @@
  * webasm otherwise (llvmpipe GLSL is slower than webasm on the CPU).
  */
 import { createRequire } from 'node:module';
-import { GPU, type IKernelRunShortcut } from 'gpu.js';
+import { GPU, type IKernelRunShortcut, type Texture } from 'gpu.js';
 
 export type GpuMode = 'headlessgl' | 'webasm' | 'cpu';
 export const GPU_MODES: readonly GpuMode[] = ['headlessgl', 'webasm', 'cpu'];
@@ -79,7 +79,35 @@ export function gpuFor(mode: GpuMode): GPU {
 export type Constants = Record<string, number>;
 type KernelFn = (this: never, ...args: never[]) => number;
 
-/** Compiled kernels by configuration. */
+/**
+ * A kernel argument or result: a host array, or (on GL modes) a texture that stays on the
+ * device and feeds later kernels without a readback.
+ */
+export type KernelData = Float32Array | Texture;
+
+export const isTexture = (d: KernelData): d is Texture => !(d instanceof Float32Array);
+
+/** Modes whose kernels write textures (device memory) rather than host arrays. */
+export const isGlMode = (mode: GpuMode): boolean => mode === 'headlessgl';
+
+/** Reads a kernel result back to a fresh host array (a readPixels on GL modes). */
+export function readBack(d: KernelData, length: number): Float32Array {
+  if (!isTexture(d)) return d;
+  const out = d.toArray() as Float32Array;
+  return out.length === length ? Float32Array.from(out) : Float32Array.from(out.subarray(0, length));
+}
+
+/** Frees an intermediate kernel result that no storage owns (a no-op for host arrays). */
+export function release(d: KernelData): void {
+  if (isTexture(d)) d.delete();
+}
+
+/**
+ * Compiled kernels by configuration. On GL modes every kernel runs as an immutable pipeline
+ * kernel: each call returns a new texture, which the caller owns (see GpuStorage, which deletes
+ * it when the tensor holding it is garbage collected). On webasm / cpu each call returns a
+ * fresh Float32Array.
+ */
 export class KernelCache {
   private readonly kernels = new Map<string, IKernelRunShortcut>();
   constructor(readonly mode: GpuMode) {}
@@ -88,19 +116,31 @@ export class KernelCache {
     return this.kernels.size;
   }
 
-  /** Runs kernel `name` (compiling it on first use for these constants and output length). */
-  run(name: string, fn: KernelFn, constants: Constants, outputLength: number, args: readonly Float32Array[]): Float32Array {
-    const key = `${name}|${outputLength}|${JSON.stringify(constants)}`;
+  /** Runs kernel `name` (compiling it on first use for these constants, argument sizes and output length). */
+  run(name: string, fn: KernelFn, constants: Constants, outputLength: number, args: readonly KernelData[]): KernelData {
+    // gpu.js fixes argument sizes at compile time, so they are part of the configuration
+    const sizes = args.map((a) => (isTexture(a) ? (a as unknown as { output: number[] }).output.reduce((p, d) => p * d, 1) : a.length));
+    const key = `${name}|${outputLength}|${sizes.join(',')}|${JSON.stringify(constants)}`;
+    const gl = isGlMode(this.mode);
     let k = this.kernels.get(key);
     if (!k) {
       k = gpuFor(this.mode).createKernel(fn as never, {
         output: [outputLength], constants, precision: 'single', tactic: 'precision', loopMaxIterations: 1 << 20,
+        pipeline: gl, immutable: gl,
       } as never);
       this.kernels.set(key, k);
     }
-    const out = k(...(args as never[])) as unknown as Float32Array;
-    // the GL and cpu modes reuse their output buffer between calls: copy before returning
-    return Float32Array.from(out);
+    const out = k(...(args as never[])) as unknown as KernelData;
+    // the cpu mode reuses its output buffer between calls: copy before returning
+    return isTexture(out) ? out : Float32Array.from(out);
+  }
+
+  /** Runs a kernel and reads its result back (for small results the host needs as numbers). */
+  runToHost(name: string, fn: KernelFn, constants: Constants, outputLength: number, args: readonly KernelData[]): Float32Array {
+    const out = this.run(name, fn, constants, outputLength, args);
+    const host = readBack(out, outputLength);
+    if (isTexture(out)) out.delete();
+    return host;
   }
 
   clear(): void {

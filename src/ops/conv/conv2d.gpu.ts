@@ -8,7 +8,7 @@
  * float division may land a hair below an integer).
  */
 import type { ConvGeometry } from '../../backend/backend.js';
-import type { Constants, KernelCache } from '../../backend/gpu/runtime.js';
+import type { Constants, KernelCache, KernelData } from '../../backend/gpu/runtime.js';
 
 interface K { thread: { x: number }; constants: Record<string, number> }
 
@@ -106,14 +106,14 @@ function constantsOf(g: ConvGeometry): Constants {
   };
 }
 
-export function conv2dGpu(k: KernelCache, x: Float32Array, w: Float32Array, g: ConvGeometry): Float32Array {
+export function conv2dGpu(k: KernelCache, x: KernelData, w: KernelData, g: ConvGeometry): KernelData {
   return k.run('conv2d', conv2dForwardKernel, constantsOf(g), g.N * g.OC * g.OH * g.OW, [x, w]);
 }
 
-export function conv2dGradInputGpu(k: KernelCache, dy: Float32Array, w: Float32Array, g: ConvGeometry): Float32Array {
+export function conv2dGradInputGpu(k: KernelCache, dy: KernelData, w: KernelData, g: ConvGeometry): KernelData {
   return k.run('conv2dGradInput', conv2dGradInputKernel, constantsOf(g), g.N * g.C * g.H * g.W, [dy, w]);
 }
 
-export function conv2dGradWeightGpu(k: KernelCache, x: Float32Array, dy: Float32Array, g: ConvGeometry): Float32Array {
+export function conv2dGradWeightGpu(k: KernelCache, x: KernelData, dy: KernelData, g: ConvGeometry): KernelData {
   return k.run('conv2dGradWeight', conv2dGradWeightKernel, constantsOf(g), g.OC * (g.C / g.groups) * g.KH * g.KW, [x, dy]);
 }

@@ -14,7 +14,7 @@
  * Ties pick the first maximal point in the order (-,-), (-,+), (+,-), (+,+), as the reference.
  */
 import type { DynoGeometry } from '../../backend/backend.js';
-import type { Constants, KernelCache } from '../../backend/gpu/runtime.js';
+import { release, type Constants, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
 import { axisTaps, type Tap } from './dynosample.cpu.js';
 
 interface K { thread: { x: number }; constants: Record<string, number> }
@@ -168,23 +168,27 @@ function geometry(g: DynoGeometry) {
   return { rowTaps, colTaps, rows: packTaps(rowTaps), cols: packTaps(colTaps), constants };
 }
 
-function winners(k: KernelCache, x: Float32Array, g: DynoGeometry, geo: ReturnType<typeof geometry>): Float32Array {
+function winners(k: KernelCache, x: KernelData, g: DynoGeometry, geo: ReturnType<typeof geometry>): KernelData {
   return k.run('dynoSampleWinner', winnerKernel, geo.constants, g.N * g.C * g.OH * g.OW, [x, geo.rows, geo.cols]);
 }
 
-export function dynoSampleGpu(k: KernelCache, x: Float32Array, g: DynoGeometry): Float32Array {
+export function dynoSampleGpu(k: KernelCache, x: KernelData, g: DynoGeometry): KernelData {
   const geo = geometry(g);
-  return k.run('dynoSample', forwardKernel, geo.constants, g.N * g.C * g.OH * g.OW, [x, geo.rows, geo.cols, winners(k, x, g, geo)]);
+  const win = winners(k, x, g, geo);
+  const y = k.run('dynoSample', forwardKernel, geo.constants, g.N * g.C * g.OH * g.OW, [x, geo.rows, geo.cols, win]);
+  release(win);
+  return y;
 }
 
 /** Both gradients, sharing one winner computation. */
-export function dynoSampleBackwardGpu(k: KernelCache, x: Float32Array, dy: Float32Array, g: DynoGeometry): { dx: Float32Array; dh: number; dw: number } {
+export function dynoSampleBackwardGpu(k: KernelCache, x: KernelData, dy: KernelData, g: DynoGeometry): { dx: KernelData; dh: number; dw: number } {
   const geo = geometry(g);
   const win = winners(k, x, g, geo);
   const tr = touching(geo.rowTaps, g.H), tc = touching(geo.colTaps, g.W);
-  const dx = k.run('dynoSampleGradX', gradXKernel, { ...geo.constants, MR: tr.max, MC: tc.max }, x.length,
+  const dx = k.run('dynoSampleGradX', gradXKernel, { ...geo.constants, MR: tr.max, MC: tc.max }, g.N * g.C * g.H * g.W,
     [dy, geo.rows, geo.cols, win, tr.start, tr.list, tc.start, tc.list]);
-  const partial = k.run('dynoSampleGradSize', gradSizeKernel, geo.constants, 2 * g.N * g.C, [x, dy, geo.rows, geo.cols, win]);
+  const partial = k.runToHost('dynoSampleGradSize', gradSizeKernel, geo.constants, 2 * g.N * g.C, [x, dy, geo.rows, geo.cols, win]);
+  release(win);
   let dh = 0, dw = 0;
   for (let p = 0; p < g.N * g.C; p++) { dh += partial[p]; dw += partial[g.N * g.C + p]; }
   return { dx, dh, dw };

@@ -1,0 +1,153 @@
+/**
+ * gpu.js kernels for 2-D max and average pooling (float32, NCHW), gather style:
+ *   maxPool2d      thread per output: the window's first maximum (rows, then columns; padding
+ *                  never wins), as in the reference
+ *   maxPool2dGrad  thread per input pixel: for every window that contains it, recompute that
+ *                  window's first maximum and take its dy when the winner is this pixel
+ *   avgPool2d      thread per output: window sum / divisor (KH*KW, or the in-bounds count)
+ *   avgPool2dGrad  thread per input pixel: sum of dy / divisor over the windows containing it
+ */
+import type { PoolGeometry } from '../../backend/backend.js';
+import type { Constants, KernelCache, KernelData } from '../../backend/gpu/runtime.js';
+
+interface K { thread: { x: number }; constants: Record<string, number> }
+
+function maxPoolKernel(this: K, x: Float32Array): number {
+  const idx = this.thread.x;
+  const q1 = Math.floor((idx + 0.5) / this.constants.OW);
+  const ow = idx - q1 * this.constants.OW;
+  const p = Math.floor((q1 + 0.5) / this.constants.OH);
+  const oh = q1 - p * this.constants.OH;
+  const base = p * this.constants.H * this.constants.W;
+  let best = 0;
+  let found = 0;
+  for (let kh = 0; kh < this.constants.KH; kh++) {
+    const ih = oh * this.constants.SH - this.constants.PH + kh;
+    if (ih >= 0 && ih < this.constants.H) {
+      for (let kw = 0; kw < this.constants.KW; kw++) {
+        const iw = ow * this.constants.SW - this.constants.PW + kw;
+        if (iw >= 0 && iw < this.constants.W) {
+          const v = x[base + ih * this.constants.W + iw];
+          if (found === 0 || v > best) best = v;
+          found = 1;
+        }
+      }
+    }
+  }
+  return best;
+}
+
+function maxPoolGradKernel(this: K, x: Float32Array, dy: Float32Array): number {
+  const idx = this.thread.x;
+  const q1 = Math.floor((idx + 0.5) / this.constants.W);
+  const iw0 = idx - q1 * this.constants.W;
+  const p = Math.floor((q1 + 0.5) / this.constants.H);
+  const ih0 = q1 - p * this.constants.H;
+  const base = p * this.constants.H * this.constants.W;
+  let sum = 0;
+  for (let kh0 = 0; kh0 < this.constants.KH; kh0++) {
+    const th = ih0 + this.constants.PH - kh0;
+    const oh = Math.floor((th + 0.5) / this.constants.SH);
+    if (th >= 0 && oh * this.constants.SH === th && oh < this.constants.OH) {
+      for (let kw0 = 0; kw0 < this.constants.KW; kw0++) {
+        const tw = iw0 + this.constants.PW - kw0;
+        const ow = Math.floor((tw + 0.5) / this.constants.SW);
+        if (tw >= 0 && ow * this.constants.SW === tw && ow < this.constants.OW) {
+          // the first maximum of window (oh, ow)
+          let best = 0;
+          let bestAt = -1;
+          for (let kh = 0; kh < this.constants.KH; kh++) {
+            const ih = oh * this.constants.SH - this.constants.PH + kh;
+            if (ih >= 0 && ih < this.constants.H) {
+              for (let kw = 0; kw < this.constants.KW; kw++) {
+                const iw = ow * this.constants.SW - this.constants.PW + kw;
+                if (iw >= 0 && iw < this.constants.W) {
+                  const v = x[base + ih * this.constants.W + iw];
+                  if (bestAt < 0 || v > best) {
+                    best = v;
+                    bestAt = ih * this.constants.W + iw;
+                  }
+                }
+              }
+            }
+          }
+          if (bestAt === ih0 * this.constants.W + iw0) sum += dy[(p * this.constants.OH + oh) * this.constants.OW + ow];
+        }
+      }
+    }
+  }
+  return sum;
+}
+
+function avgPoolKernel(this: K, x: Float32Array): number {
+  const idx = this.thread.x;
+  const q1 = Math.floor((idx + 0.5) / this.constants.OW);
+  const ow = idx - q1 * this.constants.OW;
+  const p = Math.floor((q1 + 0.5) / this.constants.OH);
+  const oh = q1 - p * this.constants.OH;
+  const base = p * this.constants.H * this.constants.W;
+  let sum = 0;
+  let count = 0;
+  for (let kh = 0; kh < this.constants.KH; kh++) {
+    const ih = oh * this.constants.SH - this.constants.PH + kh;
+    if (ih >= 0 && ih < this.constants.H) {
+      for (let kw = 0; kw < this.constants.KW; kw++) {
+        const iw = ow * this.constants.SW - this.constants.PW + kw;
+        if (iw >= 0 && iw < this.constants.W) {
+          sum += x[base + ih * this.constants.W + iw];
+          count += 1;
+        }
+      }
+    }
+  }
+  return sum / (this.constants.includePad === 1 ? this.constants.KH * this.constants.KW : count);
+}
+
+function avgPoolGradKernel(this: K, dy: Float32Array): number {
+  const idx = this.thread.x;
+  const q1 = Math.floor((idx + 0.5) / this.constants.W);
+  const iw = idx - q1 * this.constants.W;
+  const p = Math.floor((q1 + 0.5) / this.constants.H);
+  const ih = q1 - p * this.constants.H;
+  let sum = 0;
+  for (let kh = 0; kh < this.constants.KH; kh++) {
+    const th = ih + this.constants.PH - kh;
+    const oh = Math.floor((th + 0.5) / this.constants.SH);
+    if (th >= 0 && oh * this.constants.SH === th && oh < this.constants.OH) {
+      const h0 = oh * this.constants.SH - this.constants.PH;
+      const rows = Math.min(this.constants.H, h0 + this.constants.KH) - Math.max(0, h0);
+      for (let kw = 0; kw < this.constants.KW; kw++) {
+        const tw = iw + this.constants.PW - kw;
+        const ow = Math.floor((tw + 0.5) / this.constants.SW);
+        if (tw >= 0 && ow * this.constants.SW === tw && ow < this.constants.OW) {
+          const w0 = ow * this.constants.SW - this.constants.PW;
+          const cols = Math.min(this.constants.W, w0 + this.constants.KW) - Math.max(0, w0);
+          const div = this.constants.includePad === 1 ? this.constants.KH * this.constants.KW : rows * cols;
+          sum += dy[(p * this.constants.OH + oh) * this.constants.OW + ow] / div;
+        }
+      }
+    }
+  }
+  return sum;
+}
+
+const constantsOf = (g: PoolGeometry): Constants => ({
+  H: g.H, W: g.W, OH: g.OH, OW: g.OW, KH: g.KH, KW: g.KW, SH: g.strideH, SW: g.strideW, PH: g.padH, PW: g.padW,
+  includePad: g.countIncludePad ? 1 : 0,
+});
+
+export function maxPool2dGpu(k: KernelCache, x: KernelData, g: PoolGeometry): KernelData {
+  return k.run('maxPool2d', maxPoolKernel, constantsOf(g), g.N * g.C * g.OH * g.OW, [x]);
+}
+
+export function maxPool2dGradGpu(k: KernelCache, x: KernelData, dy: KernelData, g: PoolGeometry): KernelData {
+  return k.run('maxPool2dGrad', maxPoolGradKernel, constantsOf(g), g.N * g.C * g.H * g.W, [x, dy]);
+}
+
+export function avgPool2dGpu(k: KernelCache, x: KernelData, g: PoolGeometry): KernelData {
+  return k.run('avgPool2d', avgPoolKernel, constantsOf(g), g.N * g.C * g.OH * g.OW, [x]);
+}
+
+export function avgPool2dGradGpu(k: KernelCache, dy: KernelData, g: PoolGeometry): KernelData {
+  return k.run('avgPool2dGrad', avgPoolGradKernel, constantsOf(g), g.N * g.C * g.H * g.W, [dy]);
+}

@@ -1,0 +1,59 @@
+/**
+ * Shared pieces of the gpu.js suites: run a suite once per gpu.js mode (a missing mode fails
+ * when DYNOPOOL_REQUIRE_GPU_MODES lists it, else it is reported skipped with the reason), put
+ * float32 values on the device, and compare against the float64 reference.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Storage } from '../../src/backend/backend.js';
+import { HostStorage } from '../../src/backend/reference.js';
+import { GPU_MODES, GpuBackend, GpuStorage, modeUnavailableReason, type GpuMode } from '../../src/index.js';
+import { FLOAT32_PARITY, REQUIRED_GPU_MODES } from './config.js';
+
+/** `body` runs inside a describe block for every gpu.js mode this machine offers. */
+export function describeEachGpuMode(title: string, body: (gpu: GpuBackend, mode: GpuMode) => void): void {
+  for (const mode of GPU_MODES) {
+    const reason = modeUnavailableReason(mode);
+    if (reason !== null && REQUIRED_GPU_MODES.includes(mode)) {
+      describe(`${title}: gpu.js ${mode}`, () => {
+        it('is available (DYNOPOOL_REQUIRE_GPU_MODES lists it)', () => {
+          throw new Error(`gpu.js mode '${mode}' is required but not available here: ${reason}`);
+        });
+      });
+      continue;
+    }
+    describe.skipIf(reason !== null)(`${title}: gpu.js ${mode}${reason ? ` (skipped: ${reason})` : ''}`, () => {
+      body(reason === null ? new GpuBackend(mode, () => {}) : (null as unknown as GpuBackend), mode);
+    });
+  }
+}
+
+/** float64 host storage for the reference. */
+export const f64 = (v: ArrayLike<number>): Storage => new HostStorage(Float64Array.from(v));
+
+/**
+ * float32 values on the gpu backend's device: a host array marked as a kernel result, copied
+ * once by a clamp(-inf, inf) kernel, so on GL modes the kernels under test read a texture.
+ */
+export function onDevice(gpu: GpuBackend, v: ArrayLike<number>): Storage {
+  const host = new GpuStorage(v.length, Float32Array.from(v), true);
+  return gpu.clamp(host, -Infinity, Infinity);
+}
+
+export const vals = (s: Storage): Float64Array => Float64Array.from(s.hostValues());
+export const absOf = (v: ArrayLike<number>): Float64Array => Float64Array.from(v, Math.abs);
+
+/** Throws a readable report if |gpu - ref| > atol + rtol * magnitude anywhere. */
+export function expectParity(label: string, gpu: ArrayLike<number>, reference: ArrayLike<number>, magnitude: ArrayLike<number> | number): true {
+  expect(gpu.length, `${label}: length`).toBe(reference.length);
+  const bad: string[] = [];
+  for (let i = 0; i < reference.length; i++) {
+    const mag = typeof magnitude === 'number' ? magnitude : magnitude[i];
+    const tol = FLOAT32_PARITY.atol + FLOAT32_PARITY.rtol * mag;
+    const d = Math.abs(gpu[i] - reference[i]);
+    if (!(d <= tol) && gpu[i] !== reference[i] && !(Number.isNaN(gpu[i]) && Number.isNaN(reference[i]))) {
+      bad.push(`[${i}] gpu ${gpu[i]} ref ${reference[i]} |diff| ${d.toExponential(2)} > ${tol.toExponential(2)}`);
+    }
+  }
+  if (bad.length) throw new Error(`${label}: ${bad.length} of ${reference.length} values differ: ${bad.slice(0, 4).join('; ')}`);
+  return true;
+}
