@@ -25,6 +25,16 @@ const arbConv = () => fc.record({
     return { N: c.N, C, H: c.H, W: c.W, OC, KH: c.KH, KW: c.KW, OH, OW, strideH: c.SH, strideW: c.SW, padH: c.PH, padW: c.PW, dilationH: c.DH, dilationW: c.DW, groups: c.groups, seed: c.seed };
   });
 
+/** The 3x3 / stride 1 / one group convolutions that take the padded, unrolled fast path. */
+const arbConv3x3 = () => fc.record({
+  N: fc.integer({ min: 1, max: 3 }), C: fc.integer({ min: 1, max: 5 }), OC: fc.integer({ min: 1, max: 5 }),
+  H: fc.integer({ min: 1, max: 9 }), W: fc.integer({ min: 1, max: 9 }), PH: fc.integer({ min: 0, max: 2 }), PW: fc.integer({ min: 0, max: 2 }), seed: arbSeed(),
+}).filter((c) => c.H + 2 * c.PH >= 3 && c.W + 2 * c.PW >= 3)
+  .map((c): ConvGeometry & { seed: number } => ({
+    N: c.N, C: c.C, H: c.H, W: c.W, OC: c.OC, KH: 3, KW: 3, OH: c.H + 2 * c.PH - 2, OW: c.W + 2 * c.PW - 2,
+    strideH: 1, strideW: 1, padH: c.PH, padW: c.PW, dilationH: 1, dilationW: 1, groups: 1, seed: c.seed,
+  }));
+
 const arbBN = () => fc.record({ N: fc.integer({ min: 1, max: 4 }), C: fc.integer({ min: 1, max: 5 }), HW: fc.integer({ min: 1, max: 30 }), training: fc.boolean(), seed: arbSeed() })
   .filter((c) => c.N * c.HW > 1);
 
@@ -44,6 +54,16 @@ describeEachGpuMode('heavy kernels', (gpu) => {
 
   it('conv2d forward, input gradient and weight gradient', () => {
     fc.assert(fc.property(arbConv(), (g) => {
+      const x = valuesFor([g.N, g.C, g.H, g.W], g.seed), w = valuesFor([g.OC, g.C / g.groups, g.KH, g.KW], g.seed + 1);
+      const dy = valuesFor([g.N, g.OC, g.OH, g.OW], g.seed + 2);
+      expectParity('conv2d', vals(gpu.conv2d(f32(x), f32(w), g)), vals(ref.conv2d(f64(x), f64(w), g)), vals(ref.conv2d(f64(abs(x)), f64(abs(w)), g)));
+      expectParity('conv2dGradInput', vals(gpu.conv2dGradInput(f32(dy), f32(w), g)), vals(ref.conv2dGradInput(f64(dy), f64(w), g)), vals(ref.conv2dGradInput(f64(abs(dy)), f64(abs(w)), g)));
+      return expectParity('conv2dGradWeight', vals(gpu.conv2dGradWeight(f32(x), f32(dy), g)), vals(ref.conv2dGradWeight(f64(x), f64(dy), g)), vals(ref.conv2dGradWeight(f64(abs(x)), f64(abs(dy)), g)));
+    }), { numRuns: RUNS.expensive });
+  });
+
+  it('conv2d forward, input gradient and weight gradient (3x3 fast path)', () => {
+    fc.assert(fc.property(arbConv3x3(), (g) => {
       const x = valuesFor([g.N, g.C, g.H, g.W], g.seed), w = valuesFor([g.OC, g.C / g.groups, g.KH, g.KW], g.seed + 1);
       const dy = valuesFor([g.N, g.OC, g.OH, g.OW], g.seed + 2);
       expectParity('conv2d', vals(gpu.conv2d(f32(x), f32(w), g)), vals(ref.conv2d(f64(x), f64(w), g)), vals(ref.conv2d(f64(abs(x)), f64(abs(w)), g)));

@@ -2,15 +2,15 @@
  * gpu.js kernels for dynoSample (float32). The query taps of every output row and column
  * (lower/upper pixel, weight, d coordinate / d size) are computed once on the host in float64
  * by the same `axisTaps` the CPU reference uses, and passed as small arrays.
- *   winner       thread per cell (p, i, j), p = n * C + c: which of the 4 points is the max
- *   forward      thread per y[p, i, j]: the bilinear sample at the winning point
+ *   forward      thread per cell (p, i, j), p = n * C + c: the max of its 4 bilinear samples;
+ *                the same kernel, configured with value = 0, returns which point won instead
  *   grad x       thread per dx[p, r, q], a GATHER: it visits only the cells whose taps touch
  *                row r and column q (host-built lists) and adds dy times the winning point's
  *                bilinear weight on (r, q)
  *   grad size    thread per plane and axis: the plane's sum of dy * d sample / d size; the
  *                host adds the N * C partial sums (a readback of 2 N C numbers)
- * The backward kernels recompute the winners from x (one kernel call) rather than keeping
- * them from the forward.
+ * The backward recomputes the winners from x (one kernel call) rather than keeping them from
+ * the forward.
  * Ties pick the first maximal point in the order (-,-), (-,+), (+,-), (+,+), as the reference.
  */
 import type { DynoGeometry } from '../../backend/backend.js';
@@ -20,11 +20,12 @@ import { axisTaps, type Tap } from './dynosample.cpu.js';
 interface K { thread: { x: number }; constants: Record<string, number> }
 
 /**
- * Which of the cell's 4 query points wins the max: k = 2 * sa + sb for the point (row tap sa,
- * column tap sb), the first maximal one in the order (-,-), (-,+), (+,-), (+,+). The other
- * kernels read this instead of re-evaluating the 4 samples.
+ * The max of the cell's 4 bilinear samples (constants.value = 1), or which query point wins it
+ * (value = 0): k = 2 * sa + sb for the point (row tap sa, column tap sb), the first maximal one
+ * in the order (-,-), (-,+), (+,-), (+,+). The backward kernels read the winner instead of
+ * re-evaluating the 4 samples.
  */
-function winnerKernel(this: K, x: Float32Array, rows: Float32Array, cols: Float32Array): number {
+function sampleMaxKernel(this: K, x: Float32Array, rows: Float32Array, cols: Float32Array): number {
   // rows / cols hold 4 numbers per tap: lo, hi, frac, dSize
   const idx = this.thread.x;
   const q1 = Math.floor((idx + 0.5) / this.constants.OW);
@@ -51,28 +52,7 @@ function winnerKernel(this: K, x: Float32Array, rows: Float32Array, cols: Float3
       }
     }
   }
-  return winner;
-}
-
-/** y = the bilinear sample at the winning point. */
-function forwardKernel(this: K, x: Float32Array, rows: Float32Array, cols: Float32Array, win: Float32Array): number {
-  const idx = this.thread.x;
-  const q1 = Math.floor((idx + 0.5) / this.constants.OW);
-  const j = idx - q1 * this.constants.OW;
-  const p = Math.floor((q1 + 0.5) / this.constants.OH);
-  const i = q1 - p * this.constants.OH;
-  const k = win[idx];
-  const sa = Math.floor((k + 0.5) / 2);
-  const a = (2 * i + sa) * 4;
-  const b = (2 * j + k - 2 * sa) * 4;
-  const base = p * this.constants.H * this.constants.W;
-  const r0 = base + rows[a] * this.constants.W;
-  const r1 = base + rows[a + 1] * this.constants.W;
-  const c0 = cols[b];
-  const c1 = cols[b + 1];
-  const top = x[r0 + c0] + cols[b + 2] * (x[r0 + c1] - x[r0 + c0]);
-  const bottom = x[r1 + c0] + cols[b + 2] * (x[r1 + c1] - x[r1 + c0]);
-  return top + rows[a + 2] * (bottom - top);
+  return this.constants.value === 1 ? best : winner;
 }
 
 /** dx[p, r, q]: over the cells whose taps touch row r and column q, dy times the winner's weight on (r, q). */
@@ -169,15 +149,12 @@ function geometry(g: DynoGeometry) {
 }
 
 function winners(k: KernelCache, x: KernelData, g: DynoGeometry, geo: ReturnType<typeof geometry>): KernelData {
-  return k.run('dynoSampleWinner', winnerKernel, geo.constants, g.N * g.C * g.OH * g.OW, [x, geo.rows, geo.cols]);
+  return k.run('dynoSampleWinner', sampleMaxKernel, { ...geo.constants, value: 0 }, g.N * g.C * g.OH * g.OW, [x, geo.rows, geo.cols]);
 }
 
 export function dynoSampleGpu(k: KernelCache, x: KernelData, g: DynoGeometry): KernelData {
   const geo = geometry(g);
-  const win = winners(k, x, g, geo);
-  const y = k.run('dynoSample', forwardKernel, geo.constants, g.N * g.C * g.OH * g.OW, [x, geo.rows, geo.cols, win]);
-  release(win);
-  return y;
+  return k.run('dynoSample', sampleMaxKernel, { ...geo.constants, value: 1 }, g.N * g.C * g.OH * g.OW, [x, geo.rows, geo.cols]);
 }
 
 /** Both gradients, sharing one winner computation. */

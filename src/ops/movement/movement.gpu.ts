@@ -53,6 +53,11 @@ function gather(k: KernelCache, x: KernelData, w: Window): KernelData {
   return k.run('window', windowKernel, {}, sizeOf(w.outShape), [x, windowSpec(w)]);
 }
 
+/** out[c] = x[offset + sum_d c_d * strides[d]] for every coordinate c of outShape (strides may be negative). */
+export function stridedGpu(k: KernelCache, x: KernelData, outShape: Shape, strides: readonly number[], offset: number): KernelData {
+  return gather(k, x, { outShape, strides, offset });
+}
+
 export function permuteGpu(k: KernelCache, x: KernelData, shape: Shape, perm: readonly number[]): KernelData {
   const st = stridesOf(shape);
   return gather(k, x, { outShape: perm.map((p) => shape[p]), strides: perm.map((p) => st[p]) });
