@@ -52,24 +52,20 @@ const arbDyno = () => fc.record({
 describeEachGpuMode('heavy kernels', (gpu) => {
   const f32 = (v: ArrayLike<number>) => onDevice(gpu, v);
 
+  const checkConv = (g: ConvGeometry & { seed: number }): true => {
+    const x = valuesFor([g.N, g.C, g.H, g.W], g.seed), w = valuesFor([g.OC, g.C / g.groups, g.KH, g.KW], g.seed + 1);
+    const dy = valuesFor([g.N, g.OC, g.OH, g.OW], g.seed + 2);
+    expectParity('conv2d', vals(gpu.conv2d(f32(x), f32(w), g)), vals(ref.conv2d(f64(x), f64(w), g)), vals(ref.conv2d(f64(abs(x)), f64(abs(w)), g)));
+    expectParity('conv2dGradInput', vals(gpu.conv2dGradInput(f32(dy), f32(w), g)), vals(ref.conv2dGradInput(f64(dy), f64(w), g)), vals(ref.conv2dGradInput(f64(abs(dy)), f64(abs(w)), g)));
+    return expectParity('conv2dGradWeight', vals(gpu.conv2dGradWeight(f32(x), f32(dy), g)), vals(ref.conv2dGradWeight(f64(x), f64(dy), g)), vals(ref.conv2dGradWeight(f64(abs(x)), f64(abs(dy)), g)));
+  };
+
   it('conv2d forward, input gradient and weight gradient', () => {
-    fc.assert(fc.property(arbConv(), (g) => {
-      const x = valuesFor([g.N, g.C, g.H, g.W], g.seed), w = valuesFor([g.OC, g.C / g.groups, g.KH, g.KW], g.seed + 1);
-      const dy = valuesFor([g.N, g.OC, g.OH, g.OW], g.seed + 2);
-      expectParity('conv2d', vals(gpu.conv2d(f32(x), f32(w), g)), vals(ref.conv2d(f64(x), f64(w), g)), vals(ref.conv2d(f64(abs(x)), f64(abs(w)), g)));
-      expectParity('conv2dGradInput', vals(gpu.conv2dGradInput(f32(dy), f32(w), g)), vals(ref.conv2dGradInput(f64(dy), f64(w), g)), vals(ref.conv2dGradInput(f64(abs(dy)), f64(abs(w)), g)));
-      return expectParity('conv2dGradWeight', vals(gpu.conv2dGradWeight(f32(x), f32(dy), g)), vals(ref.conv2dGradWeight(f64(x), f64(dy), g)), vals(ref.conv2dGradWeight(f64(abs(x)), f64(abs(dy)), g)));
-    }), { numRuns: RUNS.expensive });
+    fc.assert(fc.property(arbConv(), checkConv), { numRuns: RUNS.expensive });
   });
 
   it('conv2d forward, input gradient and weight gradient (3x3 fast path)', () => {
-    fc.assert(fc.property(arbConv3x3(), (g) => {
-      const x = valuesFor([g.N, g.C, g.H, g.W], g.seed), w = valuesFor([g.OC, g.C / g.groups, g.KH, g.KW], g.seed + 1);
-      const dy = valuesFor([g.N, g.OC, g.OH, g.OW], g.seed + 2);
-      expectParity('conv2d', vals(gpu.conv2d(f32(x), f32(w), g)), vals(ref.conv2d(f64(x), f64(w), g)), vals(ref.conv2d(f64(abs(x)), f64(abs(w)), g)));
-      expectParity('conv2dGradInput', vals(gpu.conv2dGradInput(f32(dy), f32(w), g)), vals(ref.conv2dGradInput(f64(dy), f64(w), g)), vals(ref.conv2dGradInput(f64(abs(dy)), f64(abs(w)), g)));
-      return expectParity('conv2dGradWeight', vals(gpu.conv2dGradWeight(f32(x), f32(dy), g)), vals(ref.conv2dGradWeight(f64(x), f64(dy), g)), vals(ref.conv2dGradWeight(f64(abs(x)), f64(abs(dy)), g)));
-    }), { numRuns: RUNS.expensive });
+    fc.assert(fc.property(arbConv3x3(), checkConv), { numRuns: RUNS.expensive });
   });
 
   it('batchnorm statistics, apply and backward (training and eval)', () => {

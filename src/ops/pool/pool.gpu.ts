@@ -12,7 +12,8 @@ import type { Constants, KernelCache, KernelData } from '../../backend/gpu/runti
 
 interface K { thread: { x: number }; constants: Record<string, number> }
 
-function maxPoolKernel(this: K, x: Float32Array): number {
+/** Window (oh, ow): its first maximum (constants.max = 1), or its sum / divisor (max = 0). */
+function poolKernel(this: K, x: Float32Array): number {
   const idx = this.thread.x;
   const q1 = Math.floor((idx + 0.5) / this.constants.OW);
   const ow = idx - q1 * this.constants.OW;
@@ -20,7 +21,8 @@ function maxPoolKernel(this: K, x: Float32Array): number {
   const oh = q1 - p * this.constants.OH;
   const base = p * this.constants.H * this.constants.W;
   let best = 0;
-  let found = 0;
+  let sum = 0;
+  let count = 0;
   for (let kh = 0; kh < this.constants.KH; kh++) {
     const ih = oh * this.constants.SH - this.constants.PH + kh;
     if (ih >= 0 && ih < this.constants.H) {
@@ -28,16 +30,22 @@ function maxPoolKernel(this: K, x: Float32Array): number {
         const iw = ow * this.constants.SW - this.constants.PW + kw;
         if (iw >= 0 && iw < this.constants.W) {
           const v = x[base + ih * this.constants.W + iw];
-          if (found === 0 || v > best) best = v;
-          found = 1;
+          if (count === 0 || v > best) best = v;
+          sum += v;
+          count += 1;
         }
       }
     }
   }
-  return best;
+  if (this.constants.max === 1) return best;
+  return sum / (this.constants.includePad === 1 ? this.constants.KH * this.constants.KW : count);
 }
 
-function maxPoolGradKernel(this: K, x: Float32Array, dy: Float32Array): number {
+/**
+ * Input pixel (ih0, iw0): over the windows that contain it, dy when it is the window's first
+ * maximum (constants.max = 1), or dy / divisor (max = 0; x is not read).
+ */
+function poolGradKernel(this: K, x: Float32Array, dy: Float32Array): number {
   const idx = this.thread.x;
   const q1 = Math.floor((idx + 0.5) / this.constants.W);
   const iw0 = idx - q1 * this.constants.W;
@@ -49,29 +57,38 @@ function maxPoolGradKernel(this: K, x: Float32Array, dy: Float32Array): number {
     const th = ih0 + this.constants.PH - kh0;
     const oh = Math.floor((th + 0.5) / this.constants.SH);
     if (th >= 0 && oh * this.constants.SH === th && oh < this.constants.OH) {
+      const h0 = oh * this.constants.SH - this.constants.PH;
+      const rows = Math.min(this.constants.H, h0 + this.constants.KH) - Math.max(0, h0);
       for (let kw0 = 0; kw0 < this.constants.KW; kw0++) {
         const tw = iw0 + this.constants.PW - kw0;
         const ow = Math.floor((tw + 0.5) / this.constants.SW);
         if (tw >= 0 && ow * this.constants.SW === tw && ow < this.constants.OW) {
-          // the first maximum of window (oh, ow)
-          let best = 0;
-          let bestAt = -1;
-          for (let kh = 0; kh < this.constants.KH; kh++) {
-            const ih = oh * this.constants.SH - this.constants.PH + kh;
-            if (ih >= 0 && ih < this.constants.H) {
-              for (let kw = 0; kw < this.constants.KW; kw++) {
-                const iw = ow * this.constants.SW - this.constants.PW + kw;
-                if (iw >= 0 && iw < this.constants.W) {
-                  const v = x[base + ih * this.constants.W + iw];
-                  if (bestAt < 0 || v > best) {
-                    best = v;
-                    bestAt = ih * this.constants.W + iw;
+          const g = dy[(p * this.constants.OH + oh) * this.constants.OW + ow];
+          if (this.constants.max === 1) {
+            // the first maximum of window (oh, ow)
+            let best = 0;
+            let bestAt = -1;
+            for (let kh = 0; kh < this.constants.KH; kh++) {
+              const ih = h0 + kh;
+              if (ih >= 0 && ih < this.constants.H) {
+                for (let kw = 0; kw < this.constants.KW; kw++) {
+                  const iw = ow * this.constants.SW - this.constants.PW + kw;
+                  if (iw >= 0 && iw < this.constants.W) {
+                    const v = x[base + ih * this.constants.W + iw];
+                    if (bestAt < 0 || v > best) {
+                      best = v;
+                      bestAt = ih * this.constants.W + iw;
+                    }
                   }
                 }
               }
             }
+            if (bestAt === ih0 * this.constants.W + iw0) sum += g;
+          } else {
+            const w0 = ow * this.constants.SW - this.constants.PW;
+            const cols = Math.min(this.constants.W, w0 + this.constants.KW) - Math.max(0, w0);
+            sum += g / (this.constants.includePad === 1 ? this.constants.KH * this.constants.KW : rows * cols);
           }
-          if (bestAt === ih0 * this.constants.W + iw0) sum += dy[(p * this.constants.OH + oh) * this.constants.OW + ow];
         }
       }
     }
@@ -79,75 +96,23 @@ function maxPoolGradKernel(this: K, x: Float32Array, dy: Float32Array): number {
   return sum;
 }
 
-function avgPoolKernel(this: K, x: Float32Array): number {
-  const idx = this.thread.x;
-  const q1 = Math.floor((idx + 0.5) / this.constants.OW);
-  const ow = idx - q1 * this.constants.OW;
-  const p = Math.floor((q1 + 0.5) / this.constants.OH);
-  const oh = q1 - p * this.constants.OH;
-  const base = p * this.constants.H * this.constants.W;
-  let sum = 0;
-  let count = 0;
-  for (let kh = 0; kh < this.constants.KH; kh++) {
-    const ih = oh * this.constants.SH - this.constants.PH + kh;
-    if (ih >= 0 && ih < this.constants.H) {
-      for (let kw = 0; kw < this.constants.KW; kw++) {
-        const iw = ow * this.constants.SW - this.constants.PW + kw;
-        if (iw >= 0 && iw < this.constants.W) {
-          sum += x[base + ih * this.constants.W + iw];
-          count += 1;
-        }
-      }
-    }
-  }
-  return sum / (this.constants.includePad === 1 ? this.constants.KH * this.constants.KW : count);
-}
-
-function avgPoolGradKernel(this: K, dy: Float32Array): number {
-  const idx = this.thread.x;
-  const q1 = Math.floor((idx + 0.5) / this.constants.W);
-  const iw = idx - q1 * this.constants.W;
-  const p = Math.floor((q1 + 0.5) / this.constants.H);
-  const ih = q1 - p * this.constants.H;
-  let sum = 0;
-  for (let kh = 0; kh < this.constants.KH; kh++) {
-    const th = ih + this.constants.PH - kh;
-    const oh = Math.floor((th + 0.5) / this.constants.SH);
-    if (th >= 0 && oh * this.constants.SH === th && oh < this.constants.OH) {
-      const h0 = oh * this.constants.SH - this.constants.PH;
-      const rows = Math.min(this.constants.H, h0 + this.constants.KH) - Math.max(0, h0);
-      for (let kw = 0; kw < this.constants.KW; kw++) {
-        const tw = iw + this.constants.PW - kw;
-        const ow = Math.floor((tw + 0.5) / this.constants.SW);
-        if (tw >= 0 && ow * this.constants.SW === tw && ow < this.constants.OW) {
-          const w0 = ow * this.constants.SW - this.constants.PW;
-          const cols = Math.min(this.constants.W, w0 + this.constants.KW) - Math.max(0, w0);
-          const div = this.constants.includePad === 1 ? this.constants.KH * this.constants.KW : rows * cols;
-          sum += dy[(p * this.constants.OH + oh) * this.constants.OW + ow] / div;
-        }
-      }
-    }
-  }
-  return sum;
-}
-
-const constantsOf = (g: PoolGeometry): Constants => ({
+const constantsOf = (g: PoolGeometry, max: boolean): Constants => ({ max: max ? 1 : 0,
   H: g.H, W: g.W, OH: g.OH, OW: g.OW, KH: g.KH, KW: g.KW, SH: g.strideH, SW: g.strideW, PH: g.padH, PW: g.padW,
   includePad: g.countIncludePad ? 1 : 0,
 });
 
 export function maxPool2dGpu(k: KernelCache, x: KernelData, g: PoolGeometry): KernelData {
-  return k.run('maxPool2d', maxPoolKernel, constantsOf(g), g.N * g.C * g.OH * g.OW, [x]);
+  return k.run('pool2d', poolKernel, constantsOf(g, true), g.N * g.C * g.OH * g.OW, [x]);
 }
 
 export function maxPool2dGradGpu(k: KernelCache, x: KernelData, dy: KernelData, g: PoolGeometry): KernelData {
-  return k.run('maxPool2dGrad', maxPoolGradKernel, constantsOf(g), g.N * g.C * g.H * g.W, [x, dy]);
+  return k.run('pool2dGrad', poolGradKernel, constantsOf(g, true), g.N * g.C * g.H * g.W, [x, dy]);
 }
 
 export function avgPool2dGpu(k: KernelCache, x: KernelData, g: PoolGeometry): KernelData {
-  return k.run('avgPool2d', avgPoolKernel, constantsOf(g), g.N * g.C * g.OH * g.OW, [x]);
+  return k.run('pool2d', poolKernel, constantsOf(g, false), g.N * g.C * g.OH * g.OW, [x]);
 }
 
 export function avgPool2dGradGpu(k: KernelCache, dy: KernelData, g: PoolGeometry): KernelData {
-  return k.run('avgPool2dGrad', avgPoolGradKernel, constantsOf(g), g.N * g.C * g.H * g.W, [dy]);
+  return k.run('pool2dGrad', poolGradKernel, constantsOf(g, false), g.N * g.C * g.H * g.W, [dy, dy]);
 }
