@@ -13,7 +13,7 @@ import b from 'benny';
 import {
   Generator, batchNorm2d, conv2d, dynoPool2d, maxPool2d, randn, setBackend, tensor, availableModes, getBackend, type Tensor,
 } from '../src/index.js';
-import { filterGrad, useTf, type TfBackend } from './tfjs.js';
+import { filterGrad, inputGrad, useTf, type TfBackend } from './tfjs.js';
 
 process.env.DYNOPOOL_GPU_QUIET = '1';
 const N = Number(process.env.BENCH_BATCH ?? 32);
@@ -65,6 +65,26 @@ async function caseFor(engine: string, build: (tfb: TfBackend | null) => Promise
 
 const rnd = (shape: number[]) => randn(shape, { generator: g });
 
+/** The tfjs peer's hand-written conv gradients must equal ours before they are timed. */
+async function checkTfGradients(): Promise<void> {
+  if (!engines.some((e) => e.startsWith('tfjs-'))) return;
+  const tf = await useTf('cpu');
+  setBackend('reference');
+  const [n, ci, co, hw] = [2, 3, 4, 5];
+  const x = rnd([n, ci, hw, hw]), w = rnd([co, ci, 3, 3]), dy = rnd([n, co, hw, hw]);
+  const xx = x.detach(); xx.requiresGrad = true;
+  const ww = w.detach(); ww.requiresGrad = true;
+  conv2d(xx, ww, null, { padding: 1 }).backward(dy);
+  const nhwc = (t: Tensor) => tf.transpose(tf.tensor4d(t.data() as Float32Array, t.shape as [number, number, number, number]), [0, 2, 3, 1]) as import('@tensorflow/tfjs-core').Tensor4D;
+  const wt = tf.transpose(tf.tensor4d(w.data() as Float32Array, [co, ci, 3, 3]), [2, 3, 1, 0]) as import('@tensorflow/tfjs-core').Tensor4D;
+  const dx = tf.transpose(inputGrad(nhwc(dy), wt), [0, 3, 1, 2]).dataSync();
+  const dw = tf.transpose(filterGrad(nhwc(x), nhwc(dy), 3), [3, 2, 0, 1]).dataSync();
+  const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
+  const e = Math.max(maxDiff(dx, xx.grad!.data()), maxDiff(dw, ww.grad!.data()));
+  if (!(e < 1e-4)) throw new Error(`bench: the tfjs peer's conv gradients differ from ours by ${e}`);
+}
+await checkTfGradients();
+
 for (const [ci, co, hw] of CONV_SHAPES) {
   const flops = 2 * N * co * hw * hw * ci * 9;
   for (const withBackward of [false, true]) {
@@ -81,8 +101,7 @@ for (const [ci, co, hw] of CONV_SHAPES) {
             const outs = tf.tidy(() => {
               const y = tf.conv2d(x, w, 1, 'same');
               if (!withBackward) return [y];
-              const dx = tf.conv2dTranspose(dy, w, [N, hw, hw, ci], 1, 'same');
-              return [y, dx, filterGrad(x, dy, 3)];
+              return [y, inputGrad(dy, w), filterGrad(x, dy, 3)];
             });
             for (const o of outs) { await o.data(); o.dispose(); }
           };

@@ -11,6 +11,7 @@ export { Generator, defaultGenerator, manualSeed } from './tensor/random.js';
 export type { DType, TypedArray } from './tensor/dtype.js';
 export type { Shape } from './tensor/shape.js';
 export { noGrad, isGradEnabled } from './autograd/grad-mode.js';
+export { tidy, keep } from './backend/memory.js';
 export { defineOp, defineNonDifferentiable, customVjp, record, type OpSpec, type JointOpSpec, type GradFn, type GradContext, type Op } from './autograd/op.js';
 export type { Node } from './autograd/engine.js';
 export { gradcheck, gradcheckParams, type GradcheckOptions, type GradcheckResult, type GradcheckInputReport } from './autograd/gradcheck.js';

@@ -5,10 +5,11 @@
  * Tensors are immutable values: every op returns a new tensor, and storage is never written
  * after it is created, so the graph can keep inputs for backward without copying. The only
  * in-place operation is `assign`, for optimizer updates and running statistics, and it is
- * refused on tensors that are part of a graph.
+ * refused on tensors that are part of a graph. Assigned values survive `tidy` scopes.
  */
 import { runBackward, type Node } from '../autograd/engine.js';
 import type { Backend, Storage } from '../backend/backend.js';
+import { keep, unkeep } from '../backend/memory.js';
 import * as ops from '../ops/index.js';
 import type { DType, TypedArray } from './dtype.js';
 import { onesLike } from './creation.js';
@@ -21,8 +22,7 @@ export type Scalar = Tensor | number;
 export class Tensor {
   readonly shape: readonly number[];
   readonly backend: Backend;
-  /** Gradient accumulated by `backward()` (leaves only, like PyTorch). */
-  grad: Tensor | null = null;
+  private _grad: Tensor | null = null;
   private _storage: Storage;
   private _requiresGrad: boolean;
   private _node: Node | null;
@@ -36,6 +36,17 @@ export class Tensor {
     this.backend = backend;
     this._node = opts.node ?? null;
     this._requiresGrad = this._node !== null || (opts.requiresGrad ?? false);
+  }
+
+  /**
+   * Gradient accumulated by `backward()` (leaves only, like PyTorch). It survives `tidy` scopes
+   * until it is replaced or cleared.
+   */
+  get grad(): Tensor | null { return this._grad; }
+  set grad(g: Tensor | null) {
+    const old = this._grad;
+    this._grad = g ? keep(g) : null;
+    if (old && old.storage !== g?.storage) unkeep(old);
   }
 
   get storage(): Storage { return this._storage; }
@@ -72,7 +83,11 @@ export class Tensor {
     if (!sameShape(value.shape, this.shape) || value.dtype !== this.dtype) {
       throw new Error(`assign: expected a ${this.dtype} tensor of shape ${fmt(this.shape)}, got ${value.dtype} ${fmt(value.shape)}`);
     }
-    this._storage = value.storage;
+    // an assigned value outlives any tidy scope (parameters, running statistics); the one it
+    // replaces goes with the current scope
+    const old = this._storage;
+    this._storage = keep(value).storage;
+    if (old !== this._storage) unkeep({ storage: old });
     return this;
   }
 

@@ -10,6 +10,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { noGrad } from '../autograd/grad-mode.js';
+import { tidy } from '../backend/memory.js';
 import { channelStats, epochOrder, gather, toTensor, type Dataset, type Split } from '../data/dataset.js';
 import { augmentBatch, normalize } from '../data/transforms.js';
 import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from '../nn/checkpoint.js';
@@ -121,9 +122,11 @@ export function evaluate(s: Pick<Session, 'model' | 'dataset' | 'stats'>, split:
       const idx = Array.from({ length: Math.min(batchSize, split.count - b) }, (_, i) => b + i);
       const { x, labels } = gather(split, dataset.shape, idx);
       normalize(x, idx.length, dataset.shape, s.stats.mean, s.stats.std);
-      const logits = model.forward(toTensor(x, idx.length, dataset.shape));
-      loss += crossEntropy(logits, labels).item() * idx.length;
-      correct += argmaxCorrect(logits.data(), labels, dataset.numClasses);
+      tidy(() => {
+        const logits = model.forward(toTensor(x, idx.length, dataset.shape));
+        loss += crossEntropy(logits, labels).item() * idx.length;
+        correct += argmaxCorrect(logits.data(), labels, dataset.numClasses);
+      });
     }
   });
   model.train(wasTraining);
@@ -166,23 +169,26 @@ export async function train(cfg: RunConfig, dataset: Dataset, dir: string, hooks
       if (cfg.cropPadding > 0 || cfg.flip) augmentBatch(x, idx.length, dataset.shape, { cropPadding: cfg.cropPadding, flip: cfg.flip }, g);
       normalize(x, idx.length, dataset.shape, s.stats.mean, s.stats.std);
 
-      optimizer.zeroGrad();
-      const logits = model.forward(toTensor(x, idx.length, dataset.shape));
-      const task = crossEntropy(logits, labels);
-      const loss = cfg.dynopool && cfg.lambda > 0 ? task.add(gmacsLoss(model).mul(cfg.lambda / s.baselineGmacs)) : task;
-      loss.backward();
-      for (const a of alphas) {
-        if (!a.grad) continue;
-        if (epoch < cfg.alphaWarmup) a.grad = null;
-        else if (cfg.alphaClip > 0) a.grad = a.grad.clamp(-cfg.alphaClip, cfg.alphaClip);
-      }
-      optimizer.step();
-      for (const a of alphas) a.assign(a.detach().clamp(cfg.alphaMin, cfg.alphaMax));
+      // one tidy scope per step: on gpu.js GL modes it frees the step's textures (src/backend/memory.ts)
+      const { taskLoss, correct } = tidy(() => {
+        optimizer.zeroGrad();
+        const logits = model.forward(toTensor(x, idx.length, dataset.shape));
+        const task = crossEntropy(logits, labels);
+        const loss = cfg.dynopool && cfg.lambda > 0 ? task.add(gmacsLoss(model).mul(cfg.lambda / s.baselineGmacs)) : task;
+        loss.backward();
+        for (const a of alphas) {
+          if (!a.grad) continue;
+          if (epoch < cfg.alphaWarmup) a.grad = null;
+          else if (cfg.alphaClip > 0) a.grad = a.grad.clamp(-cfg.alphaClip, cfg.alphaClip);
+        }
+        optimizer.step();
+        for (const a of alphas) a.assign(a.detach().clamp(cfg.alphaMin, cfg.alphaMax));
+        return { taskLoss: task.item(), correct: argmaxCorrect(logits.data(), labels, dataset.numClasses) };
+      });
       scheduler.step();
 
-      const taskLoss = task.item();
       progress.sums.loss += taskLoss * idx.length;
-      progress.sums.correct += argmaxCorrect(logits.data(), labels, dataset.numClasses);
+      progress.sums.correct += correct;
       progress.sums.seen += idx.length;
       progress.sums.seconds += (Date.now() - t0) / 1000;
       progress.batch = b + 1;

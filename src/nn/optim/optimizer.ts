@@ -4,6 +4,7 @@
  * (design doc section 4). Updates run under noGrad and write parameters in place (`assign`).
  */
 import { noGrad } from '../../autograd/grad-mode.js';
+import { keep, unkeep } from '../../backend/memory.js';
 import { zerosLike } from '../../tensor/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { fmt, sameShape } from '../../tensor/shape.js';
@@ -74,7 +75,11 @@ export abstract class Optimizer {
           if (!p.grad) continue;
           let s = this.state.get(p);
           if (!s) this.state.set(p, (s = {}));
+          const before = Object.values(s);
           p.assign(this.update(p.detach(), p.grad, s, g));
+          // the new buffers outlive the step's tidy scope; the replaced ones go with it
+          keep(Object.values(s));
+          unkeep(before);
         }
       }
     });
@@ -110,7 +115,7 @@ export abstract class Optimizer {
       if (!p || !name) throw new Error(`${this.constructor.name}.loadStateDict: buffer '${key}' names no parameter`);
       if (!sameShape(p.shape, t.shape)) throw new Error(`${this.constructor.name}.loadStateDict: buffer '${key}' has shape ${fmt(t.shape)}, parameter has ${fmt(p.shape)}`);
       const s = this.state.get(p) ?? {};
-      s[name] = t.detach();
+      s[name] = keep(t.detach());
       this.state.set(p, s);
     }
     sd.groups.forEach((g, i) => Object.assign(this.groups[i], { lr: g.lr, weightDecay: g.weightDecay, initialLr: g.initialLr, momentum: g.momentum }));

@@ -1,0 +1,75 @@
+/** tidy / keep on a GL mode, where tensors own textures: what a scope releases and what survives. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SGD, Tensor, getBackend, gpuMemoryStats, keep, modeUnavailableReason, setBackend, tidy } from '../../src/index.js';
+import { REQUIRED_GPU_MODES } from '../support/config.js';
+
+const reason = modeUnavailableReason('headlessgl');
+const skip = reason !== null && !REQUIRED_GPU_MODES.includes('headlessgl');
+
+describe.skipIf(skip)(`tidy and keep on headlessgl${skip ? ` (skipped: ${reason})` : ''}`, () => {
+  beforeAll(() => { setBackend('gpu', { mode: 'headlessgl' }); });
+  afterAll(() => { setBackend('reference'); });
+  const onGpu = (v: number) => new Tensor(getBackend().fromValues(new Float32Array(5000).fill(v)), [5000], getBackend());
+  const live = () => gpuMemoryStats().liveTextures;
+
+  it('releases what the scope made, except what it returns', () => {
+    const before = live();
+    let inner: Tensor | null = null;
+    const out = tidy(() => {
+      const a = onGpu(1).add(1); // a texture
+      inner = a.mul(3);
+      return a.add(inner);
+    });
+    expect(live()).toBe(before + 1);
+    expect(out.data()[0]).toBe(8);
+    expect(() => inner!.data()).toThrow('gpu backend: a tensor of 5000 values was used after tidy() released its device memory (return it from the tidy function, or keep() it)');
+  });
+
+  it('keeps kept values, and values read back before the scope ended stay readable', () => {
+    const before = live();
+    let kept: Tensor | null = null, readBack: Tensor | null = null;
+    tidy(() => {
+      kept = keep(onGpu(2).mul(2));
+      readBack = onGpu(2).mul(5);
+      expect(readBack.data()[0]).toBe(10);
+    });
+    expect(live()).toBe(before + 1);
+    expect(kept!.data()[0]).toBe(4);
+    expect(readBack!.data()[0]).toBe(10);
+  });
+
+  it('nested scopes hand their result to the enclosing scope', () => {
+    const before = live();
+    tidy(() => {
+      const r = tidy(() => onGpu(1).add(2).mul(2));
+      expect(live()).toBe(before + 1);
+      expect(r.data()[0]).toBe(6);
+    });
+    expect(live()).toBe(before);
+  });
+
+  it('parameters, their gradients and optimizer buffers survive steps; what they replace does not', () => {
+    const p = onGpu(1);
+    p.requiresGrad = true;
+    const opt = new SGD([{ params: [p] }], { lr: 0.1, momentum: 0.9 });
+    const step = () => tidy(() => {
+      opt.zeroGrad();
+      p.mul(p).sum().backward();
+      opt.step();
+    });
+    step();
+    step(); // from step 2 on the momentum buffer is its own texture (step 1 shares the gradient's)
+    const after2 = live();
+    for (let i = 0; i < 5; i++) step();
+    expect(live()).toBe(after2);
+    // what survives is usable: p, p.grad (of the last step's p) and the momentum buffer
+    const last = p.data()[0];
+    step();
+    expect(p.grad!.data()[0]).toBeCloseTo(2 * last, 5);
+    expect(Math.abs(opt.stateDict().buffers['0.0.momentum'].data()[0])).toBeGreaterThan(0);
+  });
+
+  it('refuses an async function', () => {
+    expect(() => tidy((async () => 1) as never)).toThrow('tidy: the function must be synchronous (it returned a Promise)');
+  });
+});
