@@ -73,3 +73,15 @@ describe.skipIf(skip)(`tidy and keep on headlessgl${skip ? ` (skipped: ${reason}
     expect(() => tidy((async () => 1) as never)).toThrow('tidy: the function must be synchronous (it returned a Promise)');
   });
 });
+
+describe.skipIf(modeUnavailableReason('webasm') !== null)('kernel cache on webasm', () => {
+  it('destroys idle and least recently used kernels and recompiles them on demand', async () => {
+    const { KernelCache } = await import('../../src/backend/gpu/runtime.js');
+    const cache = new KernelCache('webasm', 8, 4);
+    const fill = function (this: { thread: { x: number }; constants: Record<string, number> }) { return this.constants.v + this.thread.x; };
+    for (let v = 0; v < 20; v++) expect(Array.from(cache.run('fill', fill, { v }, 3, []) as Float32Array)).toEqual([v, v + 1, v + 2]);
+    expect(cache.size).toBeLessThanOrEqual(4);
+    expect(Array.from(cache.run('fill', fill, { v: 0 }, 3, []) as Float32Array)).toEqual([0, 1, 2]);
+    cache.clear();
+  });
+});

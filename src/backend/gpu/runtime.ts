@@ -97,6 +97,8 @@ export function readBack(d: KernelData, length: number): Float32Array {
   return out.length === length ? Float32Array.from(out) : Float32Array.from(out.subarray(0, length));
 }
 
+interface Entry { kernel: IKernelRunShortcut; lastUsed: number }
+
 /** Frees an intermediate kernel result that no storage owns (a no-op for host arrays). */
 export function release(d: KernelData): void {
   if (isTexture(d)) d.delete();
@@ -104,13 +106,21 @@ export function release(d: KernelData): void {
 
 /**
  * Compiled kernels by configuration. On GL modes every kernel runs as an immutable pipeline
- * kernel: each call returns a new texture, which the caller owns (see GpuStorage, which deletes
- * it when the tensor holding it is garbage collected). On webasm / cpu each call returns a
- * fresh Float32Array.
+ * kernel: each call returns a new texture, which the caller owns (see GpuStorage and tidy). On
+ * webasm / cpu each call returns a fresh Float32Array.
+ *
+ * A configuration includes every size, so when DynOPool's learned sizes move, the layers after it
+ * compile new kernels and the old ones fall idle. On webasm / cpu, kernels not run in the last
+ * `idleRuns` calls, and beyond `maxKernels` the least recently used, are destroyed. On GL modes
+ * they are kept: destroying a gpu.js GL kernel deletes every GL texture in its cache, and after
+ * GL reuses texture names that can include live textures of other kernels (I saw a DynOPool
+ * result read back as zeros). So a headlessgl run whose sizes keep moving grows by about 2 MB
+ * per configuration it compiles (measured on llvmpipe).
  */
 export class KernelCache {
-  private readonly kernels = new Map<string, IKernelRunShortcut>();
-  constructor(readonly mode: GpuMode) {}
+  private readonly kernels = new Map<string, Entry>();
+  private calls = 0;
+  constructor(readonly mode: GpuMode, readonly idleRuns = 4096, readonly maxKernels = 512) {}
 
   get size(): number {
     return this.kernels.size;
@@ -122,15 +132,17 @@ export class KernelCache {
     const sizes = args.map((a) => (isTexture(a) ? (a as unknown as { output: number[] }).output.reduce((p, d) => p * d, 1) : a.length));
     const key = `${name}|${outputLength}|${sizes.join(',')}|${JSON.stringify(constants)}`;
     const gl = isGlMode(this.mode);
-    let k = this.kernels.get(key);
-    if (!k) {
-      k = gpuFor(this.mode).createKernel(fn as never, {
+    let e = this.kernels.get(key);
+    if (!e) {
+      const kernel = gpuFor(this.mode).createKernel(fn as never, {
         output: [outputLength], constants, precision: 'single', tactic: 'precision', loopMaxIterations: 1 << 20,
         pipeline: gl, immutable: gl,
       } as never);
-      this.kernels.set(key, k);
+      this.kernels.set(key, (e = { kernel, lastUsed: 0 }));
     }
-    const out = k(...(args as never[])) as unknown as KernelData;
+    e.lastUsed = ++this.calls;
+    const out = e.kernel(...(args as never[])) as unknown as KernelData;
+    if (!gl && (this.calls % 1024 === 0 || this.kernels.size > this.maxKernels)) this.evictIdle();
     // the cpu mode reuses its output buffer between calls: copy before returning
     return isTexture(out) ? out : Float32Array.from(out);
   }
@@ -139,12 +151,27 @@ export class KernelCache {
   runToHost(name: string, fn: KernelFn, constants: Constants, outputLength: number, args: readonly KernelData[]): Float32Array {
     const out = this.run(name, fn, constants, outputLength, args);
     const host = readBack(out, outputLength);
-    if (isTexture(out)) out.delete();
+    release(out);
     return host;
   }
 
+  /**
+   * Destroys kernels idle for `idleRuns` calls, then, while more than `maxKernels` remain, the
+   * least recently used ones (never the one that just ran). webasm / cpu only (see above).
+   */
+  evictIdle(): void {
+    const byAge = [...this.kernels].filter(([, e]) => e.lastUsed < this.calls).sort((a, b) => a[1].lastUsed - b[1].lastUsed);
+    let excess = this.kernels.size - this.maxKernels;
+    for (const [key, e] of byAge) {
+      if (!(this.calls - e.lastUsed > this.idleRuns || excess > 0)) break;
+      e.kernel.destroy();
+      this.kernels.delete(key);
+      excess--;
+    }
+  }
+
   clear(): void {
-    for (const k of this.kernels.values()) k.destroy();
+    for (const e of this.kernels.values()) e.kernel.destroy();
     this.kernels.clear();
   }
 }
