@@ -113,7 +113,7 @@ export function release(d: KernelData): void {
  * compile new kernels and the old ones fall idle. On webasm / cpu, kernels not run in the last
  * `idleRuns` calls, and beyond `maxKernels` the least recently used, are destroyed. On GL modes
  * they are kept: destroying a gpu.js GL kernel deletes every GL texture in its cache, and after
- * GL reuses texture names that can include live textures of other kernels (I saw a DynOPool
+ * GL reuses texture names that can include live textures of other kernels (observed: a DynOPool
  * result read back as zeros). So a headlessgl run whose sizes keep moving grows by about 2 MB
  * per configuration it compiles (measured on llvmpipe).
  */
