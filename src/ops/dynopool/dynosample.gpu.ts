@@ -55,10 +55,13 @@ function sampleMaxKernel(this: K, x: Float32Array, rows: Float32Array, cols: Flo
   return this.constants.value === 1 ? best : winner;
 }
 
-/** dx[p, r, q]: over the cells whose taps touch row r and column q, dy times the winner's weight on (r, q). */
+/**
+ * dx[p, r, q]: over the cells (i, j) whose taps touch row r and column q, dy times the winner's
+ * weight on (r, q). The host-built lists hold, per input index, entries (output index, weight of
+ * its tap 0 on this pixel, weight of its tap 1), so the winner only picks a weight.
+ */
 function gradXKernel(
-  this: K, dy: Float32Array, rows: Float32Array, cols: Float32Array, win: Float32Array,
-  rowStart: Float32Array, rowList: Float32Array, colStart: Float32Array, colList: Float32Array,
+  this: K, dy: Float32Array, win: Float32Array, rowStart: Float32Array, rowList: Float32Array, colStart: Float32Array, colList: Float32Array,
 ): number {
   const idx = this.thread.x;
   const q1 = Math.floor((idx + 0.5) / this.constants.W);
@@ -66,25 +69,23 @@ function gradXKernel(
   const p = Math.floor((q1 + 0.5) / this.constants.H);
   const r = q1 - p * this.constants.H;
   const rs = rowStart[r];
+  const rn = rowStart[r + 1] - rs;
   const cs = colStart[q];
+  const cn = colStart[q + 1] - cs;
   let sum = 0;
   for (let ka = 0; ka < this.constants.MR; ka++) {
-    if (ka < rowStart[r + 1] - rs) {
-      const i = rowList[rs + ka];
+    if (ka < rn) {
+      const e = (rs + ka) * 3;
+      const rowBase = (p * this.constants.OH + rowList[e]) * this.constants.OW;
+      const wr0 = rowList[e + 1];
+      const wr1 = rowList[e + 2];
       for (let kb = 0; kb < this.constants.MC; kb++) {
-        if (kb < colStart[q + 1] - cs) {
-          const j = colList[cs + kb];
-          const cell = (p * this.constants.OH + i) * this.constants.OW + j;
+        if (kb < cn) {
+          const f = (cs + kb) * 3;
+          const cell = rowBase + colList[f];
           const k = win[cell];
-          const sa = Math.floor((k + 0.5) / 2);
-          const a = (2 * i + sa) * 4;
-          const b = (2 * j + k - 2 * sa) * 4;
-          let wr = 0;
-          if (rows[a] === r) wr += 1 - rows[a + 2];
-          if (rows[a + 1] === r) wr += rows[a + 2];
-          let wc = 0;
-          if (cols[b] === q) wc += 1 - cols[b + 2];
-          if (cols[b + 1] === q) wc += cols[b + 2];
+          const wr = k > 1.5 ? wr1 : wr0;
+          const wc = k === 0 || k === 2 ? colList[f + 1] : colList[f + 2];
           sum += dy[cell] * wr * wc;
         }
       }
@@ -124,8 +125,12 @@ function gradSizeKernel(this: K, x: Float32Array, dy: Float32Array, rows: Float3
 
 const packTaps = (taps: Tap[]): Float32Array => Float32Array.from(taps.flatMap((t) => [t.lo, t.hi, t.frac, t.dSize]));
 
-/** For each input pixel index along an axis, the output indices whose taps touch it (CSR). */
+/**
+ * For each input pixel index along an axis, the output indices whose taps touch it, as a CSR list
+ * of entries (output index, weight of its tap 0 on the pixel, weight of its tap 1).
+ */
 function touching(taps: Tap[], inLen: number): { start: Float32Array; list: Float32Array; max: number } {
+  const weight = (t: Tap, r: number) => (t.lo === r ? 1 - t.frac : 0) + (t.hi === r ? t.frac : 0);
   const sets = Array.from({ length: inLen }, () => new Set<number>());
   taps.forEach((t, k) => {
     const out = Math.floor(k / 2);
@@ -135,11 +140,11 @@ function touching(taps: Tap[], inLen: number): { start: Float32Array; list: Floa
   const start = new Float32Array(inLen + 1);
   const list: number[] = [];
   sets.forEach((s, r) => {
-    start[r] = list.length;
-    list.push(...[...s].sort((a, b) => a - b));
+    start[r] = list.length / 3;
+    for (const out of [...s].sort((a, b) => a - b)) list.push(out, weight(taps[2 * out], r), weight(taps[2 * out + 1], r));
   });
-  start[inLen] = list.length;
-  return { start, list: Float32Array.from(list.length ? list : [0]), max: Math.max(1, ...sets.map((s) => s.size)) };
+  start[inLen] = list.length / 3;
+  return { start, list: Float32Array.from(list.length ? list : [0, 0, 0]), max: Math.max(1, ...sets.map((s) => s.size)) };
 }
 
 function geometry(g: DynoGeometry) {
@@ -163,7 +168,7 @@ export function dynoSampleBackwardGpu(k: KernelCache, x: KernelData, dy: KernelD
   const win = winners(k, x, g, geo);
   const tr = touching(geo.rowTaps, g.H), tc = touching(geo.colTaps, g.W);
   const dx = k.run('dynoSampleGradX', gradXKernel, { ...geo.constants, MR: tr.max, MC: tc.max }, g.N * g.C * g.H * g.W,
-    [dy, geo.rows, geo.cols, win, tr.start, tr.list, tc.start, tc.list]);
+    [dy, win, tr.start, tr.list, tc.start, tc.list]);
   const partial = k.runToHost('dynoSampleGradSize', gradSizeKernel, geo.constants, 2 * g.N * g.C, [x, dy, geo.rows, geo.cols, win]);
   release(win);
   let dh = 0, dw = 0;
