@@ -69,6 +69,15 @@ describe.skipIf(skip)(`tidy and keep on headlessgl${skip ? ` (skipped: ${reason}
     expect(Math.abs(opt.stateDict().buffers['0.0.momentum'].data()[0])).toBeGreaterThan(0);
   });
 
+  it('refuses a tensor too large for exact GLSL indexing, before compiling anything', async () => {
+    const { KernelCache } = await import('../../src/backend/gpu/runtime.js');
+    const cache = new KernelCache('headlessgl');
+    const fill = function (this: { thread: { x: number } }) { return this.thread.x; };
+    expect(() => cache.run('fill', fill, {}, 2 ** 24 + 1, [])).toThrow(
+      'gpu backend (headlessgl): fill needs a tensor of 16777217 values, more than the 16777216 that GLSL float indices address exactly; use the webasm mode or the reference backend');
+    expect(cache.size).toBe(0);
+  });
+
   it('refuses an async function', () => {
     expect(() => tidy((async () => 1) as never)).toThrow('tidy: the function must be synchronous (it returned a Promise)');
   });

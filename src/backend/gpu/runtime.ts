@@ -99,6 +99,9 @@ export function readBack(d: KernelData, length: number): Float32Array {
 
 interface Entry { kernel: IKernelRunShortcut; lastUsed: number }
 
+/** GLSL computes indices in float32, exact up to 2^24. */
+export const MAX_GL_VALUES = 2 ** 24;
+
 /** Frees an intermediate kernel result that no storage owns (a no-op for host arrays). */
 export function release(d: KernelData): void {
   if (isTexture(d)) d.delete();
@@ -132,6 +135,10 @@ export class KernelCache {
     const sizes = args.map((a) => (isTexture(a) ? (a as unknown as { output: number[] }).output.reduce((p, d) => p * d, 1) : a.length));
     const key = `${name}|${outputLength}|${sizes.join(',')}|${JSON.stringify(constants)}`;
     const gl = isGlMode(this.mode);
+    const largest = Math.max(outputLength, ...sizes);
+    if (gl && largest > MAX_GL_VALUES) {
+      throw new Error(`gpu backend (${this.mode}): ${name} needs a tensor of ${largest} values, more than the ${MAX_GL_VALUES} that GLSL float indices address exactly; use the webasm mode or the reference backend`);
+    }
     let e = this.kernels.get(key);
     if (!e) {
       const kernel = gpuFor(this.mode).createKernel(fn as never, {
