@@ -68,27 +68,32 @@ export class GpuBackend implements Backend {
     return null;
   }
 
-  /** Wraps a kernel result as device storage. */
-  private dev = (size: number, data: KernelData): Storage => GpuStorage.fromKernel(size, data);
+  /**
+   * Where an op runs: the kernel arguments when it runs on gpu.js, null for the host reference.
+   * Heavy kernels always run on gpu.js; light ones when an input is on the device or large.
+   * Empty results and float64 inputs (warned once per op) take the reference.
+   */
+  private place(op: string, storages: readonly Storage[], outSize: number, heavy: boolean): Args | null {
+    if (outSize === 0) return null;
+    if (!heavy && !storages.some((s) => (s instanceof GpuStorage && s.onDevice) || s.size >= SMALL)) return null;
+    return this.args(op, storages);
+  }
 
   /** A reference result as this backend's storage (float32 values become host GpuStorage). */
   private adopt = (s: Storage): Storage => (s instanceof HostStorage && s.values instanceof Float32Array ? new GpuStorage(s.size, s.values, false) : s);
 
-  /** Heavy kernels: always gpu.js for float32 (unless the result is empty). */
-  private heavy<T>(op: string, storages: readonly Storage[], outSize: number, gpu: (a: Args) => T, reference: () => T): T {
-    const a = outSize > 0 ? this.args(op, storages) : null;
-    return a ? gpu(a) : reference();
+  /** An op with one result of `outSize` values, placed by `place`. */
+  private one(op: string, storages: readonly Storage[], outSize: number, heavy: boolean, gpu: (a: Args) => KernelData, reference: () => Storage): Storage {
+    const a = this.place(op, storages, outSize, heavy);
+    return a ? GpuStorage.fromKernel(outSize, gpu(a)) : this.adopt(reference());
   }
 
-  /** Light kernels: gpu.js when an input is on the device or large, else the host reference. */
   private light(op: string, storages: readonly Storage[], outSize: number, gpu: (a: Args) => KernelData, reference: () => Storage): Storage {
-    const onDevice = storages.some((s) => s instanceof GpuStorage && s.onDevice);
-    const large = storages.some((s) => s.size >= SMALL);
-    if (outSize > 0 && (onDevice || large)) {
-      const a = this.args(op, storages);
-      if (a) return this.dev(outSize, gpu(a));
-    }
-    return this.adopt(reference());
+    return this.one(op, storages, outSize, false, gpu, reference);
+  }
+
+  private heavy(op: string, storages: readonly Storage[], outSize: number, gpu: (a: Args) => KernelData, reference: () => Storage): Storage {
+    return this.one(op, storages, outSize, true, gpu, reference);
   }
 
   // ---- the Backend interface -----------------------------------------------------------------
@@ -107,7 +112,7 @@ export class GpuBackend implements Backend {
   where: Backend['where'] = (c, a, b) =>
     this.light('where', [c, a, b], a.size, ([cv, av, bv]) => whereGpu(this.kernels, cv, av, bv, a.size), () => ref.where(c, a, b));
   reduce: Backend['reduce'] = (op, x, shape, axes) =>
-    this.light('reduce', [x], sizeOf(shape.filter((_, i) => !axes.includes(i))) * (axes.every((a) => shape[a] > 0) ? 1 : 0),
+    this.light('reduce', [x], x.size === 0 ? 0 : sizeOf(shape.filter((_, i) => !axes.includes(i))),
       ([xv]) => reduceGpu(this.kernels, op, xv, shape, axes), () => ref.reduce(op, x, shape, axes));
   permute: Backend['permute'] = (x, shape, perm) =>
     this.light('permute', [x], x.size, ([xv]) => permuteGpu(this.kernels, xv, shape, perm), () => ref.permute(x, shape, perm));
@@ -122,63 +127,56 @@ export class GpuBackend implements Backend {
     this.light('concat', xs, xs.reduce((s, x) => s + x.size, 0), (a) => concatGpu(this.kernels, a, shapes, axis), () => ref.concat(xs, shapes, axis));
 
   matmul: Backend['matmul'] = (a, b, B, M, K, N, ta, tb) =>
-    this.heavy('matmul', [a, b], B * M * N, ([av, bv]) => this.dev(B * M * N, matmulGpu(this.kernels, av, bv, B, M, K, N, ta, tb)),
-      () => this.adopt(ref.matmul(a, b, B, M, K, N, ta, tb)));
+    this.heavy('matmul', [a, b], B * M * N, ([av, bv]) => matmulGpu(this.kernels, av, bv, B, M, K, N, ta, tb), () => ref.matmul(a, b, B, M, K, N, ta, tb));
 
   conv2d: Backend['conv2d'] = (x, w, g) =>
-    this.heavy('conv2d', [x, w], g.N * g.OC * g.OH * g.OW, ([xv, wv]) => this.dev(g.N * g.OC * g.OH * g.OW, conv2dGpu(this.kernels, xv, wv, g)),
-      () => this.adopt(ref.conv2d(x, w, g)));
+    this.heavy('conv2d', [x, w], g.N * g.OC * g.OH * g.OW, ([xv, wv]) => conv2dGpu(this.kernels, xv, wv, g), () => ref.conv2d(x, w, g));
   conv2dGradInput: Backend['conv2dGradInput'] = (dy, w, g) =>
-    this.heavy('conv2dGradInput', [dy, w], g.N * g.C * g.H * g.W, ([d, wv]) => this.dev(g.N * g.C * g.H * g.W, conv2dGradInputGpu(this.kernels, d, wv, g)),
-      () => this.adopt(ref.conv2dGradInput(dy, w, g)));
-  conv2dGradWeight: Backend['conv2dGradWeight'] = (x, dy, g) => {
-    const n = g.OC * (g.C / g.groups) * g.KH * g.KW;
-    return this.heavy('conv2dGradWeight', [x, dy], n, ([xv, d]) => this.dev(n, conv2dGradWeightGpu(this.kernels, xv, d, g)),
-      () => this.adopt(ref.conv2dGradWeight(x, dy, g)));
-  };
+    this.heavy('conv2dGradInput', [dy, w], g.N * g.C * g.H * g.W, ([d, wv]) => conv2dGradInputGpu(this.kernels, d, wv, g), () => ref.conv2dGradInput(dy, w, g));
+  conv2dGradWeight: Backend['conv2dGradWeight'] = (x, dy, g) =>
+    this.heavy('conv2dGradWeight', [x, dy], g.OC * (g.C / g.groups) * g.KH * g.KW, ([xv, d]) => conv2dGradWeightGpu(this.kernels, xv, d, g),
+      () => ref.conv2dGradWeight(x, dy, g));
 
   maxPool2d: Backend['maxPool2d'] = (x, g) =>
-    this.heavy('maxPool2d', [x], g.N * g.C * g.OH * g.OW, ([xv]) => this.dev(g.N * g.C * g.OH * g.OW, maxPool2dGpu(this.kernels, xv, g)),
-      () => this.adopt(ref.maxPool2d(x, g)));
+    this.heavy('maxPool2d', [x], g.N * g.C * g.OH * g.OW, ([xv]) => maxPool2dGpu(this.kernels, xv, g), () => ref.maxPool2d(x, g));
   maxPool2dGrad: Backend['maxPool2dGrad'] = (x, dy, g) =>
-    this.heavy('maxPool2dGrad', [x, dy], x.size, ([xv, d]) => this.dev(x.size, maxPool2dGradGpu(this.kernels, xv, d, g)),
-      () => this.adopt(ref.maxPool2dGrad(x, dy, g)));
+    this.heavy('maxPool2dGrad', [x, dy], x.size, ([xv, d]) => maxPool2dGradGpu(this.kernels, xv, d, g), () => ref.maxPool2dGrad(x, dy, g));
   avgPool2d: Backend['avgPool2d'] = (x, g) =>
-    this.heavy('avgPool2d', [x], g.N * g.C * g.OH * g.OW, ([xv]) => this.dev(g.N * g.C * g.OH * g.OW, avgPool2dGpu(this.kernels, xv, g)),
-      () => this.adopt(ref.avgPool2d(x, g)));
+    this.heavy('avgPool2d', [x], g.N * g.C * g.OH * g.OW, ([xv]) => avgPool2dGpu(this.kernels, xv, g), () => ref.avgPool2d(x, g));
   avgPool2dGrad: Backend['avgPool2dGrad'] = (dy, g) =>
-    this.heavy('avgPool2dGrad', [dy], g.N * g.C * g.H * g.W, ([d]) => this.dev(g.N * g.C * g.H * g.W, avgPool2dGradGpu(this.kernels, d, g)),
-      () => this.adopt(ref.avgPool2dGrad(dy, g)));
+    this.heavy('avgPool2dGrad', [dy], g.N * g.C * g.H * g.W, ([d]) => avgPool2dGradGpu(this.kernels, d, g), () => ref.avgPool2dGrad(dy, g));
 
-  batchNormStats: Backend['batchNormStats'] = (x, N, C, HW) =>
-    this.heavy('batchNormStats', [x], C, ([xv]) => {
-      const r = batchNormStatsGpu(this.kernels, xv, N, C, HW);
-      return { mean: this.dev(C, r.mean), variance: this.dev(C, r.variance) };
-    }, () => {
+  batchNormStats: Backend['batchNormStats'] = (x, N, C, HW) => {
+    const a = this.place('batchNormStats', [x], C, true);
+    if (!a) {
       const r = ref.batchNormStats(x, N, C, HW);
       return { mean: this.adopt(r.mean), variance: this.adopt(r.variance) };
-    });
+    }
+    const r = batchNormStatsGpu(this.kernels, a[0], N, C, HW);
+    return { mean: GpuStorage.fromKernel(C, r.mean), variance: GpuStorage.fromKernel(C, r.variance) };
+  };
   batchNormApply: Backend['batchNormApply'] = (x, m, is, w, b, N, C, HW) =>
-    this.heavy('batchNormApply', [x, m, is, w, b], x.size, ([xv, mv, iv, wv, bv]) => this.dev(x.size, batchNormApplyGpu(this.kernels, xv, mv, iv, wv, bv, N, C, HW)),
-      () => this.adopt(ref.batchNormApply(x, m, is, w, b, N, C, HW)));
-  batchNormBackward: Backend['batchNormBackward'] = (x, dy, m, is, w, N, C, HW, training) =>
-    this.heavy('batchNormBackward', [x, dy, m, is, w], x.size, ([xv, d, mv, iv, wv]) => {
-      const r = batchNormBackwardGpu(this.kernels, xv, d, mv, iv, wv, N, C, HW, training);
-      return { dx: this.dev(x.size, r.dx), dweight: this.dev(C, r.dweight), dbias: this.dev(C, r.dbias) };
-    }, () => {
+    this.heavy('batchNormApply', [x, m, is, w, b], x.size, ([xv, mv, iv, wv, bv]) => batchNormApplyGpu(this.kernels, xv, mv, iv, wv, bv, N, C, HW),
+      () => ref.batchNormApply(x, m, is, w, b, N, C, HW));
+  batchNormBackward: Backend['batchNormBackward'] = (x, dy, m, is, w, N, C, HW, training) => {
+    const a = this.place('batchNormBackward', [x, dy, m, is, w], x.size, true);
+    if (!a) {
       const r = ref.batchNormBackward(x, dy, m, is, w, N, C, HW, training);
       return { dx: this.adopt(r.dx), dweight: this.adopt(r.dweight), dbias: this.adopt(r.dbias) };
-    });
+    }
+    const r = batchNormBackwardGpu(this.kernels, a[0], a[1], a[2], a[3], a[4], N, C, HW, training);
+    return { dx: GpuStorage.fromKernel(x.size, r.dx), dweight: GpuStorage.fromKernel(C, r.dweight), dbias: GpuStorage.fromKernel(C, r.dbias) };
+  };
 
   dynoSample: Backend['dynoSample'] = (x, g) =>
-    this.heavy('dynoSample', [x], g.N * g.C * g.OH * g.OW, ([xv]) => this.dev(g.N * g.C * g.OH * g.OW, dynoSampleGpu(this.kernels, xv, g)),
-      () => this.adopt(ref.dynoSample(x, g)));
-  dynoSampleBackward: Backend['dynoSampleBackward'] = (x, dy, g) =>
-    this.heavy('dynoSampleBackward', [x, dy], x.size, ([xv, d]) => {
-      const r = dynoSampleBackwardGpu(this.kernels, xv, d, g);
-      return { dx: this.dev(x.size, r.dx), dh: r.dh, dw: r.dw };
-    }, () => {
+    this.heavy('dynoSample', [x], g.N * g.C * g.OH * g.OW, ([xv]) => dynoSampleGpu(this.kernels, xv, g), () => ref.dynoSample(x, g));
+  dynoSampleBackward: Backend['dynoSampleBackward'] = (x, dy, g) => {
+    const a = this.place('dynoSampleBackward', [x, dy], x.size, true);
+    if (!a) {
       const r = ref.dynoSampleBackward(x, dy, g);
       return { dx: this.adopt(r.dx), dh: r.dh, dw: r.dw };
-    });
+    }
+    const r = dynoSampleBackwardGpu(this.kernels, a[0], a[1], g);
+    return { dx: GpuStorage.fromKernel(x.size, r.dx), dh: r.dh, dw: r.dw };
+  };
 }

@@ -1,6 +1,7 @@
 /**
  * gpu.js kernels for batchnorm2d (float32), x [N, C, H, W] with HW = H * W:
- *   stats     thread per channel: the mean (part 0), or the biased variance by a two-pass loop (part 1)
+ *   mean      thread per channel: the mean over N and HW
+ *   variance  thread per channel: the biased variance, second pass around that mean
  *   apply     thread per element: (x - mean) * invStd * weight + bias
  *   sums      thread per channel: sum dy (part 0), or sum dy * xhat (part 1)
  *   grad x    thread per element, from the sums (training: through the batch statistics)
@@ -9,14 +10,18 @@ import type { Constants, KernelCache, KernelData } from '../../backend/gpu/runti
 
 interface K { thread: { x: number }; constants: Record<string, number> }
 
-function statsKernel(this: K, x: Float32Array): number {
+function meanKernel(this: K, x: Float32Array): number {
   const c = this.thread.x;
   let s = 0;
   for (let n = 0; n < this.constants.N; n++) {
     for (let i = 0; i < this.constants.HW; i++) s += x[(n * this.constants.C + c) * this.constants.HW + i];
   }
-  const m = s / (this.constants.N * this.constants.HW);
-  if (this.constants.part === 0) return m;
+  return s / (this.constants.N * this.constants.HW);
+}
+
+function varianceKernel(this: K, x: Float32Array, mean: Float32Array): number {
+  const c = this.thread.x;
+  const m = mean[c];
   let q = 0;
   for (let n = 0; n < this.constants.N; n++) {
     for (let i = 0; i < this.constants.HW; i++) {
@@ -63,10 +68,8 @@ function gradXKernel(
 const consts = (N: number, C: number, HW: number, extra: Constants = {}): Constants => ({ N, C, HW, ...extra });
 
 export function batchNormStatsGpu(k: KernelCache, x: KernelData, N: number, C: number, HW: number): { mean: KernelData; variance: KernelData } {
-  return {
-    mean: k.run('batchNormStats', statsKernel, consts(N, C, HW, { part: 0 }), C, [x]),
-    variance: k.run('batchNormStats', statsKernel, consts(N, C, HW, { part: 1 }), C, [x]),
-  };
+  const mean = k.run('batchNormMean', meanKernel, consts(N, C, HW), C, [x]);
+  return { mean, variance: k.run('batchNormVariance', varianceKernel, consts(N, C, HW), C, [x, mean]) };
 }
 
 export function batchNormApplyGpu(

@@ -113,6 +113,9 @@ export function broadcastSpec(aShape: Shape, bShape: Shape, outShape: Shape): Fl
   ]);
 }
 
+/** The stride table argument when layout 0 / 1 does not read it. */
+const NO_SPEC = new Float32Array(18);
+
 export function unaryGpu(k: KernelCache, op: UnaryKernel, x: KernelData, n: number): KernelData {
   return k.run('unary', unaryKernel, { op: UNARY_CODES[op] }, n, [x]);
 }
@@ -121,7 +124,7 @@ export function binaryGpu(k: KernelCache, op: BinaryKernel, a: KernelData, aShap
   const n = outShape.reduce((p, d) => p * d, 1);
   const aSize = aShape.reduce((p, d) => p * d, 1), bSize = bShape.reduce((p, d) => p * d, 1);
   const layout = aSize === n && bSize === n ? 0 : aSize === n && bSize === 1 ? 1 : 2;
-  const spec = layout === 2 ? broadcastSpec(aShape, bShape, outShape) : new Float32Array(18);
+  const spec = layout === 2 ? broadcastSpec(aShape, bShape, outShape) : NO_SPEC;
   return k.run('binary', binaryKernel, { op: BINARY_CODES[op], layout }, n, [a, b, spec]);
 }
 
