@@ -13,7 +13,8 @@ import b from 'benny';
 import {
   Generator, batchNorm2d, conv2d, dynoPool2d, maxPool2d, randn, setBackend, tensor, availableModes, getBackend, type Tensor,
 } from '../src/index.js';
-import { filterGrad, inputGrad, useTf, type TfBackend } from './tfjs.js';
+import type { Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
+import { batchNormFwdBwd, filterGrad, inputGrad, maxPoolFwdBwd, tf, useTf, type TfBackend } from './tfjs.js';
 
 process.env.DYNOPOOL_GPU_QUIET = '1';
 const N = Number(process.env.BENCH_BATCH ?? 32);
@@ -75,8 +76,8 @@ async function checkTfGradients(): Promise<void> {
   const xx = x.detach(); xx.requiresGrad = true;
   const ww = w.detach(); ww.requiresGrad = true;
   conv2d(xx, ww, null, { padding: 1 }).backward(dy);
-  const nhwc = (t: Tensor) => tf.transpose(tf.tensor4d(t.data() as Float32Array, t.shape as [number, number, number, number]), [0, 2, 3, 1]) as import('@tensorflow/tfjs-core').Tensor4D;
-  const wt = tf.transpose(tf.tensor4d(w.data() as Float32Array, [co, ci, 3, 3]), [2, 3, 1, 0]) as import('@tensorflow/tfjs-core').Tensor4D;
+  const nhwc = (t: Tensor) => tf.transpose(tf.tensor4d(t.data() as Float32Array, t.shape as [number, number, number, number]), [0, 2, 3, 1]) as Tensor4D;
+  const wt = tf.transpose(tf.tensor4d(w.data() as Float32Array, [co, ci, 3, 3]), [2, 3, 1, 0]) as Tensor4D;
   const dx = tf.transpose(inputGrad(nhwc(dy), wt), [0, 3, 1, 2]).dataSync();
   const dw = tf.transpose(filterGrad(nhwc(x), nhwc(dy), 3), [3, 2, 0, 1]).dataSync();
   const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
@@ -93,10 +94,9 @@ for (const [ci, co, hw] of CONV_SHAPES) {
     for (const engine of engines) {
       const c = await caseFor(engine, async (tfb) => {
         if (tfb) {
-          const { tf } = await import('./tfjs.js');
-          const x = tf.randomNormal([N, hw, hw, ci]) as import('@tensorflow/tfjs-core').Tensor4D;
-          const w = tf.randomNormal([3, 3, ci, co]) as import('@tensorflow/tfjs-core').Tensor4D;
-          const dy = tf.randomNormal([N, hw, hw, co]) as import('@tensorflow/tfjs-core').Tensor4D;
+          const x = tf.randomNormal([N, hw, hw, ci]) as Tensor4D;
+          const w = tf.randomNormal([3, 3, ci, co]) as Tensor4D;
+          const dy = tf.randomNormal([N, hw, hw, co]) as Tensor4D;
           return async () => {
             const outs = tf.tidy(() => {
               const y = tf.conv2d(x, w, 1, 'same');
@@ -128,11 +128,9 @@ for (const [ci, co, hw] of CONV_SHAPES) {
   for (const engine of engines) {
     const c = await caseFor(engine, async (tfb) => {
       if (tfb) {
-        const { tf } = await import('./tfjs.js');
-        const { batchNormFwdBwd } = await import('./tfjs.js');
-        const x = tf.randomNormal([N, 32, 32, 64]) as import('@tensorflow/tfjs-core').Tensor4D;
-        const gamma = tf.ones([64]) as import('@tensorflow/tfjs-core').Tensor1D, beta = tf.zeros([64]) as import('@tensorflow/tfjs-core').Tensor1D;
-        const dy = tf.randomNormal([N, 32, 32, 64]) as import('@tensorflow/tfjs-core').Tensor4D;
+        const x = tf.randomNormal([N, 32, 32, 64]) as Tensor4D;
+        const gamma = tf.ones([64]) as Tensor1D, beta = tf.zeros([64]) as Tensor1D;
+        const dy = tf.randomNormal([N, 32, 32, 64]) as Tensor4D;
         return async () => { const gs = batchNormFwdBwd(x, gamma, beta, dy); for (const t of gs) { await t.data(); t.dispose(); } };
       }
       const x = rnd([N, 64, 32, 32]), dy = rnd([N, 64, 32, 32]);
@@ -157,10 +155,8 @@ for (const op of ['dynopool 32x64x32x32->17x13', 'maxpool2d 2x2 32x64x32x32']) {
     if (op.startsWith('dynopool') && engine.startsWith('tfjs-')) continue;
     const c = await caseFor(engine, async (tfb) => {
       if (tfb) {
-        const { tf } = await import('./tfjs.js');
-        const { maxPoolFwdBwd } = await import('./tfjs.js');
-        const x = tf.randomNormal([N, 32, 32, 64]) as import('@tensorflow/tfjs-core').Tensor4D;
-        const dy = tf.randomNormal([N, 16, 16, 64]) as import('@tensorflow/tfjs-core').Tensor4D;
+        const x = tf.randomNormal([N, 32, 32, 64]) as Tensor4D;
+        const dy = tf.randomNormal([N, 16, 16, 64]) as Tensor4D;
         try { maxPoolFwdBwd(x, dy).forEach((t) => t.dispose()); } catch (e) { console.log(`${tfb}: no MaxPoolGrad kernel (${(e as Error).message.slice(0, 80)})`); return null; }
         return async () => { const outs = maxPoolFwdBwd(x, dy); for (const t of outs) { await t.data(); t.dispose(); } };
       }

@@ -4,7 +4,7 @@ import type { DType } from '../tensor/dtype.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { batchNorm2d } from '../ops/batchnorm/batchnorm.js';
-import { conv2d, type IntPair } from '../ops/conv/conv2d.js';
+import { conv2d, type Conv2dOptions as Conv2dOpOptions, type IntPair } from '../ops/conv/conv2d.js';
 import { dropout } from '../ops/functional/functional.js';
 import { linear } from '../ops/functional/functional.js';
 import { avgPool2d, globalAvgPool2d, maxPool2d } from '../ops/pool/pool.js';
@@ -34,11 +34,7 @@ export function isCosted(m: unknown): m is CostedLayer {
   return typeof m === 'object' && m !== null && 'macsAt' in m && 'lastSize' in m;
 }
 
-export interface Conv2dOptions extends LayerOptions {
-  stride?: IntPair;
-  padding?: IntPair;
-  dilation?: IntPair;
-  groups?: number;
+export interface Conv2dOptions extends LayerOptions, Conv2dOpOptions {
   bias?: boolean;
 }
 
