@@ -5,8 +5,11 @@
  */
 import fc from 'fast-check';
 import { it } from 'vitest';
-import type { BinaryKernel, PoolGeometry, ReduceKernel, UnaryKernel } from '../../src/backend/backend.js';
-import { referenceBackend as ref } from '../../src/backend/reference.js';
+import type { BinaryKernel, PoolGeometry, ReduceKernel, UnaryKernel } from '../../src/ops/kernels.js';
+import { referenceBackend } from '../../src/backends/reference.js';
+import { legacy } from '../support/kernels.js';
+
+const ref = legacy(referenceBackend);
 import { broadcastShapes } from '../../src/tensor/shape.js';
 import { RUNS } from '../support/config.js';
 import { arbBroadcastPair, arbSeed, arbShape, distinctValues, valuesFor } from '../support/arbitraries.js';
