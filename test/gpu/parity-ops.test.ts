@@ -78,6 +78,13 @@ describeEachGpuMode('light kernels', (gpu) => {
     }), { numRuns: RUNS.cheap });
   });
 
+  it('leakyRelu, any slope', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 40 }), fc.double({ min: -1, max: 1, noNaN: true }), arbSeed(), (n, slope, seed) => {
+      const x = valuesFor([n], seed, { lo: -6, hi: 6 });
+      return expectParity(`leakyRelu ${slope}`, vals(gpu.leakyRelu(dev(x), slope)), vals(ref.leakyRelu(f64(x), slope)), abs(x));
+    }), { numRuns: RUNS.cheap });
+  });
+
   it('clamp (finite and infinite bounds) and where', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 30 }), fc.constantFrom([-1, 0.5], [-Infinity, 0.25], [0, Infinity]), arbSeed(), (n, [lo, hi], seed) => {
       const x = valuesFor([n], seed), y = valuesFor([n], seed + 1), c = Float64Array.from(valuesFor([n], seed + 2), (v) => (v > 0 ? 1 : 0));
