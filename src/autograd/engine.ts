@@ -4,17 +4,16 @@
  * `backward` sorts the graph topologically (iteratively, so deep graphs cannot overflow the
  * call stack), then walks it from the output, summing cotangents where a tensor is used more
  * than once, and finally adds them into `.grad` of the leaves.
+ *
+ * Cotangents are summed with `Tensor.add`, a method form installed by the ops layer
+ * (src/ops/methods.ts); a graph only exists when ops made it, so it is always there by then.
  */
+import { onesLike } from '../tensor/creation.js';
 import { fmt, sameShape } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor, type Node } from '../tensor/tensor.js';
 import { noGrad } from './grad-mode.js';
 
-export interface Node {
-  readonly op: string;
-  readonly inputs: readonly Tensor[];
-  /** Cotangent of each input (null where an input needs none). Runs under noGrad. */
-  backward(dy: Tensor): readonly (Tensor | null)[];
-}
+export type { Node };
 
 /** Inputs-before-outputs order of every tensor that `root` depends on and that requires grad. */
 function topologicalOrder(root: Tensor): Tensor[] {
@@ -58,3 +57,29 @@ export function runBackward(root: Tensor, seed: Tensor): void {
     }
   });
 }
+
+declare module '../tensor/tensor.js' {
+  interface Tensor {
+    /**
+     * Reverse-mode differentiation from this tensor. `grad` (the cotangent) may be left out only
+     * for a one-element tensor, where it defaults to 1.
+     */
+    backward(grad?: Tensor): void;
+  }
+}
+
+Tensor.prototype.backward = function backward(this: Tensor, grad?: Tensor): void {
+  if (!this.requiresGrad) {
+    throw new Error('backward: tensor does not require grad (no input of the computation had requiresGrad: true, or it ran under noGrad)');
+  }
+  let seed = grad;
+  if (!seed) {
+    if (this.size !== 1) {
+      throw new Error(`backward: tensor of shape ${fmt(this.shape)} is not a scalar; pass the cotangent explicitly, e.g. y.backward(onesLike(y))`);
+    }
+    seed = onesLike(this);
+  } else if (!sameShape(seed.shape, this.shape) || seed.dtype !== this.dtype) {
+    throw new Error(`backward: gradient is ${seed.dtype} ${fmt(seed.shape)}, expected ${this.dtype} ${fmt(this.shape)}`);
+  }
+  runBackward(this, seed.detach());
+};

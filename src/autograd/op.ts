@@ -18,7 +18,7 @@
  * and its output never requires grad. That is the only way to opt out.
  */
 import { Tensor } from '../tensor/tensor.js';
-import type { Node } from './engine.js';
+import type { Node } from '../tensor/tensor.js';
 import { isGradEnabled, noGrad } from './grad-mode.js';
 
 export type Inputs<N extends string> = { readonly [K in N]: Tensor };

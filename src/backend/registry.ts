@@ -7,32 +7,40 @@
  * or from the environment at start-up: DYNOPOOL_BACKEND=gpu DYNOPOOL_GPU_MODE=auto.
  * Tensors keep the backend they were made on; an op whose inputs live on different backends
  * is an error, so choose the backend before building a model.
+ *
+ * Backends are registered by name with a factory (as in tfjs): src/backends registers
+ * 'reference' and 'gpu' when dynopool loads; `registerBackend` adds another.
  */
 import type { Backend } from './backend.js';
-import { GpuBackend } from './gpu/gpu-backend.js';
-import type { GpuMode } from './gpu/runtime.js';
-import { referenceBackend } from './reference.js';
 
 export interface BackendOptions {
   /** gpu only: the gpu.js mode (default 'auto') */
-  mode?: GpuMode | 'auto';
+  mode?: 'headlessgl' | 'webasm' | 'cpu' | 'auto';
 }
 
-const gpuBackends = new Map<GpuMode, GpuBackend>();
-let current: Backend = referenceBackend;
+export type BackendFactory = (opts: BackendOptions) => Backend;
 
-/** Creates (once per mode) and returns a backend without making it current. */
+const factories = new Map<string, BackendFactory>();
+let current: Backend | null = null;
+
+/** Makes `name` available to setBackend / backendFor (a later registration replaces it). */
+export function registerBackend(name: string, factory: BackendFactory): void {
+  factories.set(name, factory);
+}
+
+/** The registered backend names. */
+export function registeredBackends(): string[] {
+  return [...factories.keys()];
+}
+
+/** Creates (the factory may cache) and returns a backend without making it current. */
 export function backendFor(name: string, opts: BackendOptions = {}): Backend {
-  if (name === 'reference') return referenceBackend;
-  if (name === 'gpu') {
-    const mode = opts.mode ?? 'auto';
-    const probe = GpuBackend.create(mode);
-    const existing = gpuBackends.get(probe.mode);
-    if (existing) return existing;
-    gpuBackends.set(probe.mode, probe);
-    return probe;
+  const factory = factories.get(name);
+  if (!factory) {
+    const known = registeredBackends();
+    throw new Error(`setBackend: unknown backend '${name}' (${known.length ? `choose ${known.map((n) => `'${n}'`).join(' or ')}` : 'no backend is registered'})`);
   }
-  throw new Error(`setBackend: unknown backend '${name}' (choose 'reference' or 'gpu')`);
+  return factory(opts);
 }
 
 export function setBackend(name: string, opts: BackendOptions = {}): Backend {
@@ -40,7 +48,13 @@ export function setBackend(name: string, opts: BackendOptions = {}): Backend {
   return current;
 }
 
+/** The current backend; 'reference' until setBackend chooses another. */
 export function getBackend(): Backend {
+  if (current) return current;
+  if (!factories.has('reference')) {
+    throw new Error("getBackend: no backend is registered; import 'dynopool' (src/index.ts) or src/backends/index.ts, which register 'reference' and 'gpu'");
+  }
+  current = backendFor('reference');
   return current;
 }
 
@@ -54,5 +68,5 @@ export function backendFromEnvironment(env: NodeJS.ProcessEnv = process.env): vo
   if (!GPU_MODE_CHOICES.includes(mode)) {
     throw new Error(`DYNOPOOL_GPU_MODE=${mode} is not one of ${GPU_MODE_CHOICES.join(', ')}`);
   }
-  setBackend(name, { mode: mode as GpuMode | 'auto' });
+  setBackend(name, { mode: mode as BackendOptions['mode'] });
 }

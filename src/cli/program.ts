@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import '../backends/index.js';
 import { setBackend } from '../backend/registry.js';
 import type { GpuMode } from '../backend/gpu/runtime.js';
 import { DATASETS, loadDataset } from '../data/registry.js';

@@ -1,6 +1,10 @@
-/** Every op, as a function. Tensor methods (`x.add(y)`) call these. */
+/**
+ * Every op, as a function. Importing this module also installs the method forms (`x.add(y)`)
+ * onto Tensor.prototype (./methods.ts) and `backward()` (src/autograd/engine.ts).
+ */
+export { METHOD_FORMS } from './methods.js';
 export { add, sub, mul, div, pow, maximum, minimum, eq, gt, ge, lt, le, where, sumTo } from './elementwise/binary.js';
-export { neg, exp, log, sqrt, abs, relu, sigmoid, tanh, floor, round, clamp, cast, sign, step } from './elementwise/unary.js';
+export { neg, exp, log, sqrt, abs, relu, leakyRelu, sigmoid, tanh, floor, round, clamp, cast, sign, step } from './elementwise/unary.js';
 export { stopGradient, roundSurrogate, clampSurrogate } from './surrogate/surrogate.js';
 export { sum, mean, max, min, variance, variance as var, type VarOptions } from './reduce/reduce.js';
 export { reshape, flatten, permute, transpose, expand, slice, pad, concat, stack } from './movement/movement.js';

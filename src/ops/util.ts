@@ -1,11 +1,37 @@
-/** Small helpers every op file uses: wrapping kernel results, scalars, and input checks. */
-import type { Storage } from '../backend/backend.js';
+/**
+ * Small helpers every op file uses: running kernels, scalars and constants, and input checks.
+ * `runKernel` is the one way an op computes values: it takes the output shapes from the
+ * kernel's declaration (src/backend/kernel.ts) and wraps the backend's storages as tensors.
+ */
+import { kernelShapes, type Kernel } from '../backend/kernel.js';
+import type { TypedArray } from '../tensor/dtype.js';
 import { fmt, type Shape } from '../tensor/shape.js';
 import { Tensor, type Scalar } from '../tensor/tensor.js';
 
-/** A constant tensor (no graph) holding a kernel's result, on `like`'s backend. */
-export function raw(storage: Storage, shape: Shape, like: Tensor): Tensor {
-  return new Tensor(storage, shape, like.backend);
+/**
+ * Runs `kernel` on the inputs' backend (the first input's; ops check that all agree) and
+ * returns its outputs as constant tensors (no graph: the op records its own node).
+ */
+export function runKernel<A>(kernel: Kernel<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
+  const backend = inputs[0].backend;
+  const shapes = kernelShapes(kernel, attrs, inputs.map((t) => t.shape), inputs[0].dtype);
+  const storages = backend.run(kernel, inputs.map((t) => t.storage), attrs, shapes);
+  return storages.map((s, i) => new Tensor(s, shapes.outputs[i], backend));
+}
+
+/** The only output of a single-output kernel. */
+export function runKernel1<A>(kernel: Kernel<A>, inputs: readonly Tensor[], attrs: A): Tensor {
+  return runKernel(kernel, inputs, attrs)[0];
+}
+
+/** The same values under another shape of the same size (no copy: storages are immutable). */
+export function view(x: Tensor, shape: Shape): Tensor {
+  return new Tensor(x.storage, shape, x.backend);
+}
+
+/** A constant tensor of `values` (taken over) on `like`'s backend. */
+export function constant(values: TypedArray, shape: Shape, like: Tensor): Tensor {
+  return new Tensor(like.backend.upload(values), shape, like.backend);
 }
 
 /** A number becomes a 0-d constant of `like`'s dtype and backend. */
@@ -13,7 +39,7 @@ export function asTensor(value: Scalar, like: Tensor, op = 'op'): Tensor {
   if (value instanceof Tensor) return value;
   if (typeof value !== 'number') throw new Error(`${op}: expected a Tensor or a number, got ${value === null ? 'null' : typeof value}`);
   const values = like.dtype === 'float64' ? Float64Array.of(value) : Float32Array.of(value);
-  return raw(like.backend.fromValues(values), [], like);
+  return constant(values, [], like);
 }
 
 /** Inputs of one op must share a dtype and a backend. */

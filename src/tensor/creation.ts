@@ -22,7 +22,7 @@ export interface RandomOptions extends CreateOptions {
 /** Wraps a typed array as a tensor on the current backend (takes ownership of `values`). */
 export function fromTypedArray(values: TypedArray, shape: Shape, opts: { requiresGrad?: boolean } = {}): Tensor {
   const backend = getBackend();
-  return new Tensor(backend.fromValues(values), shape, backend, opts);
+  return new Tensor(backend.upload(values), shape, backend, opts);
 }
 
 function inferShape(values: NestedArray | readonly NestedArray[], path: string): number[] {

@@ -6,17 +6,30 @@
  * after it is created, so the graph can keep inputs for backward without copying. The only
  * in-place operation is `assign`, for optimizer updates and running statistics, and it is
  * refused on tensors that are part of a graph. Assigned values survive `tidy` scopes.
+ *
+ * This file knows neither the ops nor the autograd engine: the method forms of the ops
+ * (`x.add(y)`, `x.relu()`, ...) are installed onto Tensor.prototype by src/ops/methods.ts, and
+ * `backward()` by src/autograd/engine.ts (the tfjs chained-ops pattern, typed by module
+ * augmentation), so the layers point one way: backend <- tensor <- autograd <- ops.
  */
-import { runBackward, type Node } from '../autograd/engine.js';
 import type { Backend, Storage } from '../backend/backend.js';
 import { keep, unkeep } from '../backend/memory.js';
-import * as ops from '../ops/index.js';
 import type { DType, TypedArray } from './dtype.js';
-import { onesLike } from './creation.js';
 import { formatTensor } from './format.js';
 import { fmt, sameShape, sizeOf, type Shape } from './shape.js';
 
 export type NestedArray = number | NestedArray[];
+
+/**
+ * The autograd record of the op that made a tensor: the op's name, its inputs, and a function
+ * from the output's cotangent to one cotangent per input (src/autograd/engine.ts walks them).
+ */
+export interface Node {
+  readonly op: string;
+  readonly inputs: readonly Tensor[];
+  /** Cotangent of each input (null where an input needs none). Runs under noGrad. */
+  backward(dy: Tensor): readonly (Tensor | null)[];
+}
 export type Scalar = Tensor | number;
 
 export class Tensor {
@@ -93,9 +106,17 @@ export class Tensor {
 
   // ---- read-out ----------------------------------------------------------------------------
 
-  /** A flat copy of the values (Float32Array or Float64Array). */
+  /**
+   * A flat copy of the values (Float32Array or Float64Array). On an asynchronous backend this
+   * throws: use `dataAsync()`.
+   */
   data(): TypedArray {
-    return this.backend.toValues(this._storage);
+    return this.backend.read(this._storage);
+  }
+
+  /** A flat copy of the values once they are computed (any backend; the way to read an asynchronous one). */
+  dataAsync(): Promise<TypedArray> {
+    return this.backend.readAsync(this._storage);
   }
 
   /** The value of a tensor with exactly one element. */
@@ -122,71 +143,4 @@ export class Tensor {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
-
-  // ---- autograd ----------------------------------------------------------------------------
-
-  /**
-   * Reverse-mode differentiation from this tensor. `grad` (the cotangent) may be left out only
-   * for a one-element tensor, where it defaults to 1.
-   */
-  backward(grad?: Tensor): void {
-    if (!this.requiresGrad) {
-      throw new Error('backward: tensor does not require grad (no input of the computation had requiresGrad: true, or it ran under noGrad)');
-    }
-    let seed = grad;
-    if (!seed) {
-      if (this.size !== 1) {
-        throw new Error(`backward: tensor of shape ${fmt(this.shape)} is not a scalar; pass the cotangent explicitly, e.g. y.backward(onesLike(y))`);
-      }
-      seed = onesLike(this);
-    } else if (!sameShape(seed.shape, this.shape) || seed.dtype !== this.dtype) {
-      throw new Error(`backward: gradient is ${seed.dtype} ${fmt(seed.shape)}, expected ${this.dtype} ${fmt(this.shape)}`);
-    }
-    runBackward(this, seed.detach());
-  }
-
-  // ---- method forms of the ops (see src/ops for the math) ------------------------------------
-
-  add(other: Scalar): Tensor { return ops.add(this, other); }
-  sub(other: Scalar): Tensor { return ops.sub(this, other); }
-  mul(other: Scalar): Tensor { return ops.mul(this, other); }
-  div(other: Scalar): Tensor { return ops.div(this, other); }
-  pow(other: Scalar): Tensor { return ops.pow(this, other); }
-  maximum(other: Scalar): Tensor { return ops.maximum(this, other); }
-  minimum(other: Scalar): Tensor { return ops.minimum(this, other); }
-  eq(other: Scalar): Tensor { return ops.eq(this, other); }
-  gt(other: Scalar): Tensor { return ops.gt(this, other); }
-  ge(other: Scalar): Tensor { return ops.ge(this, other); }
-  lt(other: Scalar): Tensor { return ops.lt(this, other); }
-  le(other: Scalar): Tensor { return ops.le(this, other); }
-
-  neg(): Tensor { return ops.neg(this); }
-  exp(): Tensor { return ops.exp(this); }
-  log(): Tensor { return ops.log(this); }
-  sqrt(): Tensor { return ops.sqrt(this); }
-  abs(): Tensor { return ops.abs(this); }
-  relu(): Tensor { return ops.relu(this); }
-  sigmoid(): Tensor { return ops.sigmoid(this); }
-  tanh(): Tensor { return ops.tanh(this); }
-  floor(): Tensor { return ops.floor(this); }
-  round(): Tensor { return ops.round(this); }
-  clamp(min: number | null, max: number | null): Tensor { return ops.clamp(this, min, max); }
-  to(dtype: DType): Tensor { return ops.cast(this, dtype); }
-
-  sum(axes?: number | readonly number[], keepdim = false): Tensor { return ops.sum(this, axes, keepdim); }
-  mean(axes?: number | readonly number[], keepdim = false): Tensor { return ops.mean(this, axes, keepdim); }
-  max(axes?: number | readonly number[], keepdim = false): Tensor { return ops.max(this, axes, keepdim); }
-  min(axes?: number | readonly number[], keepdim = false): Tensor { return ops.min(this, axes, keepdim); }
-  var(axes?: number | readonly number[], opts?: ops.VarOptions): Tensor { return ops.variance(this, axes, opts); }
-
-  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
-  flatten(startAxis = 0): Tensor { return ops.flatten(this, startAxis); }
-  permute(perm: readonly number[]): Tensor { return ops.permute(this, perm); }
-  transpose(a = -2, b = -1): Tensor { return ops.transpose(this, a, b); }
-  expand(shape: readonly number[]): Tensor { return ops.expand(this, shape); }
-  slice(starts: readonly number[], ends?: readonly (number | undefined)[]): Tensor { return ops.slice(this, starts, ends); }
-  pad(pads: readonly (readonly [number, number])[], value = 0): Tensor { return ops.pad(this, pads, value); }
-  matmul(other: Tensor): Tensor { return ops.matmul(this, other); }
-  softmax(axis = -1): Tensor { return ops.softmax(this, axis); }
-  logSoftmax(axis = -1): Tensor { return ops.logSoftmax(this, axis); }
 }

@@ -9,7 +9,7 @@ const skip = reason !== null && !REQUIRED_GPU_MODES.includes('headlessgl');
 describe.skipIf(skip)(`tidy and keep on headlessgl${skip ? ` (skipped: ${reason})` : ''}`, () => {
   beforeAll(() => { setBackend('gpu', { mode: 'headlessgl' }); });
   afterAll(() => { setBackend('reference'); });
-  const onGpu = (v: number) => new Tensor(getBackend().fromValues(new Float32Array(5000).fill(v)), [5000], getBackend());
+  const onGpu = (v: number) => new Tensor(getBackend().upload(new Float32Array(5000).fill(v)), [5000], getBackend());
   const live = () => gpuMemoryStats().liveTextures;
 
   it('releases what the scope made, except what it returns', () => {

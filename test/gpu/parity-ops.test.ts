@@ -5,8 +5,11 @@
  */
 import fc from 'fast-check';
 import { it } from 'vitest';
-import type { BinaryKernel, PoolGeometry, ReduceKernel, UnaryKernel } from '../../src/backend/backend.js';
-import { referenceBackend as ref } from '../../src/backend/reference.js';
+import type { BinaryKernel, PoolGeometry, ReduceKernel, UnaryKernel } from '../../src/ops/kernels.js';
+import { referenceBackend } from '../../src/backends/reference.js';
+import { legacy } from '../support/kernels.js';
+
+const ref = legacy(referenceBackend);
 import { broadcastShapes } from '../../src/tensor/shape.js';
 import { RUNS } from '../support/config.js';
 import { arbBroadcastPair, arbSeed, arbShape, distinctValues, valuesFor } from '../support/arbitraries.js';
@@ -72,6 +75,13 @@ describeEachGpuMode('light kernels', (gpu) => {
       const got = vals(gpu.binary(op, dev(a), aShape, dev(b), bShape, outShape));
       const mag = op === 'pow' ? Float64Array.from(want, (w) => 8 * Math.abs(w)) : op === 'div' ? Float64Array.from(want, (w) => 2 * Math.abs(w)) : 4 * Math.max(1, ...abs(want));
       return expectParity(`binary ${op} ${JSON.stringify(aShape)} ${JSON.stringify(bShape)}`, got, want, mag);
+    }), { numRuns: RUNS.cheap });
+  });
+
+  it('leakyRelu, any slope', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 40 }), fc.double({ min: -1, max: 1, noNaN: true }), arbSeed(), (n, slope, seed) => {
+      const x = valuesFor([n], seed, { lo: -6, hi: 6 });
+      return expectParity(`leakyRelu ${slope}`, vals(gpu.leakyRelu(dev(x), slope)), vals(ref.leakyRelu(f64(x), slope)), abs(x));
     }), { numRuns: RUNS.cheap });
   });
 

@@ -5,8 +5,11 @@
  */
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import type { ConvGeometry, DynoGeometry } from '../../src/backend/backend.js';
-import { referenceBackend as ref } from '../../src/backend/reference.js';
+import type { ConvGeometry, DynoGeometry } from '../../src/ops/kernels.js';
+import { referenceBackend } from '../../src/backends/reference.js';
+import { legacy } from '../support/kernels.js';
+
+const ref = legacy(referenceBackend);
 import { RUNS } from '../support/config.js';
 import { arbSeed, valuesFor } from '../support/arbitraries.js';
 import { absOf as abs, describeEachGpuMode, expectParity, f64, onDevice, vals } from '../support/gpu.js';

@@ -8,6 +8,7 @@ import { DynOPool, GPU_MODES, GpuBackend, SGD, crossEntropy, getBackend, gmacsLo
 import { REQUIRED_GPU_MODES } from '../support/config.js';
 import { valuesFor } from '../support/arbitraries.js';
 import { tinyVgg } from '../nn/support.js';
+import { legacy } from '../support/kernels.js';
 
 /** A tiny DynOPool VGG and its optimizer; each `step()` trains one batch (one tidy scope) and returns the loss. */
 function trainer(): { step: () => number } {
@@ -62,7 +63,7 @@ describe('training on the gpu backend', () => {
   }
   it('float64 tensors fall back to the reference with one warning per op', () => {
     const warn = vi.fn();
-    const backend = new GpuBackend('cpu', warn);
+    const backend = legacy(new GpuBackend('cpu', warn));
     const n = GPU_HOST_PLACEMENT_LIMIT;
     const a = backend.fromValues(new Float64Array(n).fill(1)), b = backend.fromValues(new Float64Array(n).fill(2));
     for (let i = 0; i < 3; i++) expect(backend.binary('add', a, [n], b, [n], [n]).hostValues()).toEqual(new Float64Array(n).fill(3));

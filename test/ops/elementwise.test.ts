@@ -112,6 +112,8 @@ describe('unary ops: gradients against finite differences', () => {
     { name: 'sqrt', fn: dp.sqrt, values: { lo: 0.2, hi: 3 } },
     { name: 'abs (away from 0)', fn: dp.abs, values: { awayFrom: [0] } },
     { name: 'relu (away from 0)', fn: dp.relu, values: { awayFrom: [0] } },
+    { name: 'leakyRelu (away from 0)', fn: (x) => dp.leakyRelu(x, 0.2), values: { awayFrom: [0] } },
+    { name: 'leakyRelu, default slope (away from 0)', fn: (x) => x.leakyRelu(), values: { awayFrom: [0] } },
     { name: 'sigmoid', fn: dp.sigmoid, values: { lo: -6, hi: 6 } },
     { name: 'tanh', fn: dp.tanh },
     { name: 'floor (away from integers)', fn: dp.floor, values: { awayFrom: [-2, -1, 0, 1, 2] } },
@@ -143,6 +145,14 @@ describe('unary ops: exact values and conventions', () => {
     expect(vals(tensor([4, 9]).sqrt())).toEqual([2, 3]);
     expect(vals(tensor([0], { dtype: 'float64' }).sigmoid())).toEqual([0.5]);
     expect(vals(tensor([0]).tanh())).toEqual([0]);
+  });
+  it('leakyRelu: PyTorch values; the gradient at 0 is the slope (leaky_relu_backward: x > 0 ? dy : dy * slope)', () => {
+    const x = tensor([-2, 0, 0.5, 3], { dtype: 'float64', requiresGrad: true });
+    expect(vals(x.leakyRelu(0.1))).toEqual([-0.2, 0, 0.5, 3]);
+    expect(vals(dp.leakyRelu(x))).toEqual([-0.02, 0, 0.5, 3]);
+    x.leakyRelu(0.1).sum().backward();
+    expect(vals(x.grad!)).toEqual([0.1, 0.1, 1, 1]);
+    expect(() => dp.leakyRelu(x, Number.NaN)).toThrow('leakyRelu: negativeSlope must be a finite number, got NaN');
   });
   it('sigmoid does not overflow in either tail', () => {
     expect(vals(tensor([-1000, 1000], { dtype: 'float64' }).sigmoid())).toEqual([0, 1]);

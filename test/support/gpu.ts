@@ -5,12 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Storage } from '../../src/backend/backend.js';
-import { HostStorage } from '../../src/backend/reference.js';
+import { HostStorage } from '../../src/backend/host-storage.js';
+import { legacy, type LegacyKernels } from './kernels.js';
 import { GPU_MODES, GpuBackend, GpuStorage, modeUnavailableReason, type GpuMode } from '../../src/index.js';
 import { FLOAT32_PARITY, REQUIRED_GPU_MODES } from './config.js';
 
 /** `body` runs inside a describe block for every gpu.js mode this machine offers. */
-export function describeEachGpuMode(title: string, body: (gpu: GpuBackend, mode: GpuMode) => void): void {
+export function describeEachGpuMode(title: string, body: (gpu: GpuBackend & LegacyKernels, mode: GpuMode) => void): void {
   for (const mode of GPU_MODES) {
     const reason = modeUnavailableReason(mode);
     if (reason !== null && REQUIRED_GPU_MODES.includes(mode)) {
@@ -22,7 +23,7 @@ export function describeEachGpuMode(title: string, body: (gpu: GpuBackend, mode:
       continue;
     }
     describe.skipIf(reason !== null)(`${title}: gpu.js ${mode}${reason ? ` (skipped: ${reason})` : ''}`, () => {
-      body(reason === null ? new GpuBackend(mode, () => {}) : (null as unknown as GpuBackend), mode);
+      body(reason === null ? legacy(new GpuBackend(mode, () => {})) : (null as unknown as GpuBackend & LegacyKernels), mode);
     });
   }
 }
@@ -36,7 +37,7 @@ export const f64 = (v: ArrayLike<number>): Storage => new HostStorage(Float64Arr
  */
 export function onDevice(gpu: GpuBackend, v: ArrayLike<number>): Storage {
   const host = new GpuStorage(v.length, Float32Array.from(v), true);
-  return gpu.clamp(host, -Infinity, Infinity);
+  return legacy(gpu).clamp(host, -Infinity, Infinity);
 }
 
 export const vals = (s: Storage): Float64Array => Float64Array.from(s.hostValues());

@@ -9,7 +9,19 @@
  * webasm otherwise (llvmpipe GLSL is slower than webasm on the CPU).
  */
 import { createRequire } from 'node:module';
-import { GPU, type IKernelRunShortcut, type Texture } from 'gpu.js';
+import type { GPU, IKernelRunShortcut, Texture } from 'gpu.js';
+import type { Kernel, KernelImpl, KernelShapes } from '../kernel.js';
+
+const require = createRequire(import.meta.url);
+let gpuJs: typeof import('gpu.js') | null = null;
+
+/**
+ * gpu.js itself, loaded on first use (not when dynopool loads: a program on the reference
+ * backend never loads it, nor the native `gl` package behind it).
+ */
+function loadGpuJs(): typeof import('gpu.js') {
+  return (gpuJs ??= require('gpu.js') as typeof import('gpu.js'));
+}
 
 export type GpuMode = 'headlessgl' | 'webasm' | 'cpu';
 export const GPU_MODES: readonly GpuMode[] = ['headlessgl', 'webasm', 'cpu'];
@@ -22,7 +34,7 @@ export function modeUnavailableReason(mode: GpuMode): string | null {
   if (!availability.has(mode)) {
     let reason: string | null = null;
     try {
-      if (mode === 'headlessgl' && !GPU.isHeadlessGLSupported) {
+      if (mode === 'headlessgl' && !loadGpuJs().GPU.isHeadlessGLSupported) {
         reason = process.env.DISPLAY ? 'the gl package cannot create a context' : 'no display: headlessgl needs DISPLAY (start Xvfb)';
       } else {
         const k = gpuFor(mode).createKernel(function (this: { thread: { x: number } }, a: Float32Array) { return a[this.thread.x] * 2; }, { output: [2] });
@@ -45,7 +57,6 @@ export function availableModes(): GpuMode[] {
 /** The OpenGL renderer string behind headlessgl ('llvmpipe ...' for Mesa's software renderer). */
 export function glRenderer(): string | null {
   try {
-    const require = createRequire(import.meta.url);
     interface MiniGl { RENDERER: number; getParameter(p: number): unknown; getExtension(name: string): unknown }
     const createGl = require('gl') as (w: number, h: number) => MiniGl | null;
     const gl = createGl(1, 1);
@@ -72,7 +83,7 @@ export function resolveMode(mode: GpuMode | 'auto'): GpuMode {
 
 export function gpuFor(mode: GpuMode): GPU {
   let g = instances.get(mode);
-  if (!g) instances.set(mode, (g = new GPU({ mode })));
+  if (!g) instances.set(mode, (g = new (loadGpuJs().GPU)({ mode })));
   return g;
 }
 
@@ -86,6 +97,17 @@ type KernelFn = (this: never, ...args: never[]) => number;
 export type KernelData = Float32Array | Texture;
 
 export const isTexture = (d: KernelData): d is Texture => !(d instanceof Float32Array);
+
+/**
+ * A kernel output that is a host value by nature, not a device result (e.g. the size gradients
+ * of dynoSampleBackward, summed on the host): its storage is not marked as living on the device.
+ */
+export class HostResult {
+  constructor(readonly values: Float32Array) {}
+}
+
+/** What a gpu.js implementation returns for one output. */
+export type GpuOutput = KernelData | HostResult;
 
 /** Modes whose kernels write textures (device memory) rather than host arrays. */
 export const isGlMode = (mode: GpuMode): boolean => mode === 'headlessgl';
@@ -181,4 +203,17 @@ export class KernelCache {
     for (const e of this.kernels.values()) e.kernel.destroy();
     this.kernels.clear();
   }
+}
+
+/**
+ * A gpu.js implementation: the kernel cache, the inputs as kernel arguments (textures or host
+ * arrays), the attributes and shapes; one output per declared output.
+ */
+export type GpuKernelFn<A> = (cache: KernelCache, inputs: readonly KernelData[], attrs: A, shapes: KernelShapes) => GpuOutput | readonly GpuOutput[];
+
+export type GpuKernelImpl = KernelImpl<GpuKernelFn<never>>;
+
+/** A row of a gpu.js implementation table, type-checked against the declaration's attributes. */
+export function gpuImpl<A>(k: Kernel<A>, fn: GpuKernelFn<A>): GpuKernelImpl {
+  return { kernel: k as unknown as Kernel<never>, fn: fn as GpuKernelFn<never> };
 }

@@ -5,7 +5,7 @@
  *   - on the device: the texture a gpu.js kernel wrote (GL modes), passed straight to the next
  *     kernel without a readback; on webasm / cpu the kernel result is a host array, marked
  *     `onDevice` all the same so that placement decisions are the same on every mode;
- *   - on the host: a Float32Array (values made by `fromValues`, or a texture read back once,
+ *   - on the host: a Float32Array (values made by `upload`, or a texture read back once,
  *     cached for every later read).
  *
  * Lifetime: storages are immutable, so a texture can be shared by every tensor that holds the

@@ -1,4 +1,6 @@
 /** CPU reference kernels for 2-D batch normalisation over x [N, C, H, W] (HW = H * W). */
+import { cpuImpl, type CpuKernelImpl } from '../../backend/kernel.js';
+import * as decl from './batchnorm.kernels.js';
 import { allocate, dtypeOf, fromFloat64, type TypedArray } from '../../tensor/dtype.js';
 
 export function batchNormStatsCpu(x: TypedArray, N: number, C: number, HW: number): { mean: TypedArray; variance: TypedArray } {
@@ -67,3 +69,15 @@ export function batchNormBackwardCpu(
   const dt = dtypeOf(x);
   return { dx: fromFloat64(dx, dt), dweight: fromFloat64(dweight, dt), dbias: fromFloat64(dbias, dt) };
 }
+
+export const batchNormCpuImpls: readonly CpuKernelImpl[] = [
+  cpuImpl(decl.batchNormStatsKernel, ([x], { N, C, HW }) => {
+    const r = batchNormStatsCpu(x, N, C, HW);
+    return [r.mean, r.variance];
+  }),
+  cpuImpl(decl.batchNormApplyKernel, ([x, m, is, w, b], { N, C, HW }) => batchNormApplyCpu(x, m, is, w, b, N, C, HW)),
+  cpuImpl(decl.batchNormBackwardKernel, ([x, dy, m, is, w], { N, C, HW, training }) => {
+    const r = batchNormBackwardCpu(x, dy, m, is, w, N, C, HW, training);
+    return [r.dx, r.dweight, r.dbias];
+  }),
+];

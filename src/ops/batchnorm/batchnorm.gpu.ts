@@ -6,7 +6,8 @@
  *   sums      thread per channel: sum dy (part 0), or sum dy * xhat (part 1)
  *   grad x    thread per element, from the sums (training: through the batch statistics)
  */
-import type { Constants, KernelCache, KernelData } from '../../backend/gpu/runtime.js';
+import { gpuImpl, type Constants, type GpuKernelImpl, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
+import * as decl from './batchnorm.kernels.js';
 
 interface K { thread: { x: number }; constants: Record<string, number> }
 
@@ -87,3 +88,15 @@ export function batchNormBackwardGpu(
   const dx = k.run('batchNormGradX', gradXKernel, consts(N, C, HW, { training: training ? 1 : 0 }), N * C * HW, [x, dy, mean, invStd, weight, dbias, dweight]);
   return { dx, dweight, dbias };
 }
+
+export const batchNormGpuImpls: readonly GpuKernelImpl[] = [
+  gpuImpl(decl.batchNormStatsKernel, (k, [x], { N, C, HW }) => {
+    const r = batchNormStatsGpu(k, x, N, C, HW);
+    return [r.mean, r.variance];
+  }),
+  gpuImpl(decl.batchNormApplyKernel, (k, [x, m, is, w, b], { N, C, HW }) => batchNormApplyGpu(k, x, m, is, w, b, N, C, HW)),
+  gpuImpl(decl.batchNormBackwardKernel, (k, [x, dy, m, is, w], { N, C, HW, training }) => {
+    const r = batchNormBackwardGpu(k, x, dy, m, is, w, N, C, HW, training);
+    return [r.dx, r.dweight, r.dbias];
+  }),
+];

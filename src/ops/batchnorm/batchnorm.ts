@@ -17,7 +17,8 @@
 import { defineOp } from '../../autograd/op.js';
 import { fmt } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { asTensor, assertCompatible, assertNdim, raw } from '../util.js';
+import { asTensor, assertCompatible, assertNdim, constant, runKernel, runKernel1 } from '../util.js';
+import { batchNormApplyKernel, batchNormBackwardKernel, batchNormStatsKernel } from './batchnorm.kernels.js';
 
 export interface BatchNorm2dOptions {
   weight?: Tensor | null;
@@ -38,14 +39,14 @@ const batchNormOp = defineOp({
   forward: ({ x, weight, bias }, { eps, mean, variance }: Attrs) => {
     const [N, C, H, W] = x.shape;
     const invStd = asTensor(1, x).div(variance.add(eps).sqrt());
-    const output = raw(x.backend.batchNormApply(x.storage, mean.storage, invStd.storage, weight.storage, bias.storage, N, C, H * W), x.shape, x);
+    const output = runKernel1(batchNormApplyKernel, [x, mean, invStd, weight, bias], { N, C, HW: H * W });
     return { output, saved: invStd };
   },
   // one kernel computes all three gradients
   backward: (dy, { inputs: { x, weight, bias }, saved: invStd, attrs }) => {
     const [N, C, H, W] = x.shape;
-    const g = x.backend.batchNormBackward(x.storage, dy.storage, attrs.mean.storage, invStd.storage, weight.storage, N, C, H * W, attrs.training);
-    return { x: raw(g.dx, x.shape, dy), weight: raw(g.dweight, weight.shape, dy), bias: raw(g.dbias, bias.shape, dy) };
+    const [dx, dweight, dbias] = runKernel(batchNormBackwardKernel, [x, dy, attrs.mean, invStd, weight], { N, C, HW: H * W, training: attrs.training });
+    return { x: dx, weight: dweight, bias: dbias };
   },
 });
 
@@ -74,13 +75,11 @@ export function batchNorm2d(x: Tensor, opts: BatchNorm2dOptions = {}): Tensor {
     throw new Error('batchNorm2d: eval mode (training: false) needs runningMean and runningVar');
   }
   const ones = new (x.dtype === 'float64' ? Float64Array : Float32Array)(C).fill(1);
-  const weight = opts.weight ?? raw(x.backend.fromValues(ones), [C], x);
-  const bias = opts.bias ?? raw(x.backend.fromValues(ones.map(() => 0)), [C], x);
+  const weight = opts.weight ?? constant(ones, [C], x);
+  const bias = opts.bias ?? constant(ones.map(() => 0), [C], x);
   let mean: Tensor, variance: Tensor;
   if (training) {
-    const stats = x.backend.batchNormStats(x.storage, N, C, H * W);
-    mean = raw(stats.mean, [C], x);
-    variance = raw(stats.variance, [C], x);
+    [mean, variance] = runKernel(batchNormStatsKernel, [x], { N, C, HW: H * W });
     const { runningMean, runningVar } = opts;
     if (runningMean) runningMean.assign(runningMean.detach().mul(1 - momentum).add(mean.mul(momentum)));
     if (runningVar) runningVar.assign(runningVar.detach().mul(1 - momentum).add(variance.mul((momentum * M) / (M - 1))));

@@ -7,7 +7,9 @@
  * iw = ow * strideW + iw0 is in range form one contiguous run [owLo, owHi). `forEachTapRow`
  * enumerates these runs; each kernel does its own arithmetic along a run.
  */
-import type { ConvGeometry } from '../../backend/backend.js';
+import { cpuImpl, type CpuKernelImpl } from '../../backend/kernel.js';
+import * as decl from './conv2d.kernels.js';
+import type { ConvGeometry } from './conv2d.kernels.js';
 import { dtypeOf, fromFloat64, type TypedArray } from '../../tensor/dtype.js';
 
 type TapRow = (xRow: number, wIndex: number, yRow: number, owLo: number, owHi: number, iw0: number) => void;
@@ -72,3 +74,9 @@ export function conv2dGradWeightCpu(x: TypedArray, dy: TypedArray, g: ConvGeomet
   });
   return fromFloat64(acc, dtypeOf(x));
 }
+
+export const conv2dCpuImpls: readonly CpuKernelImpl[] = [
+  cpuImpl(decl.conv2dKernel, ([x, w], g) => conv2dCpu(x, w, g)),
+  cpuImpl(decl.conv2dGradInputKernel, ([dy, w], g) => conv2dGradInputCpu(dy, w, g)),
+  cpuImpl(decl.conv2dGradWeightKernel, ([x, dy], g) => conv2dGradWeightCpu(x, dy, g)),
+];

@@ -14,8 +14,9 @@
  *   grad input   dx = conv3x3(pad(dy, 2 - P), w flipped and transposed to [C, OC, 3, 3])
  *   grad weight  thread per dw[oc, ic, kh, kw]: sum over n, oh of a contiguous row product
  */
-import type { ConvGeometry } from '../../backend/backend.js';
-import { release, type Constants, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
+import * as decl from './conv2d.kernels.js';
+import type { ConvGeometry } from './conv2d.kernels.js';
+import { gpuImpl, type GpuKernelImpl, release, type Constants, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
 import { padGpu, stridedGpu } from '../movement/movement.gpu.js';
 
 interface K { thread: { x: number }; constants: Record<string, number> }
@@ -208,3 +209,9 @@ export function conv2dGradWeightGpu(k: KernelCache, x: KernelData, dy: KernelDat
   }
   return k.run('conv2dGradWeight', conv2dGradWeightKernel, constantsOf(g), g.OC * (g.C / g.groups) * g.KH * g.KW, [x, dy]);
 }
+
+export const conv2dGpuImpls: readonly GpuKernelImpl[] = [
+  gpuImpl(decl.conv2dKernel, (k, [x, w], g) => conv2dGpu(k, x, w, g)),
+  gpuImpl(decl.conv2dGradInputKernel, (k, [dy, w], g) => conv2dGradInputGpu(k, dy, w, g)),
+  gpuImpl(decl.conv2dGradWeightKernel, (k, [x, dy], g) => conv2dGradWeightGpu(k, x, dy, g)),
+];

@@ -12,10 +12,10 @@
  * derives its gradient).
  */
 import { defineOp } from '../../autograd/op.js';
-import type { ConvGeometry } from '../../backend/backend.js';
+import { conv2dGradInputKernel, conv2dGradWeightKernel, conv2dKernel, type ConvGeometry } from './conv2d.kernels.js';
 import { fmt } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { assertCompatible, assertNdim, pair, raw } from '../util.js';
+import { assertCompatible, assertNdim, pair, runKernel1 } from '../util.js';
 
 export type IntPair = number | readonly [number, number];
 
@@ -30,12 +30,12 @@ const conv2dOp = defineOp({
   name: 'conv2d',
   inputs: ['x', 'weight'],
   forward: ({ x, weight }, g: ConvGeometry) => ({
-    output: raw(x.backend.conv2d(x.storage, weight.storage, g), [g.N, g.OC, g.OH, g.OW], x),
+    output: runKernel1(conv2dKernel, [x, weight], g),
     saved: null,
   }),
   grads: {
-    x: (dy, { inputs: { x, weight }, attrs: g }) => raw(x.backend.conv2dGradInput(dy.storage, weight.storage, g), x.shape, x),
-    weight: (dy, { inputs: { x, weight }, attrs: g }) => raw(x.backend.conv2dGradWeight(x.storage, dy.storage, g), weight.shape, x),
+    x: (dy, { inputs: { weight }, attrs: g }) => runKernel1(conv2dGradInputKernel, [dy, weight], g),
+    weight: (dy, { inputs: { x }, attrs: g }) => runKernel1(conv2dGradWeightKernel, [x, dy], g),
   },
 });
 

@@ -41,23 +41,23 @@
  * and DynOPool is exactly 2x2 / stride-2 max pooling.
  */
 import { defineOp } from '../../autograd/op.js';
-import type { DynoGeometry } from '../../backend/backend.js';
+import { dynoSampleBackwardKernel, dynoSampleKernel, type DynoGeometry } from './dynosample.kernels.js';
 import { fmt } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { clampSurrogate, roundSurrogate } from '../surrogate/surrogate.js';
-import { asTensor, assertCompatible, assertNdim, raw } from '../util.js';
+import { asTensor, assertCompatible, assertNdim, runKernel, runKernel1 } from '../util.js';
 
 const dynoSampleOp = defineOp({
   name: 'dynoSample',
   inputs: ['x', 'h', 'w'],
   forward: ({ x }, g: DynoGeometry) => ({
-    output: raw(x.backend.dynoSample(x.storage, g), [g.N, g.C, g.OH, g.OW], x),
+    output: runKernel1(dynoSampleKernel, [x], g),
     saved: null,
   }),
   // one backend call gives all three gradients (the winners are found once)
   backward: (dy, { inputs: { x }, attrs: g }) => {
-    const r = x.backend.dynoSampleBackward(x.storage, dy.storage, g);
-    return { x: raw(r.dx, x.shape, dy), h: asTensor(r.dh, dy), w: asTensor(r.dw, dy) };
+    const [dx, dh, dw] = runKernel(dynoSampleBackwardKernel, [x, dy], g);
+    return { x: dx, h: dh, w: dw };
   },
 });
 

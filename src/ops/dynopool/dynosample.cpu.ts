@@ -5,7 +5,9 @@
  * v(j, -), v(j, +). An output cell is the max over the 4 points (u, v) of the border-replicated
  * bilinear interpolation of its input plane.
  */
-import type { DynoGeometry } from '../../backend/backend.js';
+import { cpuImpl, scalarLike, type CpuKernelImpl } from '../../backend/kernel.js';
+import * as decl from './dynosample.kernels.js';
+import type { DynoGeometry } from './dynosample.kernels.js';
 import { allocate, dtypeOf, fromFloat64, type TypedArray } from '../../tensor/dtype.js';
 
 /** One query coordinate along one axis, with everything the kernels need about it. */
@@ -112,3 +114,11 @@ export function dynoSampleBackwardCpu(x: TypedArray, dy: TypedArray, g: DynoGeom
   });
   return { dx: fromFloat64(acc, dtypeOf(x)), dh, dw };
 }
+
+export const dynoSampleCpuImpls: readonly CpuKernelImpl[] = [
+  cpuImpl(decl.dynoSampleKernel, ([x], g) => dynoSampleCpu(x, g)),
+  cpuImpl(decl.dynoSampleBackwardKernel, ([x, dy], g) => {
+    const r = dynoSampleBackwardCpu(x, dy, g);
+    return [r.dx, scalarLike(r.dh, dy), scalarLike(r.dw, dy)];
+  }),
+];

@@ -13,8 +13,9 @@
  * the forward.
  * Ties pick the first maximal point in the order (-,-), (-,+), (+,-), (+,+), as the reference.
  */
-import type { DynoGeometry } from '../../backend/backend.js';
-import { release, type Constants, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
+import * as decl from './dynosample.kernels.js';
+import type { DynoGeometry } from './dynosample.kernels.js';
+import { gpuImpl, type GpuKernelImpl, HostResult, release, type Constants, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
 import { axisTaps, type Tap } from './dynosample.cpu.js';
 
 interface K { thread: { x: number }; constants: Record<string, number> }
@@ -175,3 +176,12 @@ export function dynoSampleBackwardGpu(k: KernelCache, x: KernelData, dy: KernelD
   for (let p = 0; p < g.N * g.C; p++) { dh += partial[p]; dw += partial[g.N * g.C + p]; }
   return { dx, dh, dw };
 }
+
+export const dynoSampleGpuImpls: readonly GpuKernelImpl[] = [
+  gpuImpl(decl.dynoSampleKernel, (k, [x], g) => dynoSampleGpu(k, x, g)),
+  // the size gradients are summed on the host: host values, not device results
+  gpuImpl(decl.dynoSampleBackwardKernel, (k, [x, dy], g) => {
+    const r = dynoSampleBackwardGpu(k, x, dy, g);
+    return [r.dx, new HostResult(Float32Array.of(r.dh)), new HostResult(Float32Array.of(r.dw))];
+  }),
+];

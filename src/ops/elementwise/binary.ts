@@ -6,11 +6,12 @@
  * summed back over the axes along which that input was broadcast (`sumTo`).
  */
 import { defineNonDifferentiable, defineOp, type GradFn } from '../../autograd/op.js';
-import type { BinaryKernel } from '../../backend/backend.js';
+import { expandKernel } from '../movement/movement.kernels.js';
+import { binaryKernel, whereKernel, type BinaryKernel } from './elementwise.kernels.js';
 import { broadcastShapes, sameShape, type Shape } from '../../tensor/shape.js';
 import { Tensor, type Scalar } from '../../tensor/tensor.js';
 import { zerosLike } from '../../tensor/creation.js';
-import { asTensor, assertCompatible, raw } from '../util.js';
+import { asTensor, assertCompatible, runKernel1 } from '../util.js';
 
 /** Sums a broadcast cotangent back to `shape` (the inverse of broadcasting). */
 export function sumTo(t: Tensor, shape: Shape): Tensor {
@@ -23,8 +24,8 @@ export function sumTo(t: Tensor, shape: Shape): Tensor {
 
 function broadcastKernel(op: string, kernel: BinaryKernel, a: Tensor, b: Tensor): Tensor {
   assertCompatible(op, a, b);
-  const shape = broadcastShapes(op, a.shape, b.shape);
-  return raw(a.backend.binary(kernel, a.storage, a.shape, b.storage, b.shape, shape), shape, a);
+  broadcastShapes(op, a.shape, b.shape); // validates, naming the op
+  return runKernel1(binaryKernel, [a, b], { op: kernel });
 }
 
 type Inputs = 'a' | 'b';
@@ -113,9 +114,8 @@ const whereOp = defineOp({
     assertCompatible('where', a, b);
     assertCompatible('where', cond, a, ['cond', 'a']);
     const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, a.shape), b.shape);
-    const bk = a.backend;
-    const ex = (t: Tensor) => (sameShape(t.shape, shape) ? t.storage : bk.expand(t.storage, t.shape, shape));
-    return { output: raw(bk.where(ex(cond), ex(a), ex(b)), shape, a), saved: null };
+    const ex = (t: Tensor) => (sameShape(t.shape, shape) ? t : runKernel1(expandKernel, [t], { shape }));
+    return { output: runKernel1(whereKernel, [ex(cond), ex(a), ex(b)], {}), saved: null };
   },
   grads: {
     cond: (_dy, { inputs }) => zerosLike(inputs.cond),

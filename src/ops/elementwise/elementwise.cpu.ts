@@ -1,5 +1,7 @@
 /** CPU reference kernels for the elementwise ops: float64 arithmetic, stored in the output dtype. */
-import type { BinaryKernel, UnaryKernel } from '../../backend/backend.js';
+import { cpuImpl, type CpuKernelImpl } from '../../backend/kernel.js';
+import * as decl from './elementwise.kernels.js';
+import type { BinaryKernel, UnaryKernel } from './elementwise.kernels.js';
 import { allocate, dtypeOf, type DType, type TypedArray } from '../../tensor/dtype.js';
 import { broadcastStrides, sameShape, sizeOf, type Shape } from '../../tensor/shape.js';
 
@@ -99,3 +101,22 @@ export function whereCpu(cond: TypedArray, a: TypedArray, b: TypedArray): TypedA
   for (let i = 0; i < a.length; i++) out[i] = cond[i] !== 0 ? a[i] : b[i];
   return out;
 }
+
+/**
+ * leakyRelu(x) = x if x > 0, else slope * x (PyTorch's leaky_relu; x = 0 gives 0 either way).
+ */
+export function leakyReluCpu(x: TypedArray, slope: number): TypedArray {
+  const out = allocate(dtypeOf(x), x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i] > 0 ? x[i] : slope * x[i];
+  return out;
+}
+
+/** The reference implementations of the elementwise kernels. */
+export const elementwiseCpu: readonly CpuKernelImpl[] = [
+  cpuImpl(decl.unaryKernel, ([x], { op }) => unaryCpu(op, x)),
+  cpuImpl(decl.binaryKernel, ([a, b], { op }, s) => binaryCpu(op, a, s.inputs[0], b, s.inputs[1], s.outputs[0])),
+  cpuImpl(decl.clampKernel, ([x], { lo, hi }) => clampCpu(x, lo, hi)),
+  cpuImpl(decl.castKernel, ([x], { dtype }) => castCpu(x, dtype)),
+  cpuImpl(decl.whereKernel, ([c, a, b]) => whereCpu(c, a, b)),
+  cpuImpl(decl.leakyReluKernel, ([x], { slope }) => leakyReluCpu(x, slope)),
+];

@@ -10,9 +10,10 @@
  * step(0) = 0, maximum/minimum pick a on ties. pow with a negative base is defined for integer
  * exponents only (GLSL's pow is undefined there, so the kernel takes |a| and fixes the sign).
  */
-import type { BinaryKernel, UnaryKernel } from '../../backend/backend.js';
-import type { KernelCache, KernelData } from '../../backend/gpu/runtime.js';
-import { broadcastStrides, type Shape } from '../../tensor/shape.js';
+import { gpuImpl, type GpuKernelImpl, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
+import * as decl from './elementwise.kernels.js';
+import type { BinaryKernel, UnaryKernel } from './elementwise.kernels.js';
+import { broadcastStrides, sizeOf, type Shape } from '../../tensor/shape.js';
 
 interface K { thread: { x: number }; constants: Record<string, number> }
 
@@ -98,6 +99,12 @@ function whereKernel(this: K, cond: Float32Array, a: Float32Array, b: Float32Arr
   return cond[i] !== 0 ? a[i] : b[i];
 }
 
+/** leakyRelu(x) = x > 0 ? x : slope * x; the slope is a 1-value array (one compile for every slope). */
+function leakyReluKernel(this: K, x: Float32Array, slope: Float32Array): number {
+  const v = x[this.thread.x];
+  return v > 0 ? v : slope[0] * v;
+}
+
 export const MAX_GPU_RANK = 6;
 
 /** Left-pads a per-dimension list to MAX_GPU_RANK entries. */
@@ -135,3 +142,16 @@ export function clampGpu(k: KernelCache, x: KernelData, n: number, lo: number, h
 export function whereGpu(k: KernelCache, cond: KernelData, a: KernelData, b: KernelData, n: number): KernelData {
   return k.run('where', whereKernel, {}, n, [cond, a, b]);
 }
+
+export function leakyReluGpu(k: KernelCache, x: KernelData, n: number, slope: number): KernelData {
+  return k.run('leakyRelu', leakyReluKernel, {}, n, [x, Float32Array.of(slope)]);
+}
+
+/** The gpu.js implementations of the elementwise kernels (cast has none: it converts on the host). */
+export const elementwiseGpu: readonly GpuKernelImpl[] = [
+  gpuImpl(decl.unaryKernel, (k, [x], { op }, s) => unaryGpu(k, op, x, sizeOf(s.outputs[0]))),
+  gpuImpl(decl.binaryKernel, (k, [a, b], { op }, s) => binaryGpu(k, op, a, s.inputs[0], b, s.inputs[1], s.outputs[0])),
+  gpuImpl(decl.clampKernel, (k, [x], { lo, hi }, s) => clampGpu(k, x, sizeOf(s.outputs[0]), lo, hi)),
+  gpuImpl(decl.whereKernel, (k, [c, a, b], _, s) => whereGpu(k, c, a, b, sizeOf(s.outputs[0]))),
+  gpuImpl(decl.leakyReluKernel, (k, [x], { slope }, s) => leakyReluGpu(k, x, sizeOf(s.outputs[0]), slope)),
+];

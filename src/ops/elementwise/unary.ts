@@ -3,15 +3,16 @@
  * jump, the value chosen there.
  */
 import { defineNonDifferentiable, defineOp, type GradFn } from '../../autograd/op.js';
-import type { UnaryKernel } from '../../backend/backend.js';
+import { castKernel, clampKernel, leakyReluKernel, unaryKernel as unaryDecl, type UnaryKernel } from './elementwise.kernels.js';
 import { zerosLike } from '../../tensor/creation.js';
 import { assertDType, type DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { raw } from '../util.js';
+import { runKernel1 } from '../util.js';
+import { gt, where } from './binary.js';
 
 type Grad = GradFn<'x', Record<string, never>, null>;
 
-export const unaryKernel = (kernel: UnaryKernel, x: Tensor): Tensor => raw(x.backend.unary(kernel, x.storage), x.shape, x);
+export const unaryKernel = (kernel: UnaryKernel, x: Tensor): Tensor => runKernel1(unaryDecl, [x], { op: kernel });
 
 function unaryOp(kernel: UnaryKernel, grad: Grad): (x: Tensor) => Tensor {
   const op = defineOp({
@@ -41,6 +42,25 @@ export const abs = unaryOp('abs', (dy, { inputs }) => dy.mul(sign(inputs.x)));
 /** max(x, 0). d/dx = 1 for x > 0, 0 for x <= 0 (0 at the kink). */
 export const relu = unaryOp('relu', (dy, { inputs }) => dy.mul(step(inputs.x)));
 
+const leakyReluOp = defineOp({
+  name: 'leakyRelu',
+  inputs: ['x'],
+  forward: ({ x }, { slope }: { slope: number }) => ({ output: runKernel1(leakyReluKernel, [x], { slope }), saved: null }),
+  grads: { x: (dy, { inputs, attrs }) => where(gt(inputs.x, 0), dy, dy.mul(attrs.slope)) },
+});
+
+/**
+ * leakyRelu(x) = x for x > 0, negativeSlope * x otherwise (PyTorch's `leaky_relu`, default
+ * slope 0.01). d/dx = 1 for x > 0 and negativeSlope for x <= 0: at the kink x = 0 the gradient
+ * is the slope, as PyTorch's `leaky_relu_backward` (`x > 0 ? dy : dy * slope`).
+ */
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  if (typeof negativeSlope !== 'number' || !Number.isFinite(negativeSlope)) {
+    throw new Error(`leakyRelu: negativeSlope must be a finite number, got ${negativeSlope}`);
+  }
+  return leakyReluOp({ x }, { slope: negativeSlope });
+}
+
 /** 1 / (1 + e^-x), computed without overflow. d/dx = s (1 - s). */
 export const sigmoid = unaryOp('sigmoid', (dy, { output }) => dy.mul(output).mul(output.neg().add(1)));
 
@@ -67,7 +87,7 @@ export const step = (x: Tensor): Tensor => stepOp({ x }, {});
 const clampOp = defineOp({
   name: 'clamp',
   inputs: ['x'],
-  forward: ({ x }, { lo, hi }: { lo: number; hi: number }) => ({ output: raw(x.backend.clamp(x.storage, lo, hi), x.shape, x), saved: null }),
+  forward: ({ x }, { lo, hi }: { lo: number; hi: number }) => ({ output: runKernel1(clampKernel, [x], { lo, hi }), saved: null }),
   grads: { x: (dy, { inputs, attrs }) => dy.mul(inputs.x.ge(attrs.lo)).mul(inputs.x.le(attrs.hi)) },
 });
 
@@ -85,7 +105,7 @@ export function clamp(x: Tensor, min: number | null, max: number | null): Tensor
 const castOp = defineOp({
   name: 'cast',
   inputs: ['x'],
-  forward: ({ x }, { dtype }: { dtype: DType }) => ({ output: raw(x.backend.cast(x.storage, dtype), x.shape, x), saved: null }),
+  forward: ({ x }, { dtype }: { dtype: DType }) => ({ output: runKernel1(castKernel, [x], { dtype }), saved: null }),
   grads: { x: (dy, { inputs }) => cast(dy, inputs.x.dtype) },
 });
 

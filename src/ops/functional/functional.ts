@@ -3,7 +3,7 @@ import { defaultGenerator, type Generator } from '../../tensor/random.js';
 import { allocate } from '../../tensor/dtype.js';
 import { fmt } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { assertCompatible, raw } from '../util.js';
+import { assertCompatible, constant } from '../util.js';
 
 /** y = x W^T + b with PyTorch's layout: weight [out, in], bias [out] or null; x [..., in]. */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
@@ -37,5 +37,5 @@ export function dropout(x: Tensor, p: number, opts: DropoutOptions = {}): Tensor
   const mask = allocate(x.dtype, x.size);
   const keep = 1 / (1 - p);
   for (let i = 0; i < mask.length; i++) mask[i] = g.uniform() < p ? 0 : keep;
-  return x.mul(raw(x.backend.fromValues(mask), x.shape, x));
+  return x.mul(constant(mask, x.shape, x));
 }

@@ -1,4 +1,6 @@
 /** CPU reference batched matmul, accumulating in float64. */
+import { cpuImpl, type CpuKernelImpl } from '../../backend/kernel.js';
+import { matmulKernel } from './matmul.kernels.js';
 import { allocate, dtypeOf, type TypedArray } from '../../tensor/dtype.js';
 
 export function matmulCpu(
@@ -23,3 +25,7 @@ export function matmulCpu(
   }
   return out;
 }
+
+export const matmulCpuImpls: readonly CpuKernelImpl[] = [
+  cpuImpl(matmulKernel, ([a, b], { B, M, K, N, transA, transB }) => matmulCpu(a, b, B, M, K, N, transA, transB)),
+];

@@ -2,7 +2,8 @@
  * gpu.js kernel for batched matmul (float32): one thread per out[b, m, n] = sum_k A[b, m, k] B[b, k, n],
  * with A stored [B, M, K] (or [B, K, M] when transA) and B stored [B, K, N] (or [B, N, K] when transB).
  */
-import type { KernelCache, KernelData } from '../../backend/gpu/runtime.js';
+import { gpuImpl, type GpuKernelImpl, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
+import { matmulKernel as matmulDecl } from './matmul.kernels.js';
 
 interface K { thread: { x: number }; constants: Record<string, number> }
 
@@ -26,3 +27,7 @@ function matmulKernel(this: K, a: Float32Array, b: Float32Array): number {
 export function matmulGpu(k: KernelCache, a: KernelData, b: KernelData, B: number, M: number, K: number, N: number, transA: boolean, transB: boolean): KernelData {
   return k.run('matmul', matmulKernel, { M, K, N, ta: transA ? 1 : 0, tb: transB ? 1 : 0 }, B * M * N, [a, b]);
 }
+
+export const matmulGpuImpls: readonly GpuKernelImpl[] = [
+  gpuImpl(matmulDecl, (k, [a, b], { B, M, K, N, transA, transB }) => matmulGpu(k, a, b, B, M, K, N, transA, transB)),
+];

@@ -9,7 +9,8 @@
 import { defineOp } from '../../autograd/op.js';
 import { broadcastShapes, fmt, sizeOf } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { assertCompatible, raw } from '../util.js';
+import { assertCompatible, runKernel1 } from '../util.js';
+import { matmulKernel } from './matmul.kernels.js';
 
 /** [B, M, K] x [B, K, N] -> [B, M, N], equal batch sizes. */
 const bmm = defineOp({
@@ -17,16 +18,16 @@ const bmm = defineOp({
   inputs: ['a', 'b'],
   forward: ({ a, b }) => {
     const [B, M, K] = a.shape, N = b.shape[2];
-    return { output: raw(a.backend.matmul(a.storage, b.storage, B, M, K, N, false, false), [B, M, N], a), saved: null };
+    return { output: runKernel1(matmulKernel, [a, b], { B, M, K, N, transA: false, transB: false }), saved: null };
   },
   grads: {
     a: (dy, { inputs: { a, b } }) => {
       const [B, M, K] = a.shape, N = b.shape[2];
-      return raw(a.backend.matmul(dy.storage, b.storage, B, M, N, K, false, true), a.shape, a);
+      return runKernel1(matmulKernel, [dy, b], { B, M, K: N, N: K, transA: false, transB: true });
     },
     b: (dy, { inputs: { a, b } }) => {
       const [B, M, K] = a.shape, N = b.shape[2];
-      return raw(a.backend.matmul(a.storage, dy.storage, B, K, M, N, true, false), b.shape, a);
+      return runKernel1(matmulKernel, [a, dy], { B, M: K, K: M, N, transA: true, transB: false });
     },
   },
 });

@@ -1,5 +1,7 @@
 /** CPU reference kernels for data movement: permute, expand, slice, pad, concat. */
+import { cpuImpl, type CpuKernelImpl } from '../../backend/kernel.js';
 import { allocate, dtypeOf, type TypedArray } from '../../tensor/dtype.js';
+import * as decl from './movement.kernels.js';
 import { broadcastStrides, sizeOf, stridesOf, type Shape } from '../../tensor/shape.js';
 
 /**
@@ -72,3 +74,11 @@ export function concatCpu(xs: readonly TypedArray[], shapes: readonly Shape[], a
   });
   return out;
 }
+
+export const movementCpu: readonly CpuKernelImpl[] = [
+  cpuImpl(decl.permuteKernel, ([x], { perm }, s) => permuteCpu(x, s.inputs[0], perm)),
+  cpuImpl(decl.expandKernel, ([x], { shape }, s) => expandCpu(x, s.inputs[0], shape)),
+  cpuImpl(decl.sliceKernel, ([x], { begin, size }, s) => sliceCpu(x, s.inputs[0], begin, size)),
+  cpuImpl(decl.padKernel, ([x], { pads, value }, s) => padCpu(x, s.inputs[0], pads, value)),
+  cpuImpl(decl.concatKernel, (xs, { axis }, s) => concatCpu(xs, s.inputs, axis)),
+];

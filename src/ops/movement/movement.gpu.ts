@@ -7,7 +7,8 @@
  * one compiled kernel serves every shape of a given output size. concat joins two tensors at a
  * time along an axis.
  */
-import { release, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
+import { gpuImpl, release, type GpuKernelImpl, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
+import * as decl from './movement.kernels.js';
 import { broadcastStrides, sizeOf, stridesOf, type Shape } from '../../tensor/shape.js';
 import { padRank } from '../elementwise/elementwise.gpu.js';
 
@@ -92,3 +93,11 @@ export function concatGpu(k: KernelCache, xs: readonly KernelData[], shapes: rea
   }
   return acc;
 }
+
+export const movementGpu: readonly GpuKernelImpl[] = [
+  gpuImpl(decl.permuteKernel, (k, [x], { perm }, s) => permuteGpu(k, x, s.inputs[0], perm)),
+  gpuImpl(decl.expandKernel, (k, [x], { shape }, s) => expandGpu(k, x, s.inputs[0], shape)),
+  gpuImpl(decl.sliceKernel, (k, [x], { begin, size }, s) => sliceGpu(k, x, s.inputs[0], begin, size)),
+  gpuImpl(decl.padKernel, (k, [x], { pads, value }, s) => padGpu(k, x, s.inputs[0], pads, value)),
+  gpuImpl(decl.concatKernel, (k, xs, { axis }, s) => concatGpu(k, xs, s.inputs, axis)),
+];

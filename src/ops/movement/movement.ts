@@ -7,12 +7,13 @@ import { defineOp, record } from '../../autograd/op.js';
 import { assertValidShape, fmt, normAxis, sizeOf } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { sumTo } from '../elementwise/binary.js';
-import { assertCompatible, raw } from '../util.js';
+import { assertCompatible, runKernel1, view } from '../util.js';
+import { concatKernel, expandKernel, padKernel, permuteKernel, sliceKernel } from './movement.kernels.js';
 
 const reshapeOp = defineOp({
   name: 'reshape',
   inputs: ['x'],
-  forward: ({ x }, { shape }: { shape: number[] }) => ({ output: raw(x.storage, shape, x), saved: null }),
+  forward: ({ x }, { shape }: { shape: number[] }) => ({ output: view(x, shape), saved: null }),
   grads: { x: (dy, { inputs }) => dy.reshape(inputs.x.shape) },
 });
 
@@ -41,7 +42,7 @@ const permuteOp = defineOp({
   name: 'permute',
   inputs: ['x'],
   forward: ({ x }, { perm }: { perm: number[] }) => ({
-    output: raw(x.backend.permute(x.storage, x.shape, perm), perm.map((p) => x.shape[p]), x),
+    output: runKernel1(permuteKernel, [x], { perm }),
     saved: null,
   }),
   grads: {
@@ -73,7 +74,7 @@ export function transpose(x: Tensor, a = -2, b = -1): Tensor {
 const expandOp = defineOp({
   name: 'expand',
   inputs: ['x'],
-  forward: ({ x }, { shape }: { shape: number[] }) => ({ output: raw(x.backend.expand(x.storage, x.shape, shape), shape, x), saved: null }),
+  forward: ({ x }, { shape }: { shape: number[] }) => ({ output: runKernel1(expandKernel, [x], { shape }), saved: null }),
   grads: { x: (dy, { inputs }) => sumTo(dy, inputs.x.shape) },
 });
 
@@ -98,7 +99,7 @@ interface SliceAttrs { begin: number[]; size: number[] }
 const sliceOp = defineOp({
   name: 'slice',
   inputs: ['x'],
-  forward: ({ x }, { begin, size }: SliceAttrs) => ({ output: raw(x.backend.slice(x.storage, x.shape, begin, size), size, x), saved: null }),
+  forward: ({ x }, { begin, size }: SliceAttrs) => ({ output: runKernel1(sliceKernel, [x], { begin, size }), saved: null }),
   grads: {
     x: (dy, { inputs: { x }, attrs: { begin, size } }) =>
       dy.pad(begin.map((b, i) => [b, x.shape[i] - b - size[i]] as const)),
@@ -132,7 +133,7 @@ const padOp = defineOp({
   name: 'pad',
   inputs: ['x'],
   forward: ({ x }, { pads, value }: { pads: [number, number][]; value: number }) => ({
-    output: raw(x.backend.pad(x.storage, x.shape, pads, value), x.shape.map((d, i) => d + pads[i][0] + pads[i][1]), x),
+    output: runKernel1(padKernel, [x], { pads, value }),
     saved: null,
   }),
   grads: { x: (dy, { inputs: { x }, attrs: { pads } }) => dy.slice(pads.map((p) => p[0]), pads.map((p, i) => p[0] + x.shape[i])) },
@@ -165,8 +166,8 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
       throw new Error(`concat: tensor ${k} has shape ${fmt(t.shape)}, incompatible with ${fmt(first.shape)} along axis ${ax}`);
     }
   });
-  const shape = first.shape.map((d, i) => (i === ax ? xs.reduce((s, t) => s + t.shape[ax], 0) : d));
-  const output = raw(first.backend.concat(xs.map((t) => t.storage), xs.map((t) => t.shape), ax), shape, first);
+  const output = runKernel1(concatKernel, xs, { axis: ax });
+  const shape = output.shape;
   return record('concat', xs, output, (dy) => {
     let at = 0;
     return xs.map((t) => {

@@ -1,5 +1,7 @@
 /** CPU reference kernels for 2-D max and average pooling (NCHW). */
-import type { PoolGeometry } from '../../backend/backend.js';
+import { cpuImpl, type CpuKernelImpl } from '../../backend/kernel.js';
+import * as decl from './pool.kernels.js';
+import type { PoolGeometry } from './pool.kernels.js';
 import { allocate, dtypeOf, fromFloat64, type TypedArray } from '../../tensor/dtype.js';
 
 /** Calls fn(inputIndex) for every in-bounds tap of window (oh, ow), row-major; returns the count. */
@@ -99,3 +101,10 @@ export function avgPool2dGradCpu(dy: TypedArray, g: PoolGeometry): TypedArray {
   }
   return fromFloat64(acc, dtypeOf(dy));
 }
+
+export const poolCpuImpls: readonly CpuKernelImpl[] = [
+  cpuImpl(decl.maxPool2dKernel, ([x], g) => maxPool2dCpu(x, g)),
+  cpuImpl(decl.maxPool2dGradKernel, ([x, dy], g) => maxPool2dGradCpu(x, dy, g)),
+  cpuImpl(decl.avgPool2dKernel, ([x], g) => avgPool2dCpu(x, g)),
+  cpuImpl(decl.avgPool2dGradKernel, ([dy], g) => avgPool2dGradCpu(dy, g)),
+];

@@ -7,8 +7,9 @@
  *   avgPool2d      thread per output: window sum / divisor (KH*KW, or the in-bounds count)
  *   avgPool2dGrad  thread per input pixel: sum of dy / divisor over the windows containing it
  */
-import type { PoolGeometry } from '../../backend/backend.js';
-import type { Constants, KernelCache, KernelData } from '../../backend/gpu/runtime.js';
+import { gpuImpl, type Constants, type GpuKernelImpl, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
+import * as decl from './pool.kernels.js';
+import type { PoolGeometry } from './pool.kernels.js';
 
 interface K { thread: { x: number }; constants: Record<string, number> }
 
@@ -116,3 +117,10 @@ export function avgPool2dGpu(k: KernelCache, x: KernelData, g: PoolGeometry): Ke
 export function avgPool2dGradGpu(k: KernelCache, dy: KernelData, g: PoolGeometry): KernelData {
   return k.run('pool2dGrad', poolGradKernel, constantsOf(g, false), g.N * g.C * g.H * g.W, [dy, dy]);
 }
+
+export const poolGpuImpls: readonly GpuKernelImpl[] = [
+  gpuImpl(decl.maxPool2dKernel, (k, [x], g) => maxPool2dGpu(k, x, g)),
+  gpuImpl(decl.maxPool2dGradKernel, (k, [x, dy], g) => maxPool2dGradGpu(k, x, dy, g)),
+  gpuImpl(decl.avgPool2dKernel, (k, [x], g) => avgPool2dGpu(k, x, g)),
+  gpuImpl(decl.avgPool2dGradKernel, (k, [dy], g) => avgPool2dGradGpu(k, dy, g)),
+];

@@ -9,10 +9,10 @@
  * globalAvgPool2d: mean over H and W -> [N, C].
  */
 import { defineOp } from '../../autograd/op.js';
-import type { PoolGeometry } from '../../backend/backend.js';
+import { avgPool2dGradKernel, avgPool2dKernel, maxPool2dGradKernel, maxPool2dKernel, type PoolGeometry } from './pool.kernels.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { IntPair } from '../conv/conv2d.js';
-import { assertNdim, pair, raw } from '../util.js';
+import { assertNdim, pair, runKernel1 } from '../util.js';
 
 export interface Pool2dOptions {
   kernelSize: IntPair;
@@ -43,15 +43,15 @@ export function poolGeometry(op: string, x: Tensor, opts: AvgPool2dOptions): Poo
 const maxPoolOp = defineOp({
   name: 'maxPool2d',
   inputs: ['x'],
-  forward: ({ x }, g: PoolGeometry) => ({ output: raw(x.backend.maxPool2d(x.storage, g), [g.N, g.C, g.OH, g.OW], x), saved: null }),
-  grads: { x: (dy, { inputs: { x }, attrs: g }) => raw(x.backend.maxPool2dGrad(x.storage, dy.storage, g), x.shape, x) },
+  forward: ({ x }, g: PoolGeometry) => ({ output: runKernel1(maxPool2dKernel, [x], g), saved: null }),
+  grads: { x: (dy, { inputs: { x }, attrs: g }) => runKernel1(maxPool2dGradKernel, [x, dy], g) },
 });
 
 const avgPoolOp = defineOp({
   name: 'avgPool2d',
   inputs: ['x'],
-  forward: ({ x }, g: PoolGeometry) => ({ output: raw(x.backend.avgPool2d(x.storage, g), [g.N, g.C, g.OH, g.OW], x), saved: null }),
-  grads: { x: (dy, { inputs: { x }, attrs: g }) => raw(x.backend.avgPool2dGrad(dy.storage, g), x.shape, x) },
+  forward: ({ x }, g: PoolGeometry) => ({ output: runKernel1(avgPool2dKernel, [x], g), saved: null }),
+  grads: { x: (dy, { attrs: g }) => runKernel1(avgPool2dGradKernel, [dy], g) },
 });
 
 export const maxPool2d = (x: Tensor, opts: Pool2dOptions): Tensor => maxPoolOp({ x }, poolGeometry('maxPool2d', x, opts));

@@ -1,5 +1,6 @@
 /** CPU reference kernel for sum / max / min over a set of axes (kept as size-1 dims). */
-import type { ReduceKernel } from '../../backend/backend.js';
+import { cpuImpl, type CpuKernelImpl } from '../../backend/kernel.js';
+import { reduceKernel, type ReduceKernel } from './reduce.kernels.js';
 import { allocate, dtypeOf, type TypedArray } from '../../tensor/dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../../tensor/shape.js';
 
@@ -27,3 +28,7 @@ export function reduceCpu(op: ReduceKernel, x: TypedArray, shape: Shape, axes: r
   out.set(acc);
   return out;
 }
+
+export const reduceCpuImpls: readonly CpuKernelImpl[] = [
+  cpuImpl(reduceKernel, ([x], { op, axes }, s) => reduceCpu(op, x, s.inputs[0], axes)),
+];

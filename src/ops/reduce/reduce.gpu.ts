@@ -3,8 +3,8 @@
  * moved to the end (the movement kernel, skipped when they already are last), then one thread
  * per output folds its contiguous run of R values, accumulating in float32.
  */
-import type { ReduceKernel } from '../../backend/backend.js';
-import { release, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
+import { gpuImpl, release, type GpuKernelImpl, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
+import { reduceKernel as reduceDecl, type ReduceKernel } from './reduce.kernels.js';
 import { sizeOf, type Shape } from '../../tensor/shape.js';
 import { permuteGpu } from '../movement/movement.gpu.js';
 
@@ -34,3 +34,7 @@ export function reduceGpu(k: KernelCache, op: ReduceKernel, x: KernelData, shape
   if (!trailing) release(moved);
   return out;
 }
+
+export const reduceGpuImpls: readonly GpuKernelImpl[] = [
+  gpuImpl(reduceDecl, (k, [x], { op, axes }, s) => reduceGpu(k, op, x, s.inputs[0], axes)),
+];

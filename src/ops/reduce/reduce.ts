@@ -5,18 +5,18 @@
  * from the end; a repeated or out-of-range axis is an error.
  */
 import { defineOp } from '../../autograd/op.js';
-import type { ReduceKernel } from '../../backend/backend.js';
+import { reduceKernel, type ReduceKernel } from './reduce.kernels.js';
 import { normAxes, reducedShape, sizeOf } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { raw } from '../util.js';
+import { runKernel1, view } from '../util.js';
 
 type Axes = number | readonly number[] | undefined;
 interface ReduceAttrs { axes: number[]; keepdim: boolean }
 
 function reduceForward(kernel: ReduceKernel, x: Tensor, { axes, keepdim }: ReduceAttrs): Tensor {
   if (x.size === 0 && kernel !== 'sum') throw new Error(`${kernel}: cannot reduce an empty tensor of shape [${x.shape.join(', ')}]`);
-  const kept = reducedShape(x.shape, axes, true);
-  return raw(x.backend.reduce(kernel, x.storage, x.shape, axes), keepdim ? kept : reducedShape(x.shape, axes, false), x);
+  const kept = runKernel1(reduceKernel, [x], { op: kernel, axes });
+  return keepdim ? kept : view(kept, reducedShape(x.shape, axes, false));
 }
 
 /** dy reshaped to the kept-dims shape, then broadcast back over the input. */

@@ -7,7 +7,7 @@ import { allocate } from '../../tensor/dtype.js';
 import { fmt, normAxis } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { stopGradient } from '../surrogate/surrogate.js';
-import { assertNdim, raw } from '../util.js';
+import { assertNdim, constant } from '../util.js';
 
 /** log(sum(exp(x))) over `axis` (kept as size 1), without overflow. */
 export function logSumExp(x: Tensor, axis = -1): Tensor {
@@ -43,6 +43,6 @@ export function crossEntropy(logits: Tensor, labels: readonly number[] | Int32Ar
     if (y < 0 || y >= C) throw new Error(`crossEntropy: label ${n} is ${y}, out of range for ${C} classes [0, ${C - 1}]`);
     onehot[n * C + y] = 1;
   }
-  const target = raw(logits.backend.fromValues(onehot), [N, C], logits);
+  const target = constant(onehot, [N, C], logits);
   return logSoftmax(logits, 1).mul(target).sum().div(-N);
 }

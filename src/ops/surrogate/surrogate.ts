@@ -13,7 +13,8 @@
 import { defineOp } from '../../autograd/op.js';
 import { zerosLike } from '../../tensor/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { raw } from '../util.js';
+import { runKernel1 } from '../util.js';
+import { clampKernel } from '../elementwise/elementwise.kernels.js';
 import { unaryKernel } from '../elementwise/unary.js';
 
 const stopGradientOp = defineOp({
@@ -39,7 +40,7 @@ export const roundSurrogate = (x: Tensor): Tensor => roundSurrogateOp({ x }, {})
 const clampSurrogateOp = defineOp({
   name: 'clampSurrogate',
   inputs: ['x'],
-  forward: ({ x }, { lo, hi }: { lo: number; hi: number }) => ({ output: raw(x.backend.clamp(x.storage, lo, hi), x.shape, x), saved: null }),
+  forward: ({ x }, { lo, hi }: { lo: number; hi: number }) => ({ output: runKernel1(clampKernel, [x], { lo, hi }), saved: null }),
   grads: { x: (dy) => dy },
 });
 

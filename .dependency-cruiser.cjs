@@ -1,0 +1,61 @@
+/**
+ * Layering of src/ (npm run lint:deps). Folders, bottom to top; a folder may import only from
+ * folders below it (and itself):
+ *
+ *   backend   the seam: Backend/Storage/Kernel interfaces, registry, memory scopes, host
+ *             storage, the gpu.js runtime (gpu.js loaded lazily) and GpuStorage
+ *   tensor    Tensor, creation, random (dtype.ts and shape.ts, the value vocabulary, sit below
+ *             everything: backend may use them)
+ *   autograd  the engine (installs Tensor.backward), op definitions, gradcheck
+ *   ops       each family: op + kernel declarations + .cpu.ts + .gpu.ts; installs method forms
+ *   backends  assembles and registers the reference and gpu.js backends from the op tables
+ *   nn, data, train, cli
+ *
+ * and no module-level cycle anywhere.
+ */
+const ORDER = ['backend', 'tensor', 'autograd', 'ops', 'backends', 'nn', 'data', 'train', 'cli'];
+
+const layerRules = ORDER.slice(0, -1).map((folder, i) => ({
+  name: `layer-${folder}`,
+  comment: `src/${folder} may not import from the layers above it (${ORDER.slice(i + 1).join(', ')})`,
+  severity: 'error',
+  from: { path: `^src/${folder}/` },
+  to: {
+    path: `^src/(${ORDER.slice(i + 1).join('|')})/`,
+    // the value vocabulary is below everything
+    pathNot: '^src/tensor/(dtype|shape)\\.ts$',
+  },
+}));
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      comment: 'no import cycles between modules',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    ...layerRules,
+    {
+      name: 'gpu-kernels-only-from-backends',
+      comment: 'the gpu.js implementation tables (.gpu.ts) are loaded by src/backends only, never by the ops',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/backends/', '\\.gpu\\.ts$'] },
+      to: { path: '\\.gpu\\.ts$' },
+    },
+    {
+      name: 'gpu-js-only-in-runtime',
+      comment: 'only the gpu.js runtime touches the gpu.js package (and loads it lazily)',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/backend/gpu/runtime\\.ts$' },
+      to: { path: 'node_modules/gpu\\.js/', dependencyTypesNot: ['type-only'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};
