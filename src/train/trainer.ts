@@ -172,9 +172,10 @@ export async function train(cfg: RunConfig, dataset: Dataset, dir: string, hooks
       // one tidy scope per step: on gpu.js GL modes it frees the step's textures (src/backend/memory.ts)
       const { taskLoss, correct } = tidy(() => {
         optimizer.zeroGrad();
-        const logits = model.forward(toTensor(x, idx.length, dataset.shape));
+        const out = model.forwardWithCost(toTensor(x, idx.length, dataset.shape));
+        const logits = out.logits;
         const task = crossEntropy(logits, labels);
-        const loss = cfg.dynopool && cfg.lambda > 0 ? task.add(gmacsLoss(model).mul(cfg.lambda / s.baselineGmacs)) : task;
+        const loss = cfg.dynopool && cfg.lambda > 0 ? task.add(gmacsLoss(model, out).mul(cfg.lambda / s.baselineGmacs)) : task;
         loss.backward();
         for (const a of alphas) {
           if (!a.grad) continue;

@@ -18,7 +18,8 @@ function trainer(): { step: () => number } {
   return {
     step: () => tidy(() => {
       opt.zeroGrad();
-      const loss = crossEntropy(model.forward(x), [0, 1, 2, 0]).add(gmacsLoss(model).mul(3000));
+      const out = model.forwardWithCost(x);
+      const loss = crossEntropy(out.logits, [0, 1, 2, 0]).add(gmacsLoss(model, out).mul(3000));
       loss.backward();
       opt.step();
       return loss.item();
