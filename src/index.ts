@@ -23,6 +23,7 @@ export { GpuStorage, gpuMemoryStats } from './backend/gpu/storage.js';
 export { availableModes, modeUnavailableReason, resolveMode, glRenderer, GPU_MODES, type GpuMode } from './backend/gpu/runtime.js';
 export * from './ops/index.js';
 export * from './nn/index.js';
+export { trainStep, argmaxCorrect, type StepBatch, type StepOptions, type StepResult } from './train/step.js';
 
 import { backendFromEnvironment } from './backend/registry.js';
 backendFromEnvironment();

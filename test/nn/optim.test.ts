@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Adam, AdamW, Generator, LRScheduler, SGD, crossEntropy, scheduleFactor, tensor, type Tensor } from '../../src/index.js';
+import { Adam, AdamW, Generator, LRScheduler, SGD, scheduleFactor, tensor, trainStep, type Tensor } from '../../src/index.js';
 import { vals } from '../support/props.js';
 import { tinyBatch, tinyVgg } from './support.js';
 
@@ -70,13 +70,7 @@ describe('training', () => {
       const weights = model.parameters().filter((p) => !alphas.includes(p));
       const opt = new SGD([{ params: weights }, { params: alphas, lr: 0.002 }], { lr: 0.1, momentum: 0.9 });
       const losses: number[] = [];
-      for (let i = 0; i < 40; i++) {
-        opt.zeroGrad();
-        const loss = crossEntropy(model.forward(x), labels);
-        loss.backward();
-        opt.step();
-        losses.push(loss.item());
-      }
+      for (let i = 0; i < 40; i++) losses.push(trainStep(model, opt, { x, labels }).loss);
       expect(losses[39]).toBeLessThan(losses[0] * 0.5);
     }
   });
