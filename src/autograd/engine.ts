@@ -12,7 +12,11 @@ import { noGrad } from './grad-mode.js';
 export interface Node {
   readonly op: string;
   readonly inputs: readonly Tensor[];
-  /** Cotangent of each input (null where an input needs none). Runs under noGrad. */
+  /**
+   * Cotangent of each input, in the order of `inputs` (null where an input needs none or the
+   * gradient is zero). Runs under noGrad. The engine checks that there is exactly one entry per
+   * input and throws, naming the op, when there is not.
+   */
   backward(dy: Tensor): readonly (Tensor | null)[];
 }
 
@@ -46,6 +50,9 @@ export function runBackward(root: Tensor, seed: Tensor): void {
         continue;
       }
       const inputGrads = t.node.backward(g);
+      if (inputGrads.length !== t.node.inputs.length) {
+        throw new Error(`${t.node.op}: backward returned ${inputGrads.length} cotangent(s) for ${t.node.inputs.length} inputs (one per input, null for none)`);
+      }
       t.node.inputs.forEach((input, k) => {
         const gk = inputGrads[k];
         if (!input.requiresGrad || !gk) return;
