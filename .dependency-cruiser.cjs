@@ -9,11 +9,11 @@
  *   autograd  the engine (installs Tensor.backward), op definitions, gradcheck
  *   ops       each family: op + kernel declarations + .cpu.ts + .gpu.ts; installs method forms
  *   backends  assembles and registers the reference and gpu.js backends from the op tables
- *   nn, data, train, cli
+ *   nn, data, train, testing (support for users checking their own code), cli
  *
  * and no module-level cycle anywhere.
  */
-const ORDER = ['backend', 'tensor', 'autograd', 'ops', 'backends', 'nn', 'data', 'train', 'cli'];
+const ORDER = ['backend', 'tensor', 'autograd', 'ops', 'backends', 'nn', 'data', 'train', 'testing', 'cli'];
 
 const layerRules = ORDER.slice(0, -1).map((folder, i) => ({
   name: `layer-${folder}`,

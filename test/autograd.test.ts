@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  concat, customVjp, defineOp, gradcheck, noGrad, ones, round, roundSurrogate, clampSurrogate, stopGradient, tensor, zerosLike, type Tensor,
+  concat, customVjp, defineOp, gradcheck, record, noGrad, ones, round, roundSurrogate, clampSurrogate, stopGradient, tensor, zerosLike, type Tensor,
 } from '../src/index.js';
 import { RUNS } from './support/config.js';
 import { arbSeed, arbShape, tensorFor } from './support/arbitraries.js';
@@ -149,6 +149,27 @@ describe('user-defined ops', () => {
     const y = twice({ x }, {});
     expect(y.node!.op).toBe('twice');
     expect(y.node!.inputs).toEqual([x]);
+  });
+  it('a backward that returns too few or too many cotangents is an error naming the op and the counts', () => {
+    const a = tensor([1, 2], { requiresGrad: true }), b = tensor([3, 4], { requiresGrad: true });
+    const short = record('short', [a, b], a.detach().add(b.detach()), (dy) => [dy]);
+    expect(() => short.sum().backward()).toThrow("short: backward returned 1 cotangent(s) for 2 inputs");
+    const long = record('long', [a], a.detach(), (dy) => [dy, dy]);
+    expect(() => long.sum().backward()).toThrow("long: backward returned 2 cotangent(s) for 1 inputs");
+  });
+  it('a gradient function may return null for a zero gradient: no contribution', () => {
+    const firstOnly = defineOp({
+      name: 'firstOnly', inputs: ['a', 'b'],
+      forward: ({ a, b }) => ({ output: a.add(b.mul(0)), saved: null }),
+      grads: { a: (dy) => dy, b: () => null },
+    });
+    const a = tensor([1, 2], { requiresGrad: true }), b = tensor([3, 4], { requiresGrad: true });
+    firstOnly({ a, b }, {}).add(b).sum().backward();
+    expect(vals(a.grad!)).toEqual([1, 1]);
+    expect(vals(b.grad!)).toEqual([1, 1]); // from the add alone
+    const c = tensor([5], { requiresGrad: true });
+    firstOnly({ a: tensor([1]), b: c }, {}).sum().backward();
+    expect(c.grad).toBeNull();
   });
   it('zero-gradient ops still return a gradient of the right shape', () => {
     const x = tensor([[1.2, 2.7]], { requiresGrad: true });

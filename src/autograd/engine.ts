@@ -45,6 +45,9 @@ export function runBackward(root: Tensor, seed: Tensor): void {
         continue;
       }
       const inputGrads = t.node.backward(g);
+      if (inputGrads.length !== t.node.inputs.length) {
+        throw new Error(`${t.node.op}: backward returned ${inputGrads.length} cotangent(s) for ${t.node.inputs.length} inputs (one per input, null for none)`);
+      }
       t.node.inputs.forEach((input, k) => {
         const gk = inputGrads[k];
         if (!input.requiresGrad || !gk) return;

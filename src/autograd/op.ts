@@ -14,6 +14,11 @@
  *     });
  *     square({ x }, {});
  *
+ * A gradient function may return `null` for a gradient that is identically zero (an input
+ * the output does not depend on, say): the engine then adds nothing for that input. The input
+ * names must be literals (`inputs: ['x', 'y']`): a list typed `string[]` would make `grads` a
+ * dictionary that `{}` satisfies, so `defineOp` refuses it at compile time.
+ *
  * An op with no gradient at all (comparisons) is declared with `defineNonDifferentiable`,
  * and its output never requires grad. That is the only way to opt out.
  */
@@ -30,8 +35,11 @@ export interface GradContext<N extends string, A, S> {
   readonly attrs: A;
 }
 
-/** The cotangent of one input, given the output's cotangent `dy`. Runs under noGrad. */
-export type GradFn<N extends string, A, S> = (dy: Tensor, ctx: GradContext<N, A, S>) => Tensor;
+/**
+ * The cotangent of one input, given the output's cotangent `dy`, or `null` when it is zero
+ * (the engine then adds no contribution). Runs under noGrad.
+ */
+export type GradFn<N extends string, A, S> = (dy: Tensor, ctx: GradContext<N, A, S>) => Tensor | null;
 
 interface OpSpecBase<N extends string, A, S> {
   readonly name: string;
@@ -50,22 +58,32 @@ export interface OpSpec<N extends string, A, S> extends OpSpecBase<N, A, S> {
  * so none can be left out). It runs once per backward pass.
  */
 export interface JointOpSpec<N extends string, A, S> extends OpSpecBase<N, A, S> {
-  backward(dy: Tensor, ctx: GradContext<N, A, S>): { readonly [K in N]: Tensor };
+  backward(dy: Tensor, ctx: GradContext<N, A, S>): { readonly [K in N]: Tensor | null };
 }
+
+/**
+ * `unknown` when N is a union of literal input names; when N has widened to `string` (names
+ * typed `string[]`), a type no spec satisfies, whose message says why: the mapped `grads`
+ * would otherwise be a dictionary that `{}` satisfies, an op without a backward.
+ */
+export type LiteralNames<N extends string> = string extends N
+  ? { readonly inputs: 'defineOp: input names must be literals (inputs: [\'x\', \'y\']), not string[]' }
+  : unknown;
 
 export type Op<N extends string, A> = (inputs: Inputs<N>, attrs: A) => Tensor;
 
 /**
  * Attaches `backward` to `output` as the node of op `op` over `inputs`, if grad mode is on and
  * an input requires grad; returns `output`. `defineOp` is built on this; ops with a variable
- * number of inputs (concat) call it directly.
+ * number of inputs (concat) call it directly. `backward` must return exactly one entry per
+ * input (null for none): the engine checks the count when it runs and throws, naming `op`.
  */
 export function record(op: string, inputs: readonly Tensor[], output: Tensor, backward: Node['backward']): Tensor {
   if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return output;
   return output.withNode({ op, inputs, backward });
 }
 
-export function defineOp<const N extends string, A = Record<string, never>, S = null>(spec: OpSpec<N, A, S> | JointOpSpec<N, A, S>): Op<N, A> {
+export function defineOp<const N extends string, A = Record<string, never>, S = null>(spec: (OpSpec<N, A, S> | JointOpSpec<N, A, S>) & LiteralNames<N>): Op<N, A> {
   return (inputs, attrs) => {
     const { output, saved } = noGrad(() => spec.forward(inputs, attrs));
     const list = spec.inputs.map((name) => inputs[name]);

@@ -6,14 +6,20 @@
  *
  *   L_GMACs = sum_l (H_t W_t) / (H_0 W_0) * GMACs[l]
  *
- * with H_t, W_t the size tensors that set layer l's output size in the latest forward (live
+ * with H_t, W_t the size tensors that set layer l's output size in a forward pass (live
  * gradients to every alpha upstream), H_0, W_0 their values at initialisation and GMACs[l]
- * the layer's count then, for one image. Its value is the model's current GMACs per image.
+ * the layer's count then, for one image. Its value is the model's GMACs per image.
+ *
+ * The forward pass computes the sum as it runs: each layer adds its term (`gmacsTerm`) to the
+ * feature map's running `cost`, and `ImageClassifier.forwardWithCost` returns the total beside
+ * the logits. So the loss of a training step is a function of that step's forward alone:
+ *
+ *   const out = model.forwardWithCost(images);
+ *   const loss = crossEntropy(out.logits, labels).add(gmacsLoss(model, out).mul(lambda));  // eq. 8
  */
 import { noGrad } from '../autograd/grad-mode.js';
 import { zeros } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { asTensor } from '../ops/util.js';
 import { DynOPool } from './dynopool.js';
 import { isCosted, type CostedLayer } from './layers.js';
 import type { Module } from './module.js';
@@ -80,19 +86,18 @@ export function recordComplexityBaseline(model: Model, inputShape: readonly numb
   }
 }
 
-/** The paper's L_GMACs for the latest forward pass (a 0-d tensor, differentiable w.r.t. every alpha). */
-export function gmacsLoss(model: Model): Tensor {
+/**
+ * The paper's L_GMACs (eq. 7) of the forward pass that produced `out` (a 0-d tensor,
+ * differentiable w.r.t. every alpha). `model` is checked: every costed layer must have its
+ * baseline, or its term would be missing from the sum.
+ */
+export function gmacsLoss(model: Model, out: { readonly gmacs: Tensor }): Tensor {
   const layers = costedLayers(model);
   if (layers.length === 0) throw new Error('gmacsLoss: the model has no convolution or linear layer');
-  let total: Tensor | null = null;
   for (const [name, m] of layers) {
     if (!m.baseline) throw new Error(`gmacsLoss: layer '${autoName(name)}' has no baseline; call recordComplexityBaseline(model, inputShape) at initialisation`);
-    if (!m.lastSize) throw new Error(`gmacsLoss: layer '${autoName(name)}' has not run yet; call gmacsLoss after a forward pass`);
-    const { h, w, gmacs } = m.baseline;
-    const term = m.lastSize[0].mul(m.lastSize[1]).mul(gmacs / (h * w));
-    total = total ? total.add(term) : term;
   }
-  return total ?? asTensor(0, model.parameters()[0]);
+  return out.gmacs;
 }
 
 export interface DynOPoolState {

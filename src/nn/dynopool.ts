@@ -15,10 +15,23 @@ export interface DynOPoolOptions {
   dtype?: DType;
 }
 
+/**
+ * A replacement for the layer's size rule, (input size, alpha of one axis, axis) -> output size
+ * tensor. Only analysis tools set one (`freezeSizes` in src/testing); see `DynOPool.sizeRule`.
+ */
+export type SizeRule = (inSize: Tensor, alpha: Tensor, axis: 0 | 1) => Tensor;
+
 export class DynOPool extends Module {
   readonly alpha: Tensor;
-  /** Output size tensors from the latest forward (integer values, live gradients). */
-  lastSize: readonly [Tensor, Tensor] | null = null;
+  /** [H_out, W_out] of the latest forward, for reports (null before the first; the loss never reads it). */
+  outputSize: [number, number] | null = null;
+  /**
+   * Null in normal use: the output size is the paper's, `dynoOutputSize` inside `dynoPool2d`.
+   * When set, each axis' size is `sizeRule(inSize, alpha_axis, axis)` and the input is
+   * resampled onto it with `dynoSample`, without `dynoPool2d`'s checks (which require integer
+   * input sizes): finite-difference tools use this to make the sizes a smooth function of alpha.
+   */
+  sizeRule: SizeRule | null = null;
 
   constructor(opts: DynOPoolOptions = {}) {
     super();
@@ -34,50 +47,17 @@ export class DynOPool extends Module {
     return [1 / a[0], 1 / a[1]];
   }
 
-  /** [H_out, W_out] of the latest forward (null before the first). */
-  get outputSize(): [number, number] | null {
-    return this.lastSize ? [this.lastSize[0].item(), this.lastSize[1].item()] : null;
-  }
-
-  /**
-   * Finite-difference mode (see `freezeSizes`): the sizes are n + s(alpha) - s0 with the
-   * integer n and the continuous s0 frozen at their current values.
-   */
-  frozen: { s0: [number, number]; n: [number, number] } | null = null;
-
-  /** Input [H, W] of the latest forward. */
-  lastInputSize: [number, number] | null = null;
-
+  /** Resamples f onto the learned size; the new size tensors depend on alpha and f.size, the cost passes on. */
   forward(f: FeatureMap): FeatureMap {
-    this.lastInputSize = [f.size[0].item(), f.size[1].item()];
-    if (this.frozen) {
-      const { s0, n } = this.frozen;
-      const s = [0, 1].map((k) => f.size[k].div(this.alpha.slice([k], [k + 1]).reshape([])));
-      const size: [Tensor, Tensor] = [s[0].sub(s0[0]).add(n[0]), s[1].sub(s0[1]).add(n[1])];
-      this.lastSize = size;
-      return { x: dynoSample(f.x, size[0], size[1]), size };
+    let output: Tensor, size: [Tensor, Tensor];
+    if (this.sizeRule) {
+      const rule = this.sizeRule;
+      size = [rule(f.size[0], this.alpha.slice([0], [1]).reshape([]), 0), rule(f.size[1], this.alpha.slice([1], [2]).reshape([]), 1)];
+      output = dynoSample(f.x, size[0], size[1]);
+    } else {
+      ({ output, size } = dynoPool2d(f.x, this.alpha, { inSize: [f.size[0], f.size[1]] }));
     }
-    const { output, size } = dynoPool2d(f.x, this.alpha, { inSize: [f.size[0], f.size[1]] });
-    this.lastSize = size;
-    return { x: output, size };
+    this.outputSize = [size[0].item(), size[1].item()];
+    return { x: output, size, cost: f.cost };
   }
-}
-
-/**
- * For finite-difference checks of a whole model with respect to alpha: runs `forward` once and
- * freezes each DynOPool's straight-through surrogate at the current point, so that the model
- * becomes a smooth function of alpha whose derivative at this point is exactly the surrogate
- * gradient (the paper's round(s) + s - sg(s) with sg and round held; output counts fixed).
- * Returns a function that unfreezes.
- */
-export function freezeSizes(model: Module<any, any>, forward: () => unknown): () => void {
-  const pools = model.modules().filter((m): m is DynOPool => m instanceof DynOPool);
-  pools.forEach((p) => { p.frozen = null; });
-  forward();
-  for (const p of pools) {
-    if (!p.lastSize) throw new Error('freezeSizes: a DynOPool layer did not run in forward()');
-    const a = p.alpha.data();
-    p.frozen = { s0: [p.lastInputSize![0] / a[0], p.lastInputSize![1] / a[1]], n: [p.lastSize[0].item(), p.lastSize[1].item()] };
-  }
-  return () => pools.forEach((p) => { p.frozen = null; });
 }

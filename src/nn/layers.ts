@@ -8,7 +8,7 @@ import { conv2d, type Conv2dOptions as Conv2dOpOptions, type IntPair } from '../
 import { dropout } from '../ops/functional/functional.js';
 import { linear } from '../ops/functional/functional.js';
 import { avgPool2d, globalAvgPool2d, maxPool2d } from '../ops/pool/pool.js';
-import { asTensor, pair } from '../ops/util.js';
+import { pair } from '../ops/util.js';
 import { kaimingNormal, uniform } from './init.js';
 import { featureMap, Module, type FeatureMap } from './module.js';
 
@@ -19,20 +19,37 @@ export interface LayerOptions {
 
 /**
  * A layer whose multiply-accumulates the GMACs loss counts (convolutions and linears, design
- * doc section 3). `lastSize` is the size its output had in the latest forward (size tensors,
- * live gradients); `baseline` is fixed by `recordComplexityBaseline` at initialisation.
+ * doc section 3). `baseline` is fixed by `recordComplexityBaseline` at initialisation;
+ * `lastOutputShape` is the shape of its latest output, for MAC counts and reports only (the
+ * loss never reads it: each forward carries its own cost, see `FeatureMap`).
  */
 export interface CostedLayer {
   /** MACs for one image at output size h x w. */
   macsAt(h: number, w: number): number;
-  lastSize: readonly [Tensor, Tensor] | null;
   lastOutputShape: readonly number[] | null;
   baseline: { h: number; w: number; gmacs: number } | null;
 }
 
 export function isCosted(m: unknown): m is CostedLayer {
-  return typeof m === 'object' && m !== null && 'macsAt' in m && 'lastSize' in m;
+  return typeof m === 'object' && m !== null && 'macsAt' in m && 'baseline' in m;
 }
+
+/**
+ * Layer l's term of the GMACs loss (paper eq. 7) at output size tensors [H_t, W_t]:
+ *
+ *   (H_t W_t) / (H_0 W_0) * GMACs[l]
+ *
+ * a 0-d tensor with live gradients through the sizes. Null while the layer has no baseline
+ * (before `recordComplexityBaseline`): such a layer adds nothing, and `gmacsLoss` refuses it.
+ */
+export function gmacsTerm(layer: CostedLayer, size: readonly [Tensor, Tensor]): Tensor | null {
+  if (!layer.baseline) return null;
+  const { h, w, gmacs } = layer.baseline;
+  return size[0].mul(size[1]).mul(gmacs / (h * w));
+}
+
+/** `cost` plus a layer's term (unchanged when the term is null). */
+export const addCost = (cost: Tensor, term: Tensor | null): Tensor => (term ? cost.add(term) : cost);
 
 export interface Conv2dOptions extends LayerOptions, Conv2dOpOptions {
   bias?: boolean;
@@ -42,6 +59,7 @@ export interface Conv2dOptions extends LayerOptions, Conv2dOpOptions {
  * 2-D convolution layer, weight [out, in / groups, kh, kw] with Kaiming-normal init, bias zero.
  * Output size tensors: with stride 1 the size is in + 2p - span + 1, an affine function of the
  * incoming size tensors (so it stays differentiable); with a larger stride it is a constant.
+ * It adds its GMACs term at that size to the feature map's running cost.
  */
 export class Conv2d extends Module implements CostedLayer {
   readonly weight: Tensor;
@@ -50,7 +68,6 @@ export class Conv2d extends Module implements CostedLayer {
   readonly padding: [number, number];
   readonly dilation: [number, number];
   readonly groups: number;
-  lastSize: readonly [Tensor, Tensor] | null = null;
   lastOutputShape: readonly number[] | null = null;
   baseline: { h: number; w: number; gmacs: number } | null = null;
 
@@ -88,9 +105,8 @@ export class Conv2d extends Module implements CostedLayer {
     } else {
       size = featureMap(y).size;
     }
-    this.lastSize = size;
     this.lastOutputShape = y.shape;
-    return { x: y, size };
+    return { x: y, size, cost: addCost(f.cost, gmacsTerm(this, size)) };
   }
 }
 
@@ -124,15 +140,18 @@ export class BatchNorm2d extends Module {
       weight: this.weight, bias: this.bias, runningMean: this.runningMean, runningVar: this.runningVar,
       training: this.training, momentum: this.momentum, eps: this.eps,
     });
-    return { x, size: f.size };
+    return { ...f, x };
   }
 }
 
-/** y = x W^T + b, weight [out, in], PyTorch's default uniform init. */
+/**
+ * y = x W^T + b, weight [out, in], PyTorch's default uniform init. It works on plain tensors,
+ * which carry no cost: its GMACs term (a constant, at size 1 x 1) is added by the model that
+ * holds it (`ImageClassifier.forwardWithCost`).
+ */
 export class Linear extends Module<Tensor, Tensor> implements CostedLayer {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
-  lastSize: readonly [Tensor, Tensor] | null = null;
   lastOutputShape: readonly number[] | null = null;
   baseline: { h: number; w: number; gmacs: number } | null = null;
 
@@ -149,7 +168,6 @@ export class Linear extends Module<Tensor, Tensor> implements CostedLayer {
 
   forward(x: Tensor): Tensor {
     const y = linear(x, this.weight, this.bias);
-    this.lastSize = [asTensor(1, y), asTensor(1, y)];
     this.lastOutputShape = y.shape;
     return y;
   }
@@ -157,7 +175,7 @@ export class Linear extends Module<Tensor, Tensor> implements CostedLayer {
 
 /** Elementwise layers work on feature maps and on plain tensors alike. */
 function mapX<T extends FeatureMap | Tensor>(input: T, fn: (x: Tensor) => Tensor): T {
-  return ('x' in input && 'size' in input ? { x: fn(input.x), size: input.size } : fn(input as Tensor)) as T;
+  return ('x' in input && 'size' in input ? { ...input, x: fn(input.x) } : fn(input as Tensor)) as T;
 }
 
 export class ReLU<T extends FeatureMap | Tensor = FeatureMap> extends Module<T, T> {
@@ -186,7 +204,7 @@ export class MaxPool2d extends Module {
     super();
   }
   forward(f: FeatureMap): FeatureMap {
-    return featureMap(maxPool2d(f.x, { kernelSize: this.kernelSize, ...this.opts }));
+    return featureMap(maxPool2d(f.x, { kernelSize: this.kernelSize, ...this.opts }), undefined, f.cost);
   }
 }
 
@@ -195,7 +213,7 @@ export class AvgPool2d extends Module {
     super();
   }
   forward(f: FeatureMap): FeatureMap {
-    return featureMap(avgPool2d(f.x, { kernelSize: this.kernelSize, ...this.opts }));
+    return featureMap(avgPool2d(f.x, { kernelSize: this.kernelSize, ...this.opts }), undefined, f.cost);
   }
 }
 

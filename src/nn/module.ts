@@ -11,22 +11,36 @@
  * the incoming sizes); layers that keep the spatial size pass the same size tensors on; layers
  * with a fixed stride make constant ones. So the size that each layer sees is an explicit,
  * differentiable function of every alpha upstream, threaded through `forward` rather than kept
- * in globals, and the GMACs loss can read it from each layer.
+ * in globals.
+ *
+ * COST. A feature map also carries `cost`: the paper's GMACs loss (eq. 7) of the layers that
+ * produced it, accumulated as the forward runs. Each convolution adds its own term
+ * (H_t W_t) / (H_0 W_0) * GMACs[l], a function of its output size tensors, so `cost` is a 0-d
+ * tensor with live gradients to every alpha upstream, and it belongs to THIS forward pass:
+ * the loss is read from the forward's output (`ImageClassifier.forwardWithCost`), never from
+ * state that a later forward could overwrite. Layers that add no MACs pass `cost` on unchanged.
  */
 import { Tensor } from '../tensor/tensor.js';
 import { fmt, sameShape } from '../tensor/shape.js';
 import { asTensor } from '../ops/util.js';
 
-/** An activation with its spatial size as 0-d tensors (values equal x.shape[2], x.shape[3]). */
+/**
+ * An activation with its spatial size as 0-d tensors (values equal x.shape[2], x.shape[3]) and
+ * the GMACs loss of the layers that produced it in this forward pass (0-d, in GMACs per image).
+ */
 export interface FeatureMap {
   readonly x: Tensor;
   readonly size: readonly [Tensor, Tensor];
+  readonly cost: Tensor;
 }
 
-/** Wraps a 4-D activation whose size is a constant (e.g. the network input). */
-export function featureMap(x: Tensor, size?: readonly [Tensor, Tensor]): FeatureMap {
+/**
+ * Wraps a 4-D activation. By default its size is a constant (x's own) and its cost 0: the
+ * network input, or the output of a fixed resizer (pass the incoming `cost` on).
+ */
+export function featureMap(x: Tensor, size?: readonly [Tensor, Tensor], cost?: Tensor): FeatureMap {
   if (x.ndim !== 4) throw new Error(`featureMap: expected a 4-D NCHW tensor, got shape ${fmt(x.shape)}`);
-  return { x, size: size ?? [asTensor(x.shape[2], x), asTensor(x.shape[3], x)] };
+  return { x, size: size ?? [asTensor(x.shape[2], x), asTensor(x.shape[3], x)], cost: cost ?? asTensor(0, x) };
 }
 
 export abstract class Module<In = FeatureMap, Out = In> {

@@ -27,7 +27,11 @@ export type NestedArray = number | NestedArray[];
 export interface Node {
   readonly op: string;
   readonly inputs: readonly Tensor[];
-  /** Cotangent of each input (null where an input needs none). Runs under noGrad. */
+  /**
+   * Cotangent of each input, in the order of `inputs` (null where an input needs none or the
+   * gradient is zero). Runs under noGrad. The engine checks that there is exactly one entry per
+   * input and throws, naming the op, when there is not.
+   */
   backward(dy: Tensor): readonly (Tensor | null)[];
 }
 export type Scalar = Tensor | number;

@@ -1,7 +1,8 @@
 /**
- * The training loop: task loss + lambda * GMACs loss (paper eq. 8), SGD with two parameter
- * groups (weights; DynOPool's alpha with its own lr, no weight decay), a cosine schedule per
- * iteration, per-epoch evaluation and records, and a checkpoint after every epoch.
+ * The training loop: one `trainStep` per batch (task loss + lambda * GMACs loss, paper eq. 8),
+ * SGD with two parameter groups (weights; DynOPool's alpha with its own lr, no weight decay,
+ * warmup, gradient clip and projection), a cosine schedule per iteration, per-epoch evaluation
+ * and records, and a checkpoint after every epoch.
  *
  * Reproducible and resumable: the model is initialised from `seed`; epoch e's order and batch
  * b's augmentation come from (seed, e, b) alone, so a run resumed from any checkpoint (also one
@@ -14,15 +15,16 @@ import { tidy } from '../backend/memory.js';
 import { channelStats, epochOrder, gather, toTensor, type Dataset, type Split } from '../data/dataset.js';
 import { augmentBatch, normalize } from '../data/transforms.js';
 import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from '../nn/checkpoint.js';
-import { countMacs, dynoPoolStates, featureMapSizes, gmacsLoss, type DynOPoolState } from '../nn/complexity.js';
+import { countMacs, dynoPoolStates, featureMapSizes, type DynOPoolState } from '../nn/complexity.js';
 import { DynOPool } from '../nn/dynopool.js';
 import type { ImageClassifier } from '../nn/models/common.js';
-import { SGD } from '../nn/optim/optimizer.js';
+import { SGD, type ParamGroupSpec } from '../nn/optim/optimizer.js';
 import { LRScheduler } from '../nn/optim/schedule.js';
 import { crossEntropy } from '../ops/softmax/softmax.js';
 import { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { buildModel, type RunConfig } from './config.js';
+import { argmaxCorrect, trainStep } from './step.js';
 
 export interface EpochRecord {
   epoch: number;
@@ -91,24 +93,20 @@ export function createSession(cfg: RunConfig, dataset: Dataset): Session {
   const model = buildModel(cfg, dataset.shape, dataset.numClasses, { generator: new Generator(cfg.seed) });
   const alphas = model.modules().filter((m): m is DynOPool => m instanceof DynOPool).map((m) => m.alpha);
   const weights = model.parameters().filter((p) => !alphas.includes(p));
-  const groups = [{ params: weights, name: 'weights' }];
-  if (alphas.length) groups.push({ params: alphas, name: 'alpha', lr: cfg.alphaLr, weightDecay: 0, momentum: cfg.alphaMomentum } as never);
-  const optimizer = new SGD(groups, { lr: cfg.lr, momentum: cfg.momentum, nesterov: cfg.momentum > 0, weightDecay: cfg.weightDecay });
   const batches = Math.floor(dataset.train.count / cfg.batchSize);
   if (batches < 1) throw new Error(`train: batch size ${cfg.batchSize} is larger than the ${dataset.train.count} training images`);
+  const groups: ParamGroupSpec[] = [{ params: weights, name: 'weights' }];
+  if (alphas.length) {
+    groups.push({
+      params: alphas, name: 'alpha', lr: cfg.alphaLr, weightDecay: 0, momentum: cfg.alphaMomentum,
+      // alpha rests during epochs e < alphaWarmup, then its gradient is clipped; it stays in a box
+      warmupSteps: Math.max(0, Math.ceil(cfg.alphaWarmup)) * batches, clipGrad: cfg.alphaClip, project: [cfg.alphaMin, cfg.alphaMax],
+    });
+  }
+  const optimizer = new SGD(groups, { lr: cfg.lr, momentum: cfg.momentum, nesterov: cfg.momentum > 0, weightDecay: cfg.weightDecay });
   const scheduler = new LRScheduler(optimizer, { kind: 'cosine', total: cfg.epochs * batches });
   const baselineGmacs = countMacs(model, dataset.shape).gmacs;
   return { cfg, dataset, model, alphas, optimizer, scheduler, stats: channelStats(dataset.train, dataset.shape), baselineGmacs };
-}
-
-function argmaxCorrect(logits: Float32Array | Float64Array, labels: Int32Array, classes: number): number {
-  let correct = 0;
-  for (let i = 0; i < labels.length; i++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (logits[i * classes + c] > logits[i * classes + best]) best = c;
-    if (best === labels[i]) correct++;
-  }
-  return correct;
 }
 
 /** Test loss and accuracy in eval mode. */
@@ -143,7 +141,7 @@ export async function train(cfg: RunConfig, dataset: Dataset, dir: string, hooks
   const files = runFiles(dir);
   mkdirSync(dir, { recursive: true });
   const s = createSession(cfg, dataset);
-  const { model, optimizer, scheduler, alphas } = s;
+  const { model, optimizer, scheduler } = s;
   let epoch = 0;
   let progress: Progress = { batch: 0, history: [], sums: { loss: 0, correct: 0, seen: 0, seconds: 0 } };
   if (resume) {
@@ -169,26 +167,13 @@ export async function train(cfg: RunConfig, dataset: Dataset, dir: string, hooks
       if (cfg.cropPadding > 0 || cfg.flip) augmentBatch(x, idx.length, dataset.shape, { cropPadding: cfg.cropPadding, flip: cfg.flip }, g);
       normalize(x, idx.length, dataset.shape, s.stats.mean, s.stats.std);
 
-      // one tidy scope per step: on gpu.js GL modes it frees the step's textures (src/backend/memory.ts)
-      const { taskLoss, correct } = tidy(() => {
-        optimizer.zeroGrad();
-        const logits = model.forward(toTensor(x, idx.length, dataset.shape));
-        const task = crossEntropy(logits, labels);
-        const loss = cfg.dynopool && cfg.lambda > 0 ? task.add(gmacsLoss(model).mul(cfg.lambda / s.baselineGmacs)) : task;
-        loss.backward();
-        for (const a of alphas) {
-          if (!a.grad) continue;
-          if (epoch < cfg.alphaWarmup) a.grad = null;
-          else if (cfg.alphaClip > 0) a.grad = a.grad.clamp(-cfg.alphaClip, cfg.alphaClip);
-        }
-        optimizer.step();
-        for (const a of alphas) a.assign(a.detach().clamp(cfg.alphaMin, cfg.alphaMax));
-        return { taskLoss: task.item(), correct: argmaxCorrect(logits.data(), labels, dataset.numClasses) };
-      });
+      // lambda is relative to the model's GMACs at initialisation
+      const lambda = cfg.dynopool && cfg.lambda > 0 ? cfg.lambda / s.baselineGmacs : 0;
+      const step = trainStep(model, optimizer, { x: toTensor(x, idx.length, dataset.shape), labels }, { lambda });
       scheduler.step();
 
-      progress.sums.loss += taskLoss * idx.length;
-      progress.sums.correct += correct;
+      progress.sums.loss += step.taskLoss * idx.length;
+      progress.sums.correct += step.correct ?? 0;
       progress.sums.seen += idx.length;
       progress.sums.seconds += (Date.now() - t0) / 1000;
       progress.batch = b + 1;

@@ -25,7 +25,8 @@ function trainSteps(s: ReturnType<typeof setup>, n: number): number[] {
   for (let i = 0; i < n; i++) {
     const { x, labels } = tinyBatch('float32', s.generator.int(1000), 4);
     s.optimizer.zeroGrad();
-    const loss = crossEntropy(s.model.forward(x), labels).add(gmacsLoss(s.model).mul(1000));
+    const out = s.model.forwardWithCost(x);
+    const loss = crossEntropy(out.logits, labels).add(gmacsLoss(s.model, out).mul(1000));
     loss.backward();
     s.optimizer.step();
     s.scheduler.step();

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   BatchNorm2d, Conv2d, DynOPool, Generator, Linear, ReLU, Sequential, countMacs, crossEntropy, dynoPoolStates, featureMap,
-  freezeSizes, gmacsLoss, gradcheck, gradcheckParams, tensor, type Tensor,
+  gmacsLoss, gradcheck, gradcheckParams, tensor, type Tensor,
 } from '../../src/index.js';
+import { freezeSizes } from '../../src/testing/index.js';
 import { vals } from '../support/props.js';
 import { tinyBatch, tinyVgg } from './support.js';
 
@@ -67,7 +68,10 @@ describe('whole-model gradients (float64, tiny VGG with two DynOPools)', () => {
     // zeros), a kink of the max that finite differences cannot cross
     pools[1].alpha.assign(tensor([1.3, 1.9], { dtype: 'float64' }));
     const { x, labels } = tinyBatch();
-    const loss = () => crossEntropy(model.forward(x), labels).add(gmacsLoss(model).mul(300));
+    const loss = () => {
+      const out = model.forwardWithCost(x);
+      return crossEntropy(out.logits, labels).add(gmacsLoss(model, out).mul(300));
+    };
     const unfreeze = freezeSizes(model, loss);
     expect(pools.map((p) => p.outputSize)).toEqual([[5, 3], [4, 2]]);
     const report = gradcheckParams(loss, model.parameters(), { maxElements: 40 });
@@ -107,8 +111,7 @@ describe('complexity', () => {
     pools[1].alpha.assign(tensor([0.8, 1.7], { dtype: 'float64' }));
     const count = countMacs(model, [1, 8, 8]);
     const { x } = tinyBatch('float64', 3, 1);
-    model.forward(x);
-    const loss = gmacsLoss(model);
+    const loss = gmacsLoss(model, model.forwardWithCost(x));
     expect(loss.item()).toBeCloseTo(count.gmacs, 15);
     expect(count.gmacs).not.toBeCloseTo(base, 9);
     // by hand: convs 1->2 @8x8, 2->3 @6x3, 3->3 @8x2 (3/0.8 = 3.75 -> 4? no: 6/0.8 = 7.5 -> 8, 3/1.7 -> 2), linear 3*3
@@ -120,7 +123,23 @@ describe('complexity', () => {
   it('gmacsLoss needs a forward pass and a baseline', () => {
     const lin = new Linear(2, 2);
     const wrapper = new (class extends Sequential {})();
-    expect(() => gmacsLoss(wrapper as never)).toThrow('gmacsLoss: the model has no convolution or linear layer');
-    expect(() => gmacsLoss(lin as never)).toThrow("gmacsLoss: layer 'model' has no baseline");
+    const out = { gmacs: tensor(0) };
+    expect(() => gmacsLoss(wrapper as never, out)).toThrow('gmacsLoss: the model has no convolution or linear layer');
+    expect(() => gmacsLoss(lin as never, out)).toThrow("gmacsLoss: layer 'model' has no baseline");
+  });
+});
+
+describe('the GMACs loss belongs to its forward pass', () => {
+  it('countMacs (its own forward) between the forward and the loss changes no gradient', () => {
+    const alphaGrads = (countInBetween: boolean) => {
+      const model = tinyVgg(true);
+      const pools = model.modules().filter((m): m is DynOPool => m instanceof DynOPool);
+      const { x, labels } = tinyBatch();
+      const out = model.forwardWithCost(x);
+      if (countInBetween) countMacs(model, [1, 8, 8]);
+      crossEntropy(out.logits, labels).add(gmacsLoss(model, out).mul(300)).backward();
+      return pools.map((p) => vals(p.alpha.grad!));
+    };
+    expect(alphaGrads(true)).toEqual(alphaGrads(false));
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Adam, AdamW, LRScheduler, SGD, crossEntropy, scheduleFactor, tensor, type Tensor } from '../../src/index.js';
+import { Adam, AdamW, Generator, LRScheduler, SGD, scheduleFactor, tensor, trainStep, type Tensor } from '../../src/index.js';
 import { vals } from '../support/props.js';
 import { tinyBatch, tinyVgg } from './support.js';
 
@@ -70,14 +70,65 @@ describe('training', () => {
       const weights = model.parameters().filter((p) => !alphas.includes(p));
       const opt = new SGD([{ params: weights }, { params: alphas, lr: 0.002 }], { lr: 0.1, momentum: 0.9 });
       const losses: number[] = [];
-      for (let i = 0; i < 40; i++) {
-        opt.zeroGrad();
-        const loss = crossEntropy(model.forward(x), labels);
-        loss.backward();
-        opt.step();
-        losses.push(loss.item());
-      }
+      for (let i = 0; i < 40; i++) losses.push(trainStep(model, opt, { x, labels }).loss);
       expect(losses[39]).toBeLessThan(losses[0] * 0.5);
     }
+  });
+});
+
+describe('parameter-group constraints (how alpha is trained)', () => {
+  it('warmupSteps: the group is untouched (no momentum either) for its first steps, then starts afresh', () => {
+    const warm = param([1, 2]), fresh = param([1, 2]);
+    const a = new SGD([{ params: [warm], warmupSteps: 2 }], { lr: 0.1, momentum: 0.9 });
+    const b = new SGD([{ params: [fresh] }], { lr: 0.1, momentum: 0.9 });
+    for (let i = 0; i < 2; i++) { setGrad(warm, [1, -1]); a.step(); }
+    expect(vals(warm)).toEqual([1, 2]);
+    for (let i = 0; i < 2; i++) { setGrad(warm, [0.5, 0.25]); a.step(); setGrad(fresh, [0.5, 0.25]); b.step(); }
+    expect(vals(warm)).toEqual(vals(fresh));
+    expect(a.steps).toBe(4);
+  });
+  it('clipGrad clips each gradient element before the update and leaves .grad as it was', () => {
+    const p = param([0, 0, 0]);
+    const opt = new SGD([{ params: [p], clipGrad: 2 }], { lr: 1 });
+    setGrad(p, [5, -0.5, -3]);
+    opt.step();
+    expect(vals(p)).toEqual([-2, 0.5, 2]);
+    expect(vals(p.grad!)).toEqual([5, -0.5, -3]);
+  });
+  it('project clamps every parameter of the group into [lo, hi] after each step, warmup included', () => {
+    const p = param([0.3, 15]), idle = param([20]);
+    const opt = new SGD([{ params: [p, idle], project: [0.25, 16], warmupSteps: 1 }], { lr: 1 });
+    opt.step(); // warmup: no update, but idle (out of the box, no gradient) is projected
+    expect(vals(idle)).toEqual([16]);
+    setGrad(p, [1, -2]);
+    opt.step();
+    expect(vals(p)).toEqual([0.25, 16]);
+  });
+  it('rejects bad options with the group named', () => {
+    const p = param([1]);
+    expect(() => new SGD([{ params: [p], name: 'alpha', warmupSteps: 1.5 }], { lr: 1 })).toThrow('SGD: warmupSteps must be a non-negative integer, got 1.5 for group alpha');
+    expect(() => new SGD([{ params: [p], name: 'alpha', clipGrad: -1 }], { lr: 1 })).toThrow('SGD: invalid clipGrad -1 for group alpha');
+    expect(() => new SGD([{ params: [p], name: 'alpha', project: [2, 1] }], { lr: 1 })).toThrow('SGD: project [2, 1] for group alpha is not a box [lo, hi] with lo <= hi');
+  });
+  it('reproduce, bit for bit, the trainer\'s former inline alpha handling (warmup by epoch, clip, clamp)', () => {
+    // the code that trainer.ts ran around optimizer.step() before these options existed
+    const batches = 3, warmupEpochs = 1, clip = 2, box = [0.25, 16] as const;
+    const g = new Generator(4);
+    const grads = Array.from({ length: 4 * batches }, () => [g.normal() * 3, g.normal() * 3]);
+    const inline = tensor([2, 2], { requiresGrad: true }), grouped = tensor([2, 2], { requiresGrad: true });
+    const a = new SGD([{ params: [inline], lr: 0.3, weightDecay: 0, momentum: 0.9 }], { lr: 0.05, momentum: 0.9, nesterov: true });
+    const b = new SGD([{ params: [grouped], lr: 0.3, weightDecay: 0, momentum: 0.9, warmupSteps: warmupEpochs * batches, clipGrad: clip, project: box }], { lr: 0.05, momentum: 0.9, nesterov: true });
+    grads.forEach((gr, i) => {
+      const epoch = Math.floor(i / batches);
+      inline.grad = tensor(gr);
+      if (epoch < warmupEpochs) inline.grad = null;
+      else inline.grad = inline.grad.clamp(-clip, clip);
+      a.step();
+      inline.assign(inline.detach().clamp(box[0], box[1]));
+      grouped.grad = tensor(gr);
+      b.step();
+      expect(vals(grouped)).toEqual(vals(inline));
+    });
+    expect(vals(grouped)).not.toEqual([2, 2]);
   });
 });

@@ -4,7 +4,8 @@ import type { DType } from '../../tensor/dtype.js';
 import type { Generator } from '../../tensor/random.js';
 import { recordComplexityBaseline } from '../complexity.js';
 import { DynOPool } from '../dynopool.js';
-import { BatchNorm2d, Conv2d, GlobalAvgPool2d, Linear, MaxPool2d } from '../layers.js';
+import { asTensor } from '../../ops/util.js';
+import { addCost, BatchNorm2d, Conv2d, gmacsTerm, GlobalAvgPool2d, Linear, MaxPool2d } from '../layers.js';
 import { featureMap, Module, Sequential, type FeatureMap } from '../module.js';
 
 export interface BackboneOptions {
@@ -22,6 +23,17 @@ export interface BackboneOptions {
 
 export const scaled = (channels: number, width = 1): number => Math.max(1, Math.round(channels * width));
 
+/** What one forward pass of a classifier yields: the logits and their cost. */
+export interface ClassifierOutput {
+  /** [N, numClasses] */
+  readonly logits: Tensor;
+  /**
+   * The paper's GMACs loss of this forward pass (eq. 7): a 0-d tensor whose value is the
+   * model's GMACs per image at this forward's sizes, differentiable w.r.t. every alpha.
+   */
+  readonly gmacs: Tensor;
+}
+
 /** features -> global average pool -> linear classifier. */
 export class ImageClassifier extends Module<Tensor, Tensor> {
   readonly features: Sequential;
@@ -37,8 +49,19 @@ export class ImageClassifier extends Module<Tensor, Tensor> {
     recordComplexityBaseline(this, [opts.inChannels ?? 3, h, w]);
   }
 
+  /** The logits of x [N, C, H, W]. */
   forward(x: Tensor): Tensor {
-    return this.classifier.forward(this.pool.forward(this.features.forward(featureMap(x))));
+    return this.forwardWithCost(x).logits;
+  }
+
+  /**
+   * One forward pass returning the logits and the GMACs loss it incurred: the features' running
+   * cost plus the classifier's term (a linear layer's size is 1 x 1, so its term is constant).
+   */
+  forwardWithCost(x: Tensor): ClassifierOutput {
+    const f = this.features.forward(featureMap(x));
+    const logits = this.classifier.forward(this.pool.forward(f));
+    return { logits, gmacs: addCost(f.cost, gmacsTerm(this.classifier, [asTensor(1, logits), asTensor(1, logits)])) };
   }
 }
 
@@ -64,6 +87,6 @@ export function convBn(inC: number, outC: number, k: number, stride: number, opt
 /** ReLU6 = clamp(x, 0, 6) (MobileNetV2). d/dx = 1 on [0, 6] (boundaries included, as clamp). */
 export class ReLU6 extends Module {
   forward(f: FeatureMap): FeatureMap {
-    return { x: f.x.clamp(0, 6), size: f.size };
+    return { ...f, x: f.x.clamp(0, 6) };
   }
 }

@@ -20,7 +20,7 @@ class InvertedResidual extends Module {
   }
   forward(f: FeatureMap): FeatureMap {
     const y = this.body.forward(f);
-    return this.residual ? { x: y.x.add(f.x), size: y.size } : y;
+    return this.residual ? { ...y, x: y.x.add(f.x) } : y;
   }
 }
 

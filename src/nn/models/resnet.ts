@@ -9,10 +9,9 @@
  * projection shortcut conv(1x1, stride 1) -> the SAME DynOPool module: one alpha per block, so
  * both branches always have the same size and can be added.
  */
-import type { Tensor } from '../../tensor/tensor.js';
 import { DynOPool } from '../dynopool.js';
 import { ReLU } from '../layers.js';
-import { Module, Sequential, type FeatureMap } from '../module.js';
+import { featureMap, Module, Sequential, type FeatureMap } from '../module.js';
 import { convBn, ImageClassifier, scaled, type BackboneOptions } from './common.js';
 
 class ResidualBlock extends Module {
@@ -25,10 +24,15 @@ class ResidualBlock extends Module {
     this.shortcut = shortcut ? this.child('shortcut', shortcut) : null;
   }
 
+  /**
+   * relu(body(f) + shortcut(f)). The body's cost already includes f's; the projection
+   * shortcut starts its own count from 0, so that f's cost is not counted twice.
+   */
   forward(f: FeatureMap): FeatureMap {
     const main = this.body.forward(f);
-    const skip: Tensor = this.shortcut ? this.shortcut.forward(f).x : f.x;
-    return { x: main.x.add(skip).relu(), size: main.size };
+    if (!this.shortcut) return { ...main, x: main.x.add(f.x).relu() };
+    const skip = this.shortcut.forward(featureMap(f.x, f.size));
+    return { x: main.x.add(skip.x).relu(), size: main.size, cost: main.cost.add(skip.cost) };
   }
 }
 

@@ -2,6 +2,14 @@
  * Optimizers with parameter groups (PyTorch semantics). Each group has its own learning rate
  * and weight decay; DynOPool's alpha typically gets its own group with a lower lr and no decay
  * (design doc section 4). Updates run under noGrad and write parameters in place (`assign`).
+ *
+ * A group can also constrain its own updates, which is how alpha is trained:
+ *
+ *     { params: alphas, lr: 0.005, weightDecay: 0, warmupSteps: 1 * batchesPerEpoch, clipGrad: 2, project: [0.25, 16] }
+ *
+ * - `warmupSteps`: the group is frozen for its first steps (the weights learn first);
+ * - `clipGrad`: each gradient element is clipped to [-clipGrad, clipGrad] before the update;
+ * - `project`: after every step each parameter is clamped into [lo, hi] (projected SGD).
  */
 import { noGrad } from '../../autograd/grad-mode.js';
 import { keep, unkeep } from '../../backend/memory.js';
@@ -16,6 +24,16 @@ export interface ParamGroupSpec {
   weightDecay?: number;
   /** SGD only: this group's momentum (default: the optimizer's). */
   momentum?: number;
+  /**
+   * The first `warmupSteps` calls of `step()` (counted by `Optimizer.steps`, so they survive a
+   * checkpoint) leave this group's parameters and buffers untouched, as if they had no
+   * gradient; projection still applies. Default 0.
+   */
+  warmupSteps?: number;
+  /** Clip each gradient element to [-clipGrad, clipGrad] before the update; 0 (the default): no clip. */
+  clipGrad?: number;
+  /** [lo, hi]: after every step (warmup included), clamp each parameter into this box. */
+  project?: readonly [number, number];
 }
 
 export interface ParamGroup {
@@ -27,6 +45,12 @@ export interface ParamGroup {
   readonly initialLr: number;
   /** SGD only: momentum override for this group. */
   momentum?: number;
+  /** Steps during which the group is not updated (see ParamGroupSpec). */
+  readonly warmupSteps: number;
+  /** Elementwise gradient clip (0: none). */
+  readonly clipGrad: number;
+  /** Box each parameter is clamped into after every step (null: none). */
+  readonly project: readonly [number, number] | null;
 }
 
 /** Serializable optimizer state: hyperparameters per group, buffers per parameter. */
@@ -57,7 +81,14 @@ export abstract class Optimizer {
       if (!(lr >= 0)) throw new Error(`${this.constructor.name}: invalid learning rate ${lr} for group ${g.name ?? i}`);
       const weightDecay = g.weightDecay ?? defaults.weightDecay ?? 0;
       if (!(weightDecay >= 0)) throw new Error(`${this.constructor.name}: invalid weight decay ${weightDecay} for group ${g.name ?? i}`);
-      return { params: g.params, name: g.name ?? String(i), lr, weightDecay, initialLr: lr, momentum: g.momentum };
+      const name = g.name ?? String(i);
+      const warmupSteps = g.warmupSteps ?? 0;
+      if (!(Number.isInteger(warmupSteps) && warmupSteps >= 0)) throw new Error(`${this.constructor.name}: warmupSteps must be a non-negative integer, got ${warmupSteps} for group ${name}`);
+      const clipGrad = g.clipGrad ?? 0;
+      if (!(clipGrad >= 0)) throw new Error(`${this.constructor.name}: invalid clipGrad ${clipGrad} for group ${name}`);
+      const project = g.project ? ([g.project[0], g.project[1]] as const) : null;
+      if (project && !(project[0] <= project[1])) throw new Error(`${this.constructor.name}: project [${project.join(', ')}] for group ${name} is not a box [lo, hi] with lo <= hi`);
+      return { params: g.params, name, lr, weightDecay, initialLr: lr, momentum: g.momentum, warmupSteps, clipGrad, project };
     });
   }
 
@@ -66,21 +97,27 @@ export abstract class Optimizer {
     for (const g of this.groups) for (const p of g.params) p.grad = null;
   }
 
-  /** One update of every parameter that has a gradient. */
+  /**
+   * One update of every parameter that has a gradient, except in groups still warming up;
+   * gradients are clipped first and parameters projected after, where their group asks.
+   */
   step(): void {
     this.steps++;
     noGrad(() => {
       for (const g of this.groups) {
+        const warming = this.steps <= g.warmupSteps;
         for (const p of g.params) {
-          if (!p.grad) continue;
+          if (!p.grad || warming) continue;
+          const grad = g.clipGrad > 0 ? p.grad.clamp(-g.clipGrad, g.clipGrad) : p.grad;
           let s = this.state.get(p);
           if (!s) this.state.set(p, (s = {}));
           const before = Object.values(s);
-          p.assign(this.update(p.detach(), p.grad, s, g));
+          p.assign(this.update(p.detach(), grad, s, g));
           // the new buffers outlive the step's tidy scope; the replaced ones go with it
           keep(Object.values(s));
           unkeep(before);
         }
+        if (g.project) for (const p of g.params) p.assign(p.detach().clamp(g.project[0], g.project[1]));
       }
     });
   }

@@ -83,9 +83,14 @@ export function dynoSample(x: Tensor, h: Tensor, w: Tensor): Tensor {
 /** The lower bound of the continuous size (paper section 5.1): every output size is >= 2. */
 export const MIN_CONTINUOUS_SIZE = 1.5;
 
+/** s = inSize / alpha: the continuous output size, before rounding (r = 1 / alpha, paper eq. 6). */
+export function dynoContinuousSize(inSize: Tensor, alpha: Tensor): Tensor {
+  return inSize.div(alpha);
+}
+
 /** h = roundSurrogate(clampSurrogate(inSize / alpha, 1.5)): integer value, straight-through gradient. */
 export function dynoOutputSize(inSize: Tensor, alpha: Tensor): Tensor {
-  return roundSurrogate(clampSurrogate(inSize.div(alpha), MIN_CONTINUOUS_SIZE));
+  return roundSurrogate(clampSurrogate(dynoContinuousSize(inSize, alpha), MIN_CONTINUOUS_SIZE));
 }
 
 export interface DynoPool2dOptions {

@@ -5,7 +5,7 @@
  * Gradient rule: the cotangent of an input is the elementwise partial derivative times dy,
  * summed back over the axes along which that input was broadcast (`sumTo`).
  */
-import { defineNonDifferentiable, defineOp, type GradFn } from '../../autograd/op.js';
+import { defineNonDifferentiable, defineOp, type GradContext } from '../../autograd/op.js';
 import { expandKernel } from '../movement/movement.kernels.js';
 import { binaryKernel, whereKernel, type BinaryKernel } from './elementwise.kernels.js';
 import { broadcastShapes, sameShape, type Shape } from '../../tensor/shape.js';
@@ -29,7 +29,8 @@ function broadcastKernel(op: string, kernel: BinaryKernel, a: Tensor, b: Tensor)
 }
 
 type Inputs = 'a' | 'b';
-type Grad = GradFn<Inputs, Record<string, never>, null>;
+/** A gradient before broadcasting is undone (never null here: sumTo needs a tensor). */
+type Grad = (dy: Tensor, ctx: GradContext<Inputs, Record<string, never>, null>) => Tensor;
 
 function binaryOp(kernel: BinaryKernel, ga: Grad, gb: Grad) {
   const op = defineOp({

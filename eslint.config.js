@@ -1,0 +1,25 @@
+// @ts-check
+/**
+ * Lint rules (run by `npm run lint` in CI): typescript-eslint's recommended set, type-aware
+ * rules for promises (an async backend must never leave a Promise floating), and the house
+ * rules that the formatter cannot express.
+ */
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'bench/results/', '.ci/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // comments and strings may run past the formatter's width only up to this hard limit
+      'max-len': ['error', { code: 140, ignoreUrls: true, ignorePattern: '^\\s*(import|export) ' }],
+    },
+  },
+  { files: ['**/*.js', '**/*.cjs'], extends: [tseslint.configs.disableTypeChecked] },
+);
