@@ -12,7 +12,7 @@ export async function setup(): Promise<void> {
   for (let n = 99; n < 120; n++) {
     if (existsSync(`/tmp/.X11-unix/X${n}`) || existsSync(`/tmp/.X${n}-lock`)) continue;
     xvfb = spawn('Xvfb', [`:${n}`, '-screen', '0', '640x480x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
-    for (let i = 0; i < 50 && !existsSync(`/tmp/.X11-unix/X${n}`); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 200 && !existsSync(`/tmp/.X11-unix/X${n}`); i++) await new Promise((r) => setTimeout(r, 100));
     if (existsSync(`/tmp/.X11-unix/X${n}`)) {
       process.env.DISPLAY = `:${n}`;
       return;
