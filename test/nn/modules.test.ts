@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  BatchNorm2d, Conv2d, DynOPool, Generator, Linear, ReLU, Sequential, countMacs, crossEntropy, dynoPoolStates, featureMap,
+  AvgPool2d, BatchNorm2d, Conv2d, Dropout, DynOPool, Flatten, Generator, Linear, ReLU, Sequential, avgPool2d, countMacs, crossEntropy,
+  dynoPoolStates, featureMap,
   gmacsLoss, gradcheck, gradcheckParams, tensor, type Tensor,
 } from '../../src/index.js';
 import { freezeSizes } from '../../src/testing/index.js';
@@ -141,5 +142,40 @@ describe('the GMACs loss belongs to its forward pass', () => {
       return pools.map((p) => vals(p.alpha.grad!));
     };
     expect(alphaGrads(true)).toEqual(alphaGrads(false));
+  });
+});
+
+describe('small layers', () => {
+  const x = tensor(Array.from({ length: 2 * 3 * 4 * 4 }, (_, i) => (i % 7) - 3)).reshape([2, 3, 4, 4]);
+
+  it('Dropout zeroes about p of the values and scales the rest by 1 / (1 - p) in training, and is the identity in eval', () => {
+    const big = tensor(new Array(4000).fill(1));
+    const layer = new Dropout<Tensor>(0.25, new Generator(3));
+    const y = Array.from(layer.forward(big).data());
+    const kept = y.filter((v) => v !== 0);
+    expect(kept.every((v) => Math.abs(v - 1 / 0.75) < 1e-6)).toBe(true);
+    expect(Math.abs(1 - kept.length / y.length - 0.25)).toBeLessThan(0.03);
+    layer.eval();
+    expect(vals(layer.forward(big))).toEqual(vals(big));
+    // on a feature map it drops values and keeps the size and cost
+    const f = featureMap(x);
+    const g = new Dropout<ReturnType<typeof featureMap>>(0.5, new Generator(1)).forward(f);
+    expect(g.size).toBe(f.size);
+    expect(g.cost).toBe(f.cost);
+    expect(vals(g.x).some((v, i) => v === 0 && vals(x)[i] !== 0)).toBe(true);
+  });
+
+  it('AvgPool2d is the avgPool2d op on the map, with the new constant size and the cost carried on', () => {
+    const f = featureMap(x, undefined, tensor(0.5));
+    const g = new AvgPool2d(2).forward(f);
+    expect(vals(g.x)).toEqual(vals(avgPool2d(x, { kernelSize: 2 })));
+    expect(g.size.map((s) => s.item())).toEqual([2, 2]);
+    expect(g.cost.item()).toBe(0.5);
+  });
+
+  it('Flatten turns a feature map into [N, C*H*W] rows', () => {
+    const y = new Flatten().forward(featureMap(x));
+    expect(y.shape).toEqual([2, 48]);
+    expect(vals(y)).toEqual(vals(x));
   });
 });
