@@ -13,7 +13,7 @@
 import { fromTypedArray, zerosLike } from '../tensor/creation.js';
 import { Generator } from '../tensor/random.js';
 import { fmt, stridesOf } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from './grad-mode.js';
 
 export interface GradcheckOptions {
@@ -52,6 +52,12 @@ function indexOf(shape: readonly number[], linear: number): number[] {
   return stridesOf(shape).map((s, d) => Math.floor(linear / s) % shape[d]);
 }
 
+function assertTensor(what: string, y: unknown): asserts y is Tensor {
+  if (y instanceof Tensor) return;
+  const got = y === undefined || y === null ? String(y) : typeof y === 'number' ? `a number (${y})` : `a ${typeof y === 'object' ? (y.constructor?.name ?? 'object') : typeof y}`;
+  throw new Error(`${what} returned ${got}, not a Tensor (return the tensor itself, e.g. x.mul(2).sum(), not .item())`);
+}
+
 export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): GradcheckResult {
   const wrt = opts.wrt ?? inputs.map((_, i) => i);
   const rng = new Generator(opts.seed ?? 0);
@@ -63,6 +69,7 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tens
 
   // analytic: backward of <fn(x), v>
   const y = fn(...leaves);
+  assertTensor('gradcheck: fn', y);
   if (y.dtype !== 'float64') throw new Error(`gradcheck: fn returned ${y.dtype}; it must stay in float64`);
   const v = new Float64Array(y.size).map(() => rng.normal());
   if (y.requiresGrad) y.backward(fromTypedArray(v.slice(), y.shape));
@@ -90,6 +97,7 @@ export function gradcheckParams(f: () => Tensor, params: readonly Tensor[], opts
   try {
     params.forEach((p) => { p.grad = null; });
     const y = f();
+    assertTensor('gradcheckParams: f', y);
     if (y.dtype !== 'float64') throw new Error(`gradcheckParams: f returned ${y.dtype}; it must stay in float64`);
     const v = new Float64Array(y.size).map(() => rng.normal());
     if (y.requiresGrad) y.backward(fromTypedArray(v.slice(), y.shape));

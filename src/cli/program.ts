@@ -10,18 +10,28 @@ import type { GpuMode } from '../backend/gpu/runtime.js';
 import { DATASETS, loadDataset } from '../data/registry.js';
 import { loadCheckpoint } from '../nn/checkpoint.js';
 import { writeFileAtomic } from '../nn/checkpoint.js';
-import { DEFAULTS, MODELS, type ModelName, type RunConfig } from '../train/config.js';
+import { DEFAULTS, MAX_SEED, MODELS, NAN_POLICIES, type ModelName, type NanPolicy, type RunConfig } from '../train/config.js';
+import { MAX_WIDTH } from '../nn/models/common.js';
 import { comparisonTable, htmlReport, runName, type RunSummary } from '../train/report.js';
 import { createSession, evaluate, readRun, runFiles, train, type EpochRecord } from '../train/trainer.js';
 import { formatDuration, ProgressBar } from './progress.js';
 
-const num = (name: string, min = -Infinity, integer = false) => (v: string): number => {
+const num = (name: string, min = -Infinity, integer = false, max = Infinity) => (v: string): number => {
   const n = Number(v);
-  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
-    throw new InvalidArgumentError(`${name} must be ${integer ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}, got '${v}'`);
+  if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    throw new InvalidArgumentError(`${name} must be ${integer ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}${max < Infinity ? `${min > -Infinity ? ' and' : ''} <= ${max}` : ''}, got '${v}'`);
   }
   return n;
 };
+
+/** A non-empty path (an empty --out would write into the current directory). */
+const path = (command: string, what: string) => (v: string): string => {
+  if (v.trim() === '') throw new InvalidArgumentError(`${command}: --out must name a ${what}, got '${v}'`);
+  return v;
+};
+
+/** The signals that stop a run after the current batch with a checkpoint, and their exit codes (128 + n). */
+const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 
 function epochLine(name: string, r: EpochRecord, epochs: number): string {
   const sizes = r.layers.length ? ` sizes ${r.layers.map((l) => `[${l.size?.join(',')}]`).join(' ')}` : '';
@@ -33,14 +43,15 @@ async function runTraining(cfg: RunConfig, out: string, resume: boolean, label =
   const backend = setBackend(cfg.backend, { mode: (cfg.gpuMode ?? 'auto') as GpuMode | 'auto' });
   const dataset = loadDataset({ name: cfg.dataset, dataDir: cfg.dataDir, transform: cfg.transform, limit: cfg.limit, seed: cfg.seed });
   const bar = new ProgressBar();
-  let stop = false;
-  const onSigint = () => {
-    if (stop) process.exit(130);
-    stop = true;
+  let stop: keyof typeof STOP_SIGNALS | null = null;
+  const onSignal = (signal: keyof typeof STOP_SIGNALS) => {
+    if (stop) process.exit(STOP_SIGNALS[signal]); // the lock is released on exit (src/train/lock.ts)
+    stop = signal;
     bar.clear();
-    process.stderr.write(`\n${label}: stopping after this batch and saving a checkpoint (Ctrl-C again to quit at once)\n`);
+    process.stderr.write(`\n${label}: ${signal}: stopping after this batch and saving a checkpoint (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to quit at once)\n`);
   };
-  process.on('SIGINT', onSigint);
+  const handlers = Object.keys(STOP_SIGNALS).map((sig) => [sig, () => onSignal(sig as keyof typeof STOP_SIGNALS)] as const);
+  for (const [sig, h] of handlers) process.on(sig, h);
   try {
     const result = await train(cfg, dataset, out, {
       onStart: ({ model, startEpoch, startBatch, baselineGmacs }) => {
@@ -49,15 +60,16 @@ async function runTraining(cfg: RunConfig, out: string, resume: boolean, label =
       },
       onBatch: (b) => bar.update(`${label} ${b.epoch + 1}/${cfg.epochs}`, b.batch, b.batches, `loss ${b.loss.toFixed(3)} ${b.imagesPerSecond.toFixed(0)} img/s ETA ${formatDuration(b.etaSeconds)}`),
       onEpoch: (r) => { bar.clear(); console.log(epochLine(label, r, cfg.epochs)); },
-      shouldStop: () => stop,
+      shouldStop: () => stop !== null,
     }, resume);
     if (result.stopped) {
       console.log(`${label}: checkpoint saved to ${runFiles(out).checkpoint}; continue with: dynopool train --resume --out ${out}`);
-      process.exitCode = 130;
+      process.exitCode = STOP_SIGNALS[stop ?? 'SIGINT'];
     }
     return result;
   } finally {
-    process.off('SIGINT', onSigint);
+    bar.clear();
+    for (const [sig, h] of handlers) process.off(sig, h);
   }
 }
 
@@ -86,6 +98,7 @@ function configFrom(opts: Record<string, unknown>): RunConfig {
     seed: opts.seed as number,
     backend: opts.backend as string,
     gpuMode: opts.gpuMode as string,
+    nanPolicy: opts.nanPolicy as NanPolicy,
   };
   if (cfg.lambda > 0 && !cfg.dynopool) throw new InvalidArgumentError('--lambda only applies with --dynopool');
   return cfg;
@@ -124,7 +137,7 @@ export function program(): Command {
 
   const t = cli.command('train').description('train a model and write config.json, metrics.jsonl and checkpoint.safetensors to --out');
   t.addOption(new Option('--model <name>', 'backbone').choices([...MODELS]).default('vgg5'))
-    .option('--width <x>', 'channel width multiplier', num('--width', 0.01), 0.25)
+    .option('--width <x>', 'channel width multiplier', num('--width', 0.01, false, MAX_WIDTH), 0.25)
     .addOption(new Option('--dataset <name>', 'dataset').choices([...DATASETS]).default('barcodes'))
     .option('--data-dir <dir>', 'directory with the CIFAR binary files (cifar10 / cifar100)')
     .addOption(new Option('--transform <kind>', "the paper's toy transform of the dataset (section 3)").choices(['stretch', 'tile', 'large']))
@@ -142,10 +155,11 @@ export function program(): Command {
     .option('--alpha-clip <x>', 'clip each alpha gradient to [-x, x] (0: off)', num('--alpha-clip', 0), DEFAULTS.alphaClip)
     .option('--crop-padding <n>', 'random-crop augmentation with this zero padding (CIFAR: 4)', num('--crop-padding', 0, true), 0)
     .option('--flip', 'random horizontal flips', false)
-    .option('--seed <n>', 'seed of initialisation, data order and augmentation', num('--seed', 0, true), 0)
+    .option('--seed <n>', 'seed of initialisation, data order and augmentation', num('--seed', 0, true, MAX_SEED), 0)
     .addOption(new Option('--backend <name>', 'compute backend: the CPU reference or gpu.js').choices(['reference', 'gpu']).default('reference'))
     .addOption(new Option('--gpu-mode <mode>', 'gpu.js mode for --backend gpu (auto: headlessgl on a hardware GPU, else webasm)').choices(['auto', 'headlessgl', 'webasm', 'cpu']).default('auto'))
-    .option('--out <dir>', 'run directory', 'runs/run')
+    .addOption(new Option('--nan-policy <policy>', 'a NaN or infinite loss: error stops the run (exit 1), keeping the last good checkpoint; ignore trains on').choices([...NAN_POLICIES]).default('error'))
+    .option('--out <dir>', 'run directory', path('train', 'directory'), 'runs/run')
     .option('--resume', 'continue the run in --out from its checkpoint', false)
     .action(async (opts) => {
       const out = resolve(opts.out);
@@ -171,7 +185,7 @@ export function program(): Command {
     });
 
   cli.command('report').description('write an HTML report comparing runs (charts + table) and print the table')
-    .argument('<runs...>', 'run directories').option('--out <file>', 'HTML file', 'report.html')
+    .argument('<runs...>', 'run directories').option('--out <file>', 'HTML file', path('report', 'file'), 'report.html')
     .action(async (dirs: string[], opts: { out: string }) => {
       const runs = dirs.map((d) => ({ name: runName(d), ...readRun(d) }));
       console.log(comparisonTable(runs));
@@ -180,7 +194,7 @@ export function program(): Command {
     });
 
   cli.command('demo').description('train the human-designed and the DynOPool version of a small VGG on the built-in barcodes data (about 2 minutes), print the comparison and write a report')
-    .option('--out <dir>', 'where the two runs and report.html go', 'runs/demo')
+    .option('--out <dir>', 'where the two runs and report.html go', path('demo', 'directory'), 'runs/demo')
     .option('--epochs <n>', 'epochs per model', num('--epochs', 1, true), 6)
     .option('--limit <n>', 'training images', num('--limit', 64, true), 1536)
     .option('--lambda <x>', 'weight of the GMACs loss', num('--lambda', 0), 0.5)

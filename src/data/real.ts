@@ -91,6 +91,7 @@ export function cifar(kind: 'cifar10' | 'cifar100', dir: string, opts: { officia
     const chunks = files.map((f) => {
       const path = join(dir, f);
       if (!existsSync(path)) throw new Error(`${kind}: missing file ${path} (expected ${files.join(', ')} in ${dir})`);
+      if (statSync(path).isDirectory()) throw new Error(`${kind}: ${path} is a directory, not a file (expected the ${kind} binary files ${files.join(', ')} in ${dir})`);
       const bytes = readFileSync(path);
       if (bytes.length % record !== 0) {
         throw new Error(`${kind}: ${path} is ${bytes.length} bytes, not a whole number of ${record}-byte records (truncated or not ${kind} binary)`);

@@ -8,7 +8,8 @@
  * header, every offset and the file length, and refuse a truncated or malformed file with a
  * message naming the file and the problem.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fromTypedArray } from '../tensor/creation.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Generator } from '../tensor/random.js';
@@ -25,6 +26,7 @@ const MAX_HEADER = 100 * 1024 * 1024;
 
 export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
   const header: Record<string, unknown> = {};
+  if ('__metadata__' in tensors) throw new Error("safetensors: cannot write a tensor named '__metadata__' (the name is reserved for the header's metadata); rename it");
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
   const entries = Object.entries(tensors).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -70,7 +72,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'buffer'): { tenso
   const dataLen = bytes.length - dataStart;
   const tensors: Record<string, Tensor> = {};
   let metadata: Record<string, string> = {};
-  let end = 0;
+  const spans: { name: string; b: number; f: number }[] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') {
       if (typeof entry !== 'object' || entry === null || Object.values(entry).some((v) => typeof v !== 'string')) fail('__metadata__ must map strings to strings');
@@ -90,12 +92,22 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'buffer'): { tenso
     const expected = sizeOf(shape) * BYTES[dtype];
     if (f - b !== expected) fail(`tensor '${name}' ${dtype} [${shape.join(', ')}] needs ${expected} bytes, its data_offsets span ${f - b}`);
     if (f > dataLen) fail(`truncated: tensor '${name}' ends at byte ${f} of the data, but only ${dataLen} bytes of data are present`);
-    end = Math.max(end, f);
+    spans.push({ name, b, f });
     const values = dtype === 'float64' ? new Float64Array(sizeOf(shape)) : new Float32Array(sizeOf(shape));
     for (let i = 0; i < values.length; i++) {
       values[i] = dtype === 'float64' ? view.getFloat64(dataStart + b + 8 * i, true) : view.getFloat32(dataStart + b + 4 * i, true);
     }
     tensors[name] = fromTypedArray(values, shape);
+  }
+  // the tensors must tile the data exactly: no overlaps (two tensors sharing bytes), no gaps
+  spans.sort((x, y) => x.b - y.b || x.f - y.f);
+  let end = 0;
+  let prev: (typeof spans)[number] | undefined;
+  for (const sp of spans) {
+    if (sp.b < end && prev) fail(`tensor '${sp.name}' data_offsets [${sp.b}, ${sp.f}] overlap tensor '${prev.name}' [${prev.b}, ${prev.f}] (corrupt header)`);
+    if (sp.b > end) fail(prev ? `${sp.b - end} unused bytes between tensor '${prev.name}' (ends at ${end}) and tensor '${sp.name}' (starts at ${sp.b}) (corrupt header)` : `${sp.b} unused bytes before tensor '${sp.name}' (the first tensor must start at offset 0; corrupt header)`);
+    end = sp.f;
+    prev = sp;
   }
   if (end !== dataLen) fail(`${dataLen - end} bytes after the last tensor (the file is corrupt or was appended to)`);
   return { tensors, metadata };
@@ -104,7 +116,15 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'buffer'): { tenso
 /** Writes `bytes` to `path` atomically: temp file in the same directory, fsync, rename. */
 export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  const fd = openSync(tmp, 'w');
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'w');
+  } catch (e) {
+    const dir = dirname(resolve(path));
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(dir)) throw new Error(`cannot write ${path}: the directory ${dir} does not exist (create it first)`);
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') throw new Error(`cannot write ${path}: ${dir} is not a directory`);
+    throw new Error(`cannot write ${path}: ${(e as Error).message}`);
+  }
   try {
     const buf = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
     let off = 0;
@@ -159,20 +179,38 @@ export function saveCheckpoint(path: string, s: TrainingState): void {
 export function loadCheckpoint(path: string, s: Omit<TrainingState, 'epoch' | 'extra'>): { epoch: number; extra: unknown } {
   const { tensors, metadata } = loadSafetensors(path);
   if (metadata.format !== FORMAT) throw new Error(`loadCheckpoint: ${path} is not a dynopool checkpoint (format ${JSON.stringify(metadata.format)})`);
+  const damaged = (msg: string): never => { throw new Error(`loadCheckpoint: ${path}: damaged metadata: ${msg}`); };
+  const json = (key: string): unknown => {
+    try {
+      return JSON.parse(metadata[key]);
+    } catch (e) {
+      return damaged(`${key} is not valid JSON (${(e as Error).message})`);
+    }
+  };
+  if (metadata.epoch === undefined) damaged('epoch is missing');
+  if (!/^(0|[1-9][0-9]{0,14})$/.test(metadata.epoch)) damaged(`epoch ${JSON.stringify(metadata.epoch)} is not a non-negative integer`);
+  const extra = metadata.extra !== undefined ? json('extra') : undefined;
+  const optimizer = s.optimizer && metadata.optimizer !== undefined ? json('optimizer') : undefined;
+  const scheduler = s.scheduler && metadata.scheduler !== undefined ? json('scheduler') : undefined;
+  const rng = s.generator && metadata.rng !== undefined ? json('rng') : undefined;
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (optimizer !== undefined && (!isObject(optimizer) || !Array.isArray((optimizer as { groups?: unknown }).groups))) damaged(`optimizer ${metadata.optimizer.slice(0, 80)} is not an optimizer state ({groups, steps})`);
+  if (scheduler !== undefined && !isObject(scheduler)) damaged(`scheduler ${metadata.scheduler.slice(0, 80)} is not a schedule state ({t})`);
+  if (rng !== undefined && (!Array.isArray(rng) || !rng.every((v) => v === null || typeof v === 'number'))) damaged(`rng ${metadata.rng} is not an array of numbers`);
   const pick = (prefix: string) => Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]));
   try {
     s.model.loadStateDict(pick('model.'));
     if (s.optimizer) {
       if (!metadata.optimizer) throw new Error('it has no optimizer state');
-      s.optimizer.loadStateDict({ ...(JSON.parse(metadata.optimizer) as Omit<OptimizerState, 'buffers'>), buffers: pick('optimizer.') });
+      s.optimizer.loadStateDict({ ...(optimizer as Omit<OptimizerState, 'buffers'>), buffers: pick('optimizer.') });
     }
     if (s.scheduler) {
       if (!metadata.scheduler) throw new Error('it has no scheduler state');
-      s.scheduler.loadStateDict(JSON.parse(metadata.scheduler));
+      s.scheduler.loadStateDict(scheduler as never);
     }
-    if (s.generator && metadata.rng) s.generator.setState((JSON.parse(metadata.rng) as (number | null)[]).map((v) => v ?? NaN));
+    if (s.generator && rng !== undefined) s.generator.setState((rng as (number | null)[]).map((v) => v ?? NaN));
   } catch (e) {
     throw new Error(`loadCheckpoint: ${path}: ${(e as Error).message}`);
   }
-  return { epoch: Number(metadata.epoch), extra: metadata.extra ? JSON.parse(metadata.extra) : undefined };
+  return { epoch: Number(metadata.epoch), extra };
 }

@@ -12,18 +12,27 @@ export class Generator {
     this.seed(seed);
   }
 
-  /** Re-seed in place. Any finite number is accepted; it is hashed into the 128-bit state. */
+  /**
+   * Re-seed in place. A seed is an integer in [0, 2^53) (every one is a distinct stream: the low
+   * 32 bits seed the state as they always did, the high 21 bits are mixed into three of its four
+   * words, so seeds below 2^32 give the same numbers as before and no larger seed collides with
+   * one of them). Anything else is refused rather than silently folded onto another seed.
+   */
   seed(seed: number): this {
-    if (!Number.isFinite(seed)) throw new Error(`Generator: seed must be a finite number, got ${seed}`);
-    let x = (Math.floor(seed) >>> 0) ^ Math.floor(seed / 2 ** 32);
+    if (!Number.isSafeInteger(seed) || seed < 0) {
+      throw new Error(`Generator: seed must be an integer in [0, 2^53), got ${seed} (seeds are not rounded or wrapped; pick another)`);
+    }
+    const low = seed >>> 0;
+    const high = Math.floor(seed / 2 ** 32);
+    let x = low;
     for (let i = 0; i < 4; i++) {
       // splitmix32
       x = (x + 0x9e3779b9) | 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      this.s[i] = (z ^ (z >>> 16)) >>> 0;
+      this.s[i] = mix32(x);
     }
+    // mix32 is a bijection with mix32(0) = 0: high = 0 changes nothing, and word 0 alone
+    // determines `low`, so (low, high) -> state is one-to-one
+    if (high !== 0) for (let i = 1; i < 4; i++) this.s[i] = (this.s[i] ^ mix32((high + Math.imul(i, 0x632be5ab)) | 0) ^ mix32(Math.imul(i, 0x632be5ab))) >>> 0;
     if ((this.s[0] | this.s[1] | this.s[2] | this.s[3]) === 0) this.s[0] = 1;
     this.spare = null;
     return this;
@@ -92,6 +101,13 @@ export class Generator {
     this.spare = Number.isNaN(state[4]) ? null : state[4];
     return this;
   }
+}
+
+/** The splitmix32 / murmur3 finaliser: a bijection on 32-bit integers. */
+function mix32(z: number): number {
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
 }
 
 function rotl(x: number, k: number): number {

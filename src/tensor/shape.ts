@@ -27,12 +27,17 @@ export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+/** The most elements one tensor can hold (a JS typed array's limit). */
+export const MAX_ELEMENTS = 2 ** 32;
+
 export function assertValidShape(op: string, shape: Shape): void {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
       throw new Error(`${op}: invalid shape ${fmt(shape)}: every dimension must be a non-negative integer`);
     }
   }
+  const n = sizeOf(shape);
+  if (n > MAX_ELEMENTS) throw new Error(`${op}: shape ${fmt(shape)} has ${Number.isSafeInteger(n) ? n : n.toExponential()} elements, more than the ${MAX_ELEMENTS} a tensor can hold (a typed array's limit; is a dimension wrong?)`);
 }
 
 /** NumPy broadcasting: align from the right; each pair of dims must match or contain a 1. */

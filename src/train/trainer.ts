@@ -23,7 +23,8 @@ import { LRScheduler } from '../nn/optim/schedule.js';
 import { crossEntropy } from '../ops/softmax/softmax.js';
 import { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { buildModel, type RunConfig } from './config.js';
+import { buildModel, validateConfig, type RunConfig } from './config.js';
+import { lockRun } from './lock.js';
 import { argmaxCorrect, trainStep } from './step.js';
 
 export interface EpochRecord {
@@ -58,6 +59,8 @@ export interface TrainHooks {
   onEpoch?(record: EpochRecord): void;
   /** polled after every batch; true saves a checkpoint and stops */
   shouldStop?(): boolean;
+  /** notices that need no action (a stale lock taken over); default: stderr */
+  onNotice?(message: string): void;
 }
 
 export interface RunFiles {
@@ -136,10 +139,54 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 /**
  * Trains `cfg` into `dir` (config.json, metrics.jsonl, checkpoint.safetensors). With `resume`,
  * continues from the checkpoint there. Returns the history and whether it was stopped early.
+ * Holds the directory's lock (src/train/lock.ts) while it runs: a second run there is refused.
+ * A non-finite loss stops the run with an error (cfg.nanPolicy 'ignore': goes on); the last good
+ * checkpoint stays.
  */
 export async function train(cfg: RunConfig, dataset: Dataset, dir: string, hooks: TrainHooks = {}, resume = false): Promise<{ history: EpochRecord[]; stopped: boolean; session: Session }> {
-  const files = runFiles(dir);
+  if (typeof dir !== 'string' || dir.trim() === '') throw new Error(`train: the run directory must be a non-empty path, got ${JSON.stringify(dir)}`);
   mkdirSync(dir, { recursive: true });
+  const lock = lockRun(dir, resume ? 'train --resume' : 'train', hooks.onNotice);
+  try {
+    return await trainLocked(cfg, dataset, dir, hooks, resume);
+  } finally {
+    lock.release();
+  }
+}
+
+/** The first parameter (or buffer) holding NaN or Infinity, or null. */
+function nonFiniteState(model: ImageClassifier): string | null {
+  for (const [name, t] of Object.entries(model.stateDict())) {
+    const v = t.data();
+    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return `${name}[${i}] = ${v[i]}`;
+  }
+  return null;
+}
+
+/** The error of a diverged run: where, what, and what to try. */
+function divergence(cfg: RunConfig, dir: string, what: string, lastGood: number | null): Error {
+  const kept = lastGood === null ? `no checkpoint was written (the run diverged in its first epoch)` : `the last good checkpoint (epoch ${lastGood}) in ${dir} is kept`;
+  return new Error(`train: ${what}; the run diverged: lower --lr (now ${cfg.lr})${cfg.dynopool ? ` or --alpha-lr (now ${cfg.alphaLr})` : ''}; ${kept}. (--nan-policy ignore trains on regardless.)`);
+}
+
+/** Checks the progress record a checkpoint carries in `extra` (it steers the resumed loop). */
+function checkProgress(extra: unknown, path: string, epoch: number, batches: number): Progress {
+  const fail = (msg: string): never => { throw new Error(`train --resume: ${path}: damaged metadata: ${msg}`); };
+  const p = (extra as { progress?: unknown } | undefined)?.progress as Progress | undefined;
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return fail(`extra.progress is missing or not an object (got ${JSON.stringify(p) ?? 'nothing'})`);
+  if (!Number.isInteger(p.batch) || p.batch < 0 || p.batch > batches) fail(`extra.progress.batch must be an integer in [0, ${batches}], got ${JSON.stringify(p.batch)}`);
+  if (!Array.isArray(p.history) || p.history.length !== epoch || !p.history.every((r) => typeof r === 'object' && r !== null)) {
+    fail(`extra.progress.history must be an array of ${epoch} epoch records, got ${JSON.stringify(p.history)?.slice(0, 80)}`);
+  }
+  for (const key of ['loss', 'correct', 'seen', 'seconds'] as const) {
+    const v = (p.sums as Record<string, unknown> | undefined)?.[key];
+    if (typeof v !== 'number' || !Number.isFinite(v)) fail(`extra.progress.sums.${key} must be a finite number, got ${JSON.stringify(v)}`);
+  }
+  return p;
+}
+
+async function trainLocked(cfg: RunConfig, dataset: Dataset, dir: string, hooks: TrainHooks, resume: boolean): Promise<{ history: EpochRecord[]; stopped: boolean; session: Session }> {
+  const files = runFiles(dir);
   const s = createSession(cfg, dataset);
   const { model, optimizer, scheduler } = s;
   let epoch = 0;
@@ -147,15 +194,30 @@ export async function train(cfg: RunConfig, dataset: Dataset, dir: string, hooks
   if (resume) {
     if (!existsSync(files.checkpoint)) throw new Error(`train --resume: no checkpoint at ${files.checkpoint}`);
     const saved = loadCheckpoint(files.checkpoint, { model, optimizer, scheduler });
+    const perEpoch = Math.floor(dataset.train.count / cfg.batchSize);
+    const plural = cfg.epochs === 1 ? '' : 's';
+    if (saved.epoch > cfg.epochs) throw new Error(`train --resume: ${files.checkpoint}: damaged metadata: epoch ${saved.epoch} is beyond the run's ${cfg.epochs} epoch${plural}`);
+    progress = checkProgress(saved.extra, files.checkpoint, saved.epoch, perEpoch);
+    if (saved.epoch === cfg.epochs) {
+      throw new Error(`train --resume: the run in ${dir} already completed its ${cfg.epochs} epoch${plural}; nothing to resume (evaluate it with: dynopool eval ${dir}; train longer in a new --out)`);
+    }
     epoch = saved.epoch;
-    progress = (saved.extra as { progress: Progress }).progress;
   } else {
     writeFileAtomic(files.config, JSON.stringify(cfg, null, 2) + '\n');
   }
   const batches = Math.floor(dataset.train.count / cfg.batchSize);
   hooks.onStart?.({ cfg, dataset, model, startEpoch: epoch, startBatch: progress.batch, baselineGmacs: s.baselineGmacs });
   /** `completed` epochs are done; `progress.batch` batches of the next one */
-  const save = (completed: number) => saveCheckpoint(files.checkpoint, { model, optimizer, scheduler, epoch: completed, extra: { progress } });
+  const nanPolicy = cfg.nanPolicy ?? 'error';
+  /** the epoch of the checkpoint on disk (null: none yet) */
+  let lastGood: number | null = resume ? epoch : null;
+  const save = (completed: number) => {
+    // never let a diverged model replace the last good checkpoint
+    const bad = nanPolicy === 'error' ? nonFiniteState(model) : null;
+    if (bad) throw divergence(cfg, dir, `the model holds a non-finite value (${bad}) ${progress.batch === 0 ? `after epoch ${completed}` : `at epoch ${completed + 1}, batch ${progress.batch}`}`, lastGood);
+    saveCheckpoint(files.checkpoint, { model, optimizer, scheduler, epoch: completed, extra: { progress } });
+    lastGood = completed;
+  };
 
   for (; epoch < cfg.epochs; epoch++) {
     const order = epochOrder(dataset.train.count, cfg.seed, epoch);
@@ -170,6 +232,9 @@ export async function train(cfg: RunConfig, dataset: Dataset, dir: string, hooks
       // lambda is relative to the model's GMACs at initialisation
       const lambda = cfg.dynopool && cfg.lambda > 0 ? cfg.lambda / s.baselineGmacs : 0;
       const step = trainStep(model, optimizer, { x: toTensor(x, idx.length, dataset.shape), labels }, { lambda });
+      if (!Number.isFinite(step.loss) && nanPolicy === 'error') {
+        throw divergence(cfg, dir, `the loss became ${step.loss} at epoch ${epoch + 1}, batch ${b + 1} (step ${epoch * batches + b + 1})`, lastGood);
+      }
       scheduler.step();
 
       progress.sums.loss += step.taskLoss * idx.length;
@@ -211,12 +276,13 @@ export async function train(cfg: RunConfig, dataset: Dataset, dir: string, hooks
 export function readRun(dir: string): { cfg: RunConfig; history: EpochRecord[] } {
   const files = runFiles(dir);
   if (!existsSync(files.config)) throw new Error(`${dir} is not a dynopool run directory (no config.json)`);
-  let cfg: RunConfig;
+  let raw: unknown;
   try {
-    cfg = JSON.parse(readFileSync(files.config, 'utf8'));
+    raw = JSON.parse(readFileSync(files.config, 'utf8'));
   } catch (e) {
     throw new Error(`${files.config}: not valid JSON (${(e as Error).message})`);
   }
+  const cfg = validateConfig(raw, files.config);
   const history = existsSync(files.metrics)
     ? readFileSync(files.metrics, 'utf8').split('\n').filter((l) => l.trim()).map((l, i) => {
       try { return JSON.parse(l) as EpochRecord; } catch { throw new Error(`${files.metrics}: line ${i + 1} is not valid JSON`); }

@@ -21,6 +21,16 @@ export interface BackboneOptions {
   generator?: Generator;
 }
 
+/** The largest channel width multiplier a backbone accepts (16: VGG-16 with 8 192 channels). */
+export const MAX_WIDTH = 16;
+
+/** Refuses a width multiplier that is not a number in (0, MAX_WIDTH]. */
+export function assertWidth(arch: string, width: unknown): asserts width is number {
+  if (typeof width !== 'number' || !(width > 0 && width <= MAX_WIDTH)) {
+    throw new Error(`${arch}: width must be a number in (0, ${MAX_WIDTH}], got ${typeof width === 'number' ? width : JSON.stringify(width)} (the channel multiplier: 0.25 for quick runs, 1 for the paper's models)`);
+  }
+}
+
 export const scaled = (channels: number, width = 1): number => Math.max(1, Math.round(channels * width));
 
 /** What one forward pass of a classifier yields: the logits and their cost. */

@@ -6,7 +6,7 @@
  * depthwise(stride 1) -> DynOPool.
  */
 import { Module, Sequential, type FeatureMap } from '../module.js';
-import { convBn, ImageClassifier, ReLU6, scaled, type BackboneOptions } from './common.js';
+import { assertWidth, convBn, ImageClassifier, ReLU6, scaled, type BackboneOptions } from './common.js';
 
 class InvertedResidual extends Module {
   readonly body: Sequential;
@@ -28,6 +28,7 @@ class InvertedResidual extends Module {
 const CIFAR_STAGES = [[1, 16, 1, 1], [6, 24, 2, 1], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]] as const;
 
 export function mobilenetv2(opts: BackboneOptions = {}): ImageClassifier {
+  if (opts.width !== undefined) assertWidth('mobilenetv2', opts.width);
   const w = (c: number) => scaled(c, opts.width);
   const layers: Module[] = [convBn(opts.inChannels ?? 3, w(32), 3, 1, opts), new ReLU6()];
   let inC = w(32);

@@ -12,7 +12,7 @@
 import { DynOPool } from '../dynopool.js';
 import { ReLU } from '../layers.js';
 import { featureMap, Module, Sequential, type FeatureMap } from '../module.js';
-import { convBn, ImageClassifier, scaled, type BackboneOptions } from './common.js';
+import { assertWidth, convBn, ImageClassifier, scaled, type BackboneOptions } from './common.js';
 
 class ResidualBlock extends Module {
   readonly body: Sequential;
@@ -60,6 +60,7 @@ function basic(inC: number, outC: number, stride: number, opts: BackboneOptions)
 }
 
 export function resnet50(opts: BackboneOptions = {}): ImageClassifier {
+  if (opts.width !== undefined) assertWidth('resnet50', opts.width);
   const w = (c: number) => scaled(c, opts.width);
   const layers: Module[] = [convBn(opts.inChannels ?? 3, w(64), 3, 1, opts), new ReLU()];
   let inC = w(64);
@@ -73,6 +74,7 @@ export function resnet50(opts: BackboneOptions = {}): ImageClassifier {
 }
 
 export function resnet20(opts: BackboneOptions = {}): ImageClassifier {
+  if (opts.width !== undefined) assertWidth('resnet20', opts.width);
   const w = (c: number) => scaled(c, opts.width);
   const layers: Module[] = [convBn(opts.inChannels ?? 3, w(16), 3, 1, opts), new ReLU()];
   let inC = w(16);

@@ -6,7 +6,7 @@
  */
 import { Conv2d, BatchNorm2d, ReLU } from '../layers.js';
 import { Sequential, type Module } from '../module.js';
-import { ImageClassifier, poolResizer, scaled, type BackboneOptions } from './common.js';
+import { assertWidth, ImageClassifier, poolResizer, scaled, type BackboneOptions } from './common.js';
 
 export const VGG_CONFIGS = {
   /** a small VGG for quick experiments: blocks at 1, 1/2, 1/4, 1/8 of the input */
@@ -19,6 +19,7 @@ export const VGG_CONFIGS = {
 export type VggName = keyof typeof VGG_CONFIGS;
 
 export function vgg(name: VggName, opts: BackboneOptions = {}, blocks: readonly (readonly number[])[] = VGG_CONFIGS[name]): ImageClassifier {
+  if (opts.width !== undefined) assertWidth(name, opts.width);
   const layers: Module[] = [];
   let inC = opts.inChannels ?? 3;
   blocks.forEach((block, b) => {

@@ -75,6 +75,7 @@ export abstract class Optimizer {
       for (const p of g.params) {
         if (seen.has(p)) throw new Error(`${this.constructor.name}: a parameter ${fmt(p.shape)} appears in more than one group`);
         if (!p.requiresGrad) throw new Error(`${this.constructor.name}: parameter ${fmt(p.shape)} in group ${g.name ?? i} does not require grad`);
+        if (!p.isLeaf) throw new Error(`${this.constructor.name}: parameter ${fmt(p.shape)} in group ${g.name ?? i} is not a leaf tensor (it is the result of an op, so step() could not update it); pass the tensor itself, or x.detach() with requiresGrad set`);
         seen.add(p);
       }
       const lr = g.lr ?? defaults.lr;

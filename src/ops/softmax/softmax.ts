@@ -9,9 +9,15 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { stopGradient } from '../surrogate/surrogate.js';
 import { assertNdim, constant } from '../util.js';
 
+/** A reduction over an empty axis has no max and no normaliser: refuse it by the caller's name. */
+function assertNonEmptyAxis(op: string, x: Tensor, ax: number): void {
+  if (x.shape[ax] === 0) throw new Error(`${op}: axis ${ax} of the input ${fmt(x.shape)} is empty (nothing to normalise over)`);
+}
+
 /** log(sum(exp(x))) over `axis` (kept as size 1), without overflow. */
 export function logSumExp(x: Tensor, axis = -1): Tensor {
   const ax = normAxis('logSumExp', axis, x.ndim);
+  assertNonEmptyAxis('logSumExp', x, ax);
   const m = stopGradient(x.max(ax, true));
   return x.sub(m).exp().sum(ax, true).log().add(m);
 }
@@ -19,12 +25,14 @@ export function logSumExp(x: Tensor, axis = -1): Tensor {
 /** exp(x_i) / sum_j exp(x_j) along `axis`. */
 export function softmax(x: Tensor, axis = -1): Tensor {
   const ax = normAxis('softmax', axis, x.ndim);
+  assertNonEmptyAxis('softmax', x, ax);
   const e = x.sub(stopGradient(x.max(ax, true))).exp();
   return e.div(e.sum(ax, true));
 }
 
 /** x_i - log sum_j exp(x_j) along `axis`. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  assertNonEmptyAxis('logSoftmax', x, normAxis('logSoftmax', axis, x.ndim));
   return x.sub(logSumExp(x, axis));
 }
 
@@ -35,6 +43,8 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 export function crossEntropy(logits: Tensor, labels: readonly number[] | Int32Array): Tensor {
   assertNdim('crossEntropy', 'logits', logits, 2, '[batch, classes]');
   const [N, C] = logits.shape;
+  if (N === 0) throw new Error(`crossEntropy: logits ${fmt(logits.shape)} have no rows (an empty batch has no mean loss)`);
+  if (C === 0) throw new Error(`crossEntropy: logits ${fmt(logits.shape)} have no classes`);
   if (labels.length !== N) throw new Error(`crossEntropy: ${labels.length} labels for logits of shape ${fmt(logits.shape)}`);
   const onehot = allocate(logits.dtype, N * C);
   for (let n = 0; n < N; n++) {
