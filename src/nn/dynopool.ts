@@ -57,7 +57,7 @@ export class DynOPool extends Module {
       this.lastSize = size;
       return { x: dynoSample(f.x, size[0], size[1]), size };
     }
-    const { output, size } = dynoPool2d(f.x, this.alpha, { inSize: [f.size[0], f.size[1]] });
+    const { output, size } = dynoPool2d(f.x, this.alpha, { inSize: [f.size[0], f.size[1]], label: 'DynOPool layer' });
     this.lastSize = size;
     return { x: output, size };
   }
