@@ -22,7 +22,7 @@ import { LRScheduler } from '../nn/optim/schedule.js';
 import { crossEntropy } from '../ops/softmax/softmax.js';
 import { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { buildModel, type RunConfig } from './config.js';
+import { buildModel, validateConfig, type RunConfig } from './config.js';
 
 export interface EpochRecord {
   epoch: number;
@@ -88,6 +88,7 @@ export interface Session {
 }
 
 export function createSession(cfg: RunConfig, dataset: Dataset): Session {
+  validateConfig(cfg);
   const model = buildModel(cfg, dataset.shape, dataset.numClasses, { generator: new Generator(cfg.seed) });
   const alphas = model.modules().filter((m): m is DynOPool => m instanceof DynOPool).map((m) => m.alpha);
   const weights = model.parameters().filter((p) => !alphas.includes(p));
