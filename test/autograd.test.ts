@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  concat, customVjp, defineOp, gradcheck, record, noGrad, ones, round, roundSurrogate, clampSurrogate, stopGradient, tensor, zerosLike, type Tensor,
+  concat, customVjp, defineOp, gradcheck, gradcheckParams, record, noGrad, ones, round, roundSurrogate, clampSurrogate, SGD, stopGradient, tensor,
+  zerosLike, type Tensor,
 } from '../src/index.js';
 import { RUNS } from './support/config.js';
 import { arbSeed, arbShape, tensorFor } from './support/arbitraries.js';
@@ -55,6 +56,72 @@ describe('autograd engine', () => {
     expect(() => x.mul(2).backward(ones([3]))).toThrow('backward: gradient is float32 [3], expected float32 [2]');
     x.mul(2).backward(tensor([1, 10]));
     expect(vals(x.grad!)).toEqual([2, 20]);
+  });
+});
+
+describe('stale gradients: assign() between forward and backward (issue 13.7)', () => {
+  const stale = (op: string, what: string, version: number, expected: number) =>
+    `backward: an input of '${op}' (${what}) was modified by assign() after the forward (version ${version}, expected ${expected}); compute the forward again after changing it`;
+  it('assign bumps a per-tensor version; .grad, zeroGrad and requiresGrad do not', () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    expect(x.version).toBe(0);
+    x.assign(tensor([4, 5, 6]));
+    expect(x.version).toBe(1);
+    x.grad = tensor([1, 1, 1]);
+    x.grad = null;
+    new SGD([{ params: [x] }], { lr: 0.1 }).zeroGrad();
+    x.requiresGrad = true;
+    expect(x.version).toBe(1);
+    expect(x.detach().version).toBe(0); // a detached view is a new tensor (its storage never changes)
+  });
+  it('refuses backward after an input of the graph was assigned, naming the op, the tensor and the versions', () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    const y = x.mul(x).sum();
+    x.assign(tensor([4, 5, 6]));
+    expect(() => y.backward()).toThrow(stale('mul', 'a float32 tensor of shape [3]', 1, 0));
+    expect(x.grad).toBeNull();
+  });
+  it('also when the assigned input does not require grad (its value is in the other input\'s gradient)', () => {
+    const x = tensor([1, 2], { requiresGrad: true }), w = tensor([3, 4]);
+    const y = x.mul(w).sum();
+    w.assign(tensor([5, 6]));
+    w.assign(tensor([7, 8]));
+    expect(() => y.backward()).toThrow(stale('mul', 'a float32 tensor of shape [2]', 2, 0));
+  });
+  it('customVjp and defineOp nodes are checked too', () => {
+    const ident = customVjp((x: Tensor) => x, (dy) => [dy], 'myIdentity');
+    const x = tensor([1, 2], { requiresGrad: true, dtype: 'float64' });
+    const y = ident(x).sum();
+    x.assign(tensor([0, 0], { dtype: 'float64' }));
+    expect(() => y.backward()).toThrow(stale('myIdentity', 'a float64 tensor of shape [2]', 1, 0));
+    const twice = defineOp({ name: 'twice', inputs: ['x'], forward: ({ x: v }) => ({ output: v.add(v), saved: null }), grads: { x: (dy) => dy.mul(2) } });
+    const z = twice({ x }, {}).sum();
+    x.assign(tensor([1, 1], { dtype: 'float64' }));
+    expect(() => z.backward()).toThrow(stale('twice', 'a float64 tensor of shape [2]', 2, 1));
+  });
+  it('a graph reused after an assign is refused; one built after it is fine', () => {
+    const x = tensor([2], { requiresGrad: true });
+    const y = x.mul(x);
+    y.backward();
+    x.assign(tensor([3]));
+    expect(() => y.backward()).toThrow(stale('mul', 'a float32 tensor of shape [1]', 1, 0));
+    x.grad = null;
+    x.mul(x).backward();
+    expect(vals(x.grad!)).toEqual([6]);
+  });
+  it('the training loop (zeroGrad, forward, backward, step) never trips it, nor does gradcheckParams', () => {
+    const w = tensor([0.5, -0.3], { requiresGrad: true }), b = tensor([0.1], { requiresGrad: true });
+    const opt = new SGD([{ params: [w, b] }], { lr: 0.1, momentum: 0.9 });
+    const x = tensor([[1, 2], [3, 4]]);
+    for (let i = 0; i < 3; i++) {
+      opt.zeroGrad();
+      const e = x.matmul(w.reshape([2, 1])).add(b);
+      e.mul(e).sum().backward();
+      opt.step();
+    }
+    expect(w.version).toBe(3);
+    const p = tensor([0.2, 0.7], { requiresGrad: true, dtype: 'float64' });
+    expect(() => gradcheckParams(() => p.mul(p).sum(), [p])).not.toThrow();
   });
 });
 

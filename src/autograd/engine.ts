@@ -3,7 +3,9 @@
  * name, its inputs, and a function from the output's cotangent to one cotangent per input.
  * `backward` sorts the graph topologically (iteratively, so deep graphs cannot overflow the
  * call stack), then walks it from the output, summing cotangents where a tensor is used more
- * than once, and finally adds them into `.grad` of the leaves.
+ * than once, and finally adds them into `.grad` of the leaves. Before running a node's backward
+ * it checks that no input was `assign`ed since the node was recorded (PyTorch's version counter:
+ * the gradient would silently be taken at the new value).
  *
  * Cotangents are summed with `Tensor.add`, a method form installed by the ops layer
  * (src/ops/methods.ts); a graph only exists when ops made it, so it is always there by then.
@@ -31,6 +33,18 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order;
 }
 
+function checkVersions(node: Node): void {
+  node.versions?.forEach((expected, k) => {
+    const input = node.inputs[k];
+    if (input.version !== expected) {
+      throw new Error(
+        `backward: an input of '${node.op}' (a ${input.dtype} tensor of shape ${fmt(input.shape)}) was modified by assign() after the forward `
+        + `(version ${input.version}, expected ${expected}); compute the forward again after changing it`,
+      );
+    }
+  });
+}
+
 export function runBackward(root: Tensor, seed: Tensor): void {
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
   noGrad(() => {
@@ -44,6 +58,7 @@ export function runBackward(root: Tensor, seed: Tensor): void {
         t.grad = t.grad ? t.grad.add(g) : g;
         continue;
       }
+      checkVersions(t.node);
       const inputGrads = t.node.backward(g);
       if (inputGrads.length !== t.node.inputs.length) {
         throw new Error(`${t.node.op}: backward returned ${inputGrads.length} cotangent(s) for ${t.node.inputs.length} inputs (one per input, null for none)`);

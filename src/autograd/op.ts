@@ -80,7 +80,7 @@ export type Op<N extends string, A> = (inputs: Inputs<N>, attrs: A) => Tensor;
  */
 export function record(op: string, inputs: readonly Tensor[], output: Tensor, backward: Node['backward']): Tensor {
   if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return output;
-  return output.withNode({ op, inputs, backward });
+  return output.withNode({ op, inputs, backward, versions: inputs.map((t) => t.version) });
 }
 
 export function defineOp<const N extends string, A = Record<string, never>, S = null>(spec: (OpSpec<N, A, S> | JointOpSpec<N, A, S>) & LiteralNames<N>): Op<N, A> {

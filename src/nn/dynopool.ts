@@ -55,7 +55,7 @@ export class DynOPool extends Module {
       size = [rule(f.size[0], this.alpha.slice([0], [1]).reshape([]), 0), rule(f.size[1], this.alpha.slice([1], [2]).reshape([]), 1)];
       output = dynoSample(f.x, size[0], size[1]);
     } else {
-      ({ output, size } = dynoPool2d(f.x, this.alpha, { inSize: [f.size[0], f.size[1]] }));
+      ({ output, size } = dynoPool2d(f.x, this.alpha, { inSize: [f.size[0], f.size[1]], label: 'DynOPool layer' }));
     }
     this.outputSize = [size[0].item(), size[1].item()];
     return { x: output, size, cost: f.cost };

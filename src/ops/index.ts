@@ -14,7 +14,7 @@ export { conv2d, convGeometry, type Conv2dOptions, type IntPair } from './conv/c
 export { maxPool2d, avgPool2d, globalAvgPool2d, type Pool2dOptions, type AvgPool2dOptions } from './pool/pool.js';
 export { batchNorm2d, type BatchNorm2dOptions } from './batchnorm/batchnorm.js';
 export {
-  dynoSample, dynoPool2d, dynoOutputSize, MIN_CONTINUOUS_SIZE,
+  dynoSample, dynoPool2d, dynoOutputSize, MIN_CONTINUOUS_SIZE, DYNO_MAX_SCALE,
   type DynoPool2dOptions, type DynoPool2dResult,
 } from './dynopool/dynopool.js';
 export { linear, dropout, type DropoutOptions } from './functional/functional.js';

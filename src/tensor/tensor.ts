@@ -5,7 +5,10 @@
  * Tensors are immutable values: every op returns a new tensor, and storage is never written
  * after it is created, so the graph can keep inputs for backward without copying. The only
  * in-place operation is `assign`, for optimizer updates and running statistics, and it is
- * refused on tensors that are part of a graph. Assigned values survive `tidy` scopes.
+ * refused on tensors that are part of a graph. Assigned values survive `tidy` scopes. Each
+ * `assign` bumps the tensor's `version` (PyTorch's version counter): a graph node remembers the
+ * versions of its inputs, and `backward()` refuses a node whose input was assigned since, rather
+ * than silently giving the gradient at the new value.
  *
  * This file knows neither the ops nor the autograd engine: the method forms of the ops
  * (`x.add(y)`, `x.relu()`, ...) are installed onto Tensor.prototype by src/ops/methods.ts, and
@@ -33,6 +36,8 @@ export interface Node {
    * input and throws, naming the op, when there is not.
    */
   backward(dy: Tensor): readonly (Tensor | null)[];
+  /** `version` of each input when the node was recorded; backward checks them (absent: unchecked). */
+  readonly versions?: readonly number[];
 }
 export type Scalar = Tensor | number;
 
@@ -43,6 +48,7 @@ export class Tensor {
   private _storage: Storage;
   private _requiresGrad: boolean;
   private _node: Node | null;
+  private _version = 0;
 
   constructor(storage: Storage, shape: Shape, backend: Backend, opts: { requiresGrad?: boolean; node?: Node | null } = {}) {
     if (sizeOf(shape) !== storage.size) {
@@ -75,6 +81,12 @@ export class Tensor {
   /** Leaves are tensors not made by a recorded op; only leaves receive `.grad`. */
   get isLeaf(): boolean { return this._node === null; }
 
+  /**
+   * How many times `assign` has replaced this tensor's values (setting `.grad` or `requiresGrad`
+   * does not count). A new tensor, `detach()` included, starts at 0.
+   */
+  get version(): number { return this._version; }
+
   get requiresGrad(): boolean { return this._requiresGrad; }
   set requiresGrad(flag: boolean) {
     if (!flag && this._node) throw new Error('requiresGrad: cannot turn off requiresGrad of a non-leaf tensor (use detach())');
@@ -94,6 +106,7 @@ export class Tensor {
   /**
    * Replaces this tensor's values in place with `value`'s (same shape and dtype). Only for
    * tensors outside any graph under construction: parameters between steps, running stats.
+   * Bumps `version`, so a graph recorded before cannot be differentiated any more.
    */
   assign(value: Tensor): this {
     if (this._node) throw new Error('assign: cannot assign to a tensor produced by an op (it is part of a graph)');
@@ -105,6 +118,7 @@ export class Tensor {
     const old = this._storage;
     this._storage = keep(value).storage;
     if (old !== this._storage) unkeep({ storage: old });
+    this._version++;
     return this;
   }
 

@@ -6,6 +6,7 @@ import { mobilenetv2 } from '../nn/models/mobilenetv2.js';
 import { resnet20, resnet50 } from '../nn/models/resnet.js';
 import { vgg, VGG_CONFIGS, type VggName } from '../nn/models/vgg.js';
 import type { ImageClassifier } from '../nn/models/common.js';
+import { DYNO_MAX_SCALE } from '../ops/dynopool/dynopool.js';
 
 export const MODELS = ['vgg5', 'vgg11', 'vgg13', 'vgg16', 'resnet20', 'resnet50', 'mobilenetv2'] as const;
 export type ModelName = (typeof MODELS)[number];
@@ -53,6 +54,19 @@ export const DEFAULTS: Omit<RunConfig, 'model' | 'dataset'> = {
   alphaLr: 0.005, alphaMomentum: 0.9, alphaWarmup: 1, alphaClip: 2, alphaMin: 0.25, alphaMax: 16,
   cropPadding: 0, flip: false, seed: 0, backend: 'reference',
 };
+
+/**
+ * Checks what the types cannot: alpha's projection interval [alphaMin, alphaMax] must be finite,
+ * positive and non-empty, and alphaMin must keep each DynOPool layer within its maximum
+ * upsampling of DYNO_MAX_SCALE (8x) per axis, so that a run cannot fail at that bound mid-way.
+ */
+export function checkAlphaRange(cfg: RunConfig): void {
+  if (!(Number.isFinite(cfg.alphaMin) && cfg.alphaMin > 0)) throw new Error(`config: alphaMin must be finite and positive, got ${cfg.alphaMin}`);
+  if (!(Number.isFinite(cfg.alphaMax) && cfg.alphaMax >= cfg.alphaMin)) throw new Error(`config: alphaMax must be finite and >= alphaMin = ${cfg.alphaMin}, got ${cfg.alphaMax}`);
+  if (cfg.alphaMin < 1 / DYNO_MAX_SCALE) {
+    throw new Error(`config: alphaMin = ${cfg.alphaMin} lets a DynOPool layer upsample ${+(1 / cfg.alphaMin).toPrecision(6)}x, beyond its maximum of ${DYNO_MAX_SCALE}x per axis (DYNO_MAX_SCALE); use alphaMin >= ${1 / DYNO_MAX_SCALE}`);
+  }
+}
 
 export function buildModel(cfg: RunConfig, shape: readonly [number, number, number], numClasses: number, opts: Pick<BackboneOptions, 'generator'>): ImageClassifier {
   const o: BackboneOptions = { numClasses, inChannels: shape[0], inputSize: [shape[1], shape[2]], width: cfg.width, dynopool: cfg.dynopool, generator: opts.generator };

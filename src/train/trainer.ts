@@ -23,7 +23,7 @@ import { LRScheduler } from '../nn/optim/schedule.js';
 import { crossEntropy } from '../ops/softmax/softmax.js';
 import { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { buildModel, validateConfig, type RunConfig } from './config.js';
+import { buildModel, checkAlphaRange, validateConfig, type RunConfig } from './config.js';
 import { lockRun } from './lock.js';
 import { argmaxCorrect, trainStep } from './step.js';
 
@@ -93,6 +93,7 @@ export interface Session {
 }
 
 export function createSession(cfg: RunConfig, dataset: Dataset): Session {
+  checkAlphaRange(cfg);
   const model = buildModel(cfg, dataset.shape, dataset.numClasses, { generator: new Generator(cfg.seed) });
   const alphas = model.modules().filter((m): m is DynOPool => m instanceof DynOPool).map((m) => m.alpha);
   const weights = model.parameters().filter((p) => !alphas.includes(p));

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dynoPool2d, dynoSample, gradcheck, maxPool2d, scalar, tensor, type Tensor } from '../../src/index.js';
+import { DYNO_MAX_SCALE, DynOPool, dynoPool2d, dynoSample, featureMap, gradcheck, maxPool2d, scalar, tensor, type Tensor } from '../../src/index.js';
 import { RUNS } from '../support/config.js';
 import { arbSeed, valuesFor } from '../support/arbitraries.js';
 import { naiveDynoSample } from '../support/naive.js';
@@ -178,5 +178,52 @@ describe('dynoPool2d', () => {
       .toThrow('dynoPool2d: inSize is [5, 4] but the input is 4x4');
     expect(() => dynoSample(x, scalar(0.2, { dtype: 'float64' }), scalar(2, { dtype: 'float64' }))).toThrow('dynoSample: h must be a finite size >= 0.5');
     expect(() => dynoSample(x, f64([2, 2], [2]), scalar(2, { dtype: 'float64' }))).toThrow('dynoSample: h must be a 0-d size tensor, got shape [2]');
+  });
+});
+
+describe('dynoPool2d: the bound on the output size (issue 13.3)', () => {
+  const x32 = () => tensor(new Float32Array(3 * 32 * 32), { shape: [1, 3, 32, 32] });
+  it('has a documented default of 8x the input per axis, above the trainer\'s alphaMin = 0.25 (4x)', () => {
+    expect(DYNO_MAX_SCALE).toBe(8);
+    expect(dynoPool2d(x32(), tensor([0.25, 0.25])).output.shape).toEqual([1, 3, 128, 128]);
+    // exactly at the bound is allowed, one row more is not
+    expect(dynoPool2d(x32(), tensor([0.125, 2])).output.shape).toEqual([1, 3, 256, 16]);
+    expect(() => dynoPool2d(x32(), tensor([2, 32 / 257]))).toThrow(/dynoPool2d: alpha_w = 0\.124514 asks for 257 output columns from 32 input columns/);
+  });
+  it('alpha = 1e-6 gives a named error at once (not a RangeError, not a long run)', () => {
+    let err: unknown;
+    try { dynoPool2d(x32(), tensor([1e-6, 1e-6])); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(RangeError);
+    expect((err as Error).message).toMatch(
+      /^dynoPool2d: alpha_h = 0\.000001 asks for 3200000\d output rows from 32 input rows \(input \[1, 3, 32, 32\]\), more than maxScale = 8 times the input allows \(at most 256 rows\); alpha is far too small: lower alpha's learning rate, raise alphaMin \(the trainer clamps alpha to \[alphaMin, alphaMax\]\), or raise maxScale$/,
+    );
+  });
+  it('an infinite size (alpha tiny enough that H / alpha overflows float32) is the same error', () => {
+    expect(() => dynoPool2d(x32(), tensor([2, 1e-40]))).toThrow(/dynoPool2d: alpha_w = 9.99995e-41 asks for Infinity output columns from 32 input columns/);
+  });
+  it('maxScale is an option, and must be a finite number >= 1', () => {
+    expect(dynoPool2d(x32(), tensor([0.1, 0.1]), { maxScale: 10 }).output.shape).toEqual([1, 3, 320, 320]);
+    expect(() => dynoPool2d(x32(), tensor([0.1, 2]), { maxScale: 9 })).toThrow('more than maxScale = 9 times the input allows (at most 288 rows)');
+    expect(() => dynoPool2d(x32(), tensor([2, 2]), { maxScale: 0.5 })).toThrow('dynoPool2d: maxScale must be a finite number >= 1, got 0.5');
+    expect(() => dynoPool2d(x32(), tensor([2, 2]), { maxScale: Infinity })).toThrow('dynoPool2d: maxScale must be a finite number >= 1, got Infinity');
+  });
+  it('small inputs may always reach the minimum size 2', () => {
+    const x = tensor([1], { shape: [1, 1, 1, 1] });
+    expect(dynoPool2d(x, tensor([2, 2]), { maxScale: 1 }).output.shape).toEqual([1, 1, 2, 2]);
+  });
+  it('dynoSample has the same bound', () => {
+    expect(() => dynoSample(x32(), scalar(257), scalar(16))).toThrow(/dynoSample: h = 257 asks for 257 output rows from 32 input rows \(input \[1, 3, 32, 32\]\), more than maxScale = 8 times the input allows \(at most 256 rows\)/);
+  });
+  it('through the DynOPool module the error says "DynOPool layer"', () => {
+    const pool = new DynOPool({ alpha: 1e-6 });
+    expect(() => pool.forward(featureMap(x32()))).toThrow(/^DynOPool layer \(dynoPool2d\): alpha_h = 0\.000001 asks for 3200000\d output rows from 32 input rows \(input \[1, 3, 32, 32\]\)/);
+    pool.alpha.assign(tensor([NaN, 2]));
+    expect(() => pool.forward(featureMap(x32()))).toThrow('DynOPool layer (dynoPool2d): alpha must be finite and positive, got [NaN, 2] (input [1, 3, 32, 32])');
+  });
+  it('refuses zero, negative, NaN and infinite alpha, naming the op and the values', () => {
+    for (const a of [[0, 2], [2, -1], [NaN, 2], [Infinity, 2], [2, -Infinity]]) {
+      expect(() => dynoPool2d(x32(), tensor(a))).toThrow(`dynoPool2d: alpha must be finite and positive, got [${a.join(', ')}] (input [1, 3, 32, 32])`);
+    }
   });
 });

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { barcodes } from '../../src/data/index.js';
 import { program } from '../../src/cli/program.js';
-import { DEFAULTS, type RunConfig } from '../../src/train/config.js';
+import { DEFAULTS, checkAlphaRange, type RunConfig } from '../../src/train/config.js';
 import { comparisonTable, htmlReport } from '../../src/train/report.js';
-import { readRun, runFiles, train } from '../../src/train/trainer.js';
+import { createSession, readRun, runFiles, train } from '../../src/train/trainer.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dynopool-train-'));
 const data = barcodes({ train: 96, test: 32, size: 16 });
@@ -100,5 +100,24 @@ describe('CLI', () => {
     } finally {
       err.mockRestore();
     }
+  });
+});
+
+describe('run configuration: alpha bounds (issue 13.3)', () => {
+  const cfg = (over: Partial<RunConfig>): RunConfig => ({ ...DEFAULTS, model: 'vgg5', dataset: 'barcodes', ...over });
+  it('the defaults pass', () => {
+    expect(() => checkAlphaRange(cfg({}))).not.toThrow();
+    expect(() => checkAlphaRange(cfg({ alphaMin: 1 / 8 }))).not.toThrow();
+  });
+  it('refuses alphaMin <= 0, non-finite bounds, alphaMax < alphaMin, and an alphaMin under 1 / DYNO_MAX_SCALE', () => {
+    expect(() => checkAlphaRange(cfg({ alphaMin: 0 }))).toThrow('config: alphaMin must be finite and positive, got 0');
+    expect(() => checkAlphaRange(cfg({ alphaMin: -1 }))).toThrow('config: alphaMin must be finite and positive, got -1');
+    expect(() => checkAlphaRange(cfg({ alphaMin: NaN }))).toThrow('config: alphaMin must be finite and positive, got NaN');
+    expect(() => checkAlphaRange(cfg({ alphaMax: Infinity }))).toThrow('config: alphaMax must be finite and >= alphaMin = 0.25, got Infinity');
+    expect(() => checkAlphaRange(cfg({ alphaMin: 2, alphaMax: 1 }))).toThrow('config: alphaMax must be finite and >= alphaMin = 2, got 1');
+    expect(() => checkAlphaRange(cfg({ alphaMin: 0.1 }))).toThrow('config: alphaMin = 0.1 lets a DynOPool layer upsample 10x, beyond its maximum of 8x per axis (DYNO_MAX_SCALE); use alphaMin >= 0.125');
+  });
+  it('createSession validates', () => {
+    expect(() => createSession(cfg({ alphaMin: 0, dynopool: true }), data)).toThrow('config: alphaMin must be finite and positive, got 0');
   });
 });
