@@ -1,7 +1,7 @@
 /** tidy / keep on a GL mode, where tensors own textures: what a scope releases and what survives. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SGD, Tensor, getBackend, gpuMemoryStats, keep, modeUnavailableReason, setBackend, tidy } from '../../src/index.js';
-import { REQUIRED_GPU_MODES } from '../support/config.js';
+import { SGD, Tensor, getBackend, gpuMemoryStats, keep, modeUnavailableReason, setBackend, tidy } from '../../../src/index.js';
+import { REQUIRED_GPU_MODES } from '../../support/config.js';
 
 const reason = modeUnavailableReason('headlessgl');
 const skip = reason !== null && !REQUIRED_GPU_MODES.includes('headlessgl');

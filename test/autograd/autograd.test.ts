@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import {
   concat, customVjp, defineOp, gradcheck, gradcheckParams, record, noGrad, ones, round, roundSurrogate, clampSurrogate, SGD, stopGradient, tensor,
   zerosLike, type Tensor,
-} from '../src/index.js';
-import { RUNS } from './support/config.js';
-import { arbSeed, arbShape, tensorFor } from './support/arbitraries.js';
-import { expectGradOk, vals } from './support/props.js';
+} from '../../src/index.js';
+import { RUNS } from '../support/config.js';
+import { arbSeed, arbShape, tensorFor } from '../support/arbitraries.js';
+import { expectGradOk, vals } from '../support/props.js';
 
 describe('autograd engine', () => {
   it('accumulates the gradient of a tensor used several times', () => {

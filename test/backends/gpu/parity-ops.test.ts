@@ -5,15 +5,15 @@
  */
 import fc from 'fast-check';
 import { it } from 'vitest';
-import type { BinaryKernel, PoolGeometry, ReduceKernel, UnaryKernel } from '../../src/ops/kernels.js';
-import { referenceBackend } from '../../src/backends/reference.js';
-import { legacy } from '../support/kernels.js';
+import type { BinaryKernel, PoolGeometry, ReduceKernel, UnaryKernel } from '../../../src/ops/kernels.js';
+import { referenceBackend } from '../../../src/backends/reference.js';
+import { legacy } from '../../support/kernels.js';
 
 const ref = legacy(referenceBackend);
-import { broadcastShapes } from '../../src/tensor/shape.js';
-import { RUNS } from '../support/config.js';
-import { arbBroadcastPair, arbSeed, arbShape, distinctValues, valuesFor } from '../support/arbitraries.js';
-import { absOf as abs, describeEachGpuMode, expectParity, f64, onDevice, vals } from '../support/gpu.js';
+import { broadcastShapes } from '../../../src/tensor/shape.js';
+import { RUNS } from '../../support/config.js';
+import { arbBroadcastPair, arbSeed, arbShape, distinctValues, valuesFor } from '../../support/arbitraries.js';
+import { absOf as abs, describeEachGpuMode, expectParity, f64, onDevice, vals } from '../../support/gpu.js';
 
 const UNARY: readonly UnaryKernel[] = ['neg', 'exp', 'log', 'sqrt', 'abs', 'relu', 'sigmoid', 'tanh', 'floor', 'round', 'sign', 'step'];
 const BINARY: readonly BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'gt', 'ge', 'lt', 'le'];

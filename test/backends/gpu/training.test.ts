@@ -4,11 +4,11 @@
  * textures does not grow from step to step.
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { DynOPool, GPU_MODES, GpuBackend, SGD, getBackend, gpuMemoryStats, GPU_HOST_PLACEMENT_LIMIT, modeUnavailableReason, setBackend, tensor, trainStep } from '../../src/index.js';
-import { REQUIRED_GPU_MODES } from '../support/config.js';
-import { valuesFor } from '../support/arbitraries.js';
-import { tinyVgg } from '../nn/support.js';
-import { legacy } from '../support/kernels.js';
+import { DynOPool, GPU_MODES, GpuBackend, SGD, getBackend, gpuMemoryStats, GPU_HOST_PLACEMENT_LIMIT, modeUnavailableReason, setBackend, tensor, trainStep } from '../../../src/index.js';
+import { REQUIRED_GPU_MODES } from '../../support/config.js';
+import { valuesFor } from '../../support/arbitraries.js';
+import { tinyVgg } from '../../nn/support.js';
+import { legacy } from '../../support/kernels.js';
 
 /** A tiny DynOPool VGG and its optimizer; each `step()` trains one batch (one tidy scope) and returns the loss. */
 function trainer(): { step: () => number } {

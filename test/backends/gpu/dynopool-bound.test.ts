@@ -3,8 +3,8 @@
  * kernel runs (on webasm, alpha = 1e-6 used to run past 100 s at 4.4 GB).
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { DynOPool, GPU_MODES, dynoPool2d, featureMap, getBackend, modeUnavailableReason, setBackend, tensor } from '../../src/index.js';
-import { REQUIRED_GPU_MODES } from '../support/config.js';
+import { DynOPool, GPU_MODES, dynoPool2d, featureMap, getBackend, modeUnavailableReason, setBackend, tensor } from '../../../src/index.js';
+import { REQUIRED_GPU_MODES } from '../../support/config.js';
 
 afterAll(() => { setBackend('reference'); });
 

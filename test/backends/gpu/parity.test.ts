@@ -5,15 +5,15 @@
  */
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import type { ConvGeometry, DynoGeometry } from '../../src/ops/kernels.js';
-import { referenceBackend } from '../../src/backends/reference.js';
-import { legacy } from '../support/kernels.js';
+import type { ConvGeometry, DynoGeometry } from '../../../src/ops/kernels.js';
+import { referenceBackend } from '../../../src/backends/reference.js';
+import { legacy } from '../../support/kernels.js';
 
 const ref = legacy(referenceBackend);
-import { RUNS } from '../support/config.js';
-import { arbSeed, valuesFor } from '../support/arbitraries.js';
-import { absOf as abs, describeEachGpuMode, expectParity, f64, onDevice, vals } from '../support/gpu.js';
-import { naiveDynoSample } from '../support/naive.js';
+import { RUNS } from '../../support/config.js';
+import { arbSeed, valuesFor } from '../../support/arbitraries.js';
+import { absOf as abs, describeEachGpuMode, expectParity, f64, onDevice, vals } from '../../support/gpu.js';
+import { naiveDynoSample } from '../../support/naive.js';
 
 const arbConv = () => fc.record({
   N: fc.integer({ min: 1, max: 3 }), groups: fc.integer({ min: 1, max: 3 }), cg: fc.integer({ min: 1, max: 3 }), ocg: fc.integer({ min: 1, max: 3 }),
