@@ -24,7 +24,7 @@ export {
 } from './backend/registry.js';
 export { referenceBackend, referenceKernels, runReference } from './backends/reference.js';
 export { GpuBackend, SMALL as GPU_HOST_PLACEMENT_LIMIT, gpuKernels } from './backends/gpu.js';
-export { GpuStorage, gpuMemoryStats } from './backend/gpu/storage.js';
+export { GpuStorage, gpuMemoryStats, type GpuMemoryStats } from './backend/gpu/storage.js';
 export { availableModes, modeUnavailableReason, resolveMode, glRenderer, GPU_MODES, type GpuMode } from './backend/gpu/runtime.js';
 export * from './ops/index.js';
 export { runKernel, runKernel1 } from './ops/util.js';

@@ -68,3 +68,20 @@ export function distinctValues(n: number, seed: number, gap = 0.05): Float64Arra
   const order = g.shuffle(Array.from({ length: n }, (_, i) => i));
   return Float64Array.from(order, (k) => (k - n / 2) * gap + g.uniform() * gap * 0.3);
 }
+
+/** The non-finite values the parity properties mix into their inputs. */
+export const NON_FINITE: readonly number[] = [NaN, Infinity, -Infinity];
+
+/**
+ * A copy of `values` with NaN / +-Inf (from `kinds`) at random positions, chosen by `seed`: on
+ * two seeds in three, each value is replaced with probability `rate` (so runs with none, one and
+ * several non-finite values all occur); on the third the values stay finite.
+ */
+export function withNonFinite(values: Float64Array, seed: number, opts: { rate?: number; kinds?: readonly number[] } = {}): Float64Array {
+  const out = Float64Array.from(values);
+  if (seed % 3 === 0) return out;
+  const kinds = opts.kinds ?? NON_FINITE, rate = opts.rate ?? 0.1;
+  const g = new Generator(seed ^ 0x5bd1e995);
+  for (let i = 0; i < out.length; i++) if (g.uniform() < rate) out[i] = kinds[Math.floor(g.uniform() * kinds.length) % kinds.length];
+  return out;
+}

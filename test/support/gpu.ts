@@ -43,17 +43,31 @@ export function onDevice(gpu: GpuBackend, v: ArrayLike<number>): Storage {
 export const vals = (s: Storage): Float64Array => Float64Array.from(s.hostValues());
 export const absOf = (v: ArrayLike<number>): Float64Array => Float64Array.from(v, Math.abs);
 
-/** Throws a readable report if |gpu - ref| > atol + rtol * magnitude anywhere. */
+/** |v| with the non-finite values as 0: a tolerance magnitude for inputs that hold NaN / Inf. */
+export const finiteAbs = (v: ArrayLike<number>): Float64Array => Float64Array.from(v, (x) => (Number.isFinite(x) ? Math.abs(x) : 0));
+
+/**
+ * Throws a readable report unless gpu and reference agree everywhere: a NaN must face a NaN and
+ * an infinity the same infinity (exactly, whatever the tolerance); finite values must satisfy
+ * |gpu - ref| <= atol + rtol * magnitude, with a finite magnitude.
+ */
 export function expectParity(label: string, gpu: ArrayLike<number>, reference: ArrayLike<number>, magnitude: ArrayLike<number> | number): true {
   expect(gpu.length, `${label}: length`).toBe(reference.length);
   const bad: string[] = [];
   for (let i = 0; i < reference.length; i++) {
+    const g = gpu[i], r = reference[i];
+    if (!Number.isFinite(g) || !Number.isFinite(r)) {
+      if (!(g === r || (Number.isNaN(g) && Number.isNaN(r)))) bad.push(`[${i}] gpu ${g} ref ${r} (non-finite values must match exactly)`);
+      continue;
+    }
     const mag = typeof magnitude === 'number' ? magnitude : magnitude[i];
     const tol = FLOAT32_PARITY.atol + FLOAT32_PARITY.rtol * mag;
-    const d = Math.abs(gpu[i] - reference[i]);
-    if (!(d <= tol) && gpu[i] !== reference[i] && !(Number.isNaN(gpu[i]) && Number.isNaN(reference[i]))) {
-      bad.push(`[${i}] gpu ${gpu[i]} ref ${reference[i]} |diff| ${d.toExponential(2)} > ${tol.toExponential(2)}`);
+    if (!Number.isFinite(tol)) {
+      bad.push(`[${i}] gpu ${g} ref ${r}: the tolerance magnitude ${mag} is not finite (use finiteAbs)`);
+      continue;
     }
+    const d = Math.abs(g - r);
+    if (!(d <= tol)) bad.push(`[${i}] gpu ${g} ref ${r} |diff| ${d.toExponential(2)} > ${tol.toExponential(2)}`);
   }
   if (bad.length) throw new Error(`${label}: ${bad.length} of ${reference.length} values differ: ${bad.slice(0, 4).join('; ')}`);
   return true;

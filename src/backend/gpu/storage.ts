@@ -14,23 +14,54 @@
  * the storage is garbage collected (a FinalizationRegistry: a safety net only, since its
  * callbacks never run while a synchronous loop holds the thread). `gpuMemoryStats` counts live
  * textures for the test that shows the count does not grow across steps.
+ *
+ * On webasm / cpu a kernel result (a host array marked onDevice) is what the backend holds in
+ * place of a texture: it is counted the same way (liveStorages, liveBytes), tracked by `tidy`
+ * and uncounted when a scope releases it or it is garbage collected. Releasing it drops nothing
+ * (its values are the host copy, and stay readable), so code that works on GL works here too.
  */
 import type { Texture } from 'gpu.js';
 import type { Storage } from '../backend.js';
 import { track, type Releasable } from '../memory.js';
 import { isTexture, readBack, type KernelData } from './runtime.js';
 
-const stats = { texturesCreated: 0, texturesDeleted: 0, readbacks: 0 };
+const stats = { texturesCreated: 0, texturesDeleted: 0, readbacks: 0, liveStorages: 0, liveBytes: 0 };
 
-/** Textures alive right now, and the totals since start-up (GL modes only make textures). */
-export function gpuMemoryStats(): { liveTextures: number; texturesCreated: number; readbacks: number } {
-  return { liveTextures: stats.texturesCreated - stats.texturesDeleted, texturesCreated: stats.texturesCreated, readbacks: stats.readbacks };
+export interface GpuMemoryStats {
+  /** textures alive right now (GL modes only make textures) */
+  liveTextures: number;
+  /** textures made since start-up */
+  texturesCreated: number;
+  /** device values read back to the host since start-up */
+  readbacks: number;
+  /**
+   * kernel results the backend holds right now, on every mode: textures on GL modes, result
+   * arrays on webasm / cpu (until a tidy scope releases them or they are garbage collected)
+   */
+  liveStorages: number;
+  /** their size in bytes (4 per float32 value) */
+  liveBytes: number;
 }
 
-const textures = new FinalizationRegistry<Texture>((t) => {
+/** What the gpu.js backend holds right now, and the totals since start-up (see GpuMemoryStats). */
+export function gpuMemoryStats(): GpuMemoryStats {
+  return {
+    liveTextures: stats.texturesCreated - stats.texturesDeleted, texturesCreated: stats.texturesCreated, readbacks: stats.readbacks,
+    liveStorages: stats.liveStorages, liveBytes: stats.liveBytes,
+  };
+}
+
+const held = (bytes: number): void => { stats.liveStorages++; stats.liveBytes += bytes; };
+const dropped = (bytes: number): void => { stats.liveStorages--; stats.liveBytes -= bytes; };
+
+const textures = new FinalizationRegistry<{ texture: Texture; bytes: number }>(({ texture, bytes }) => {
   stats.texturesDeleted++;
-  t.delete();
+  dropped(bytes);
+  texture.delete();
 });
+
+/** Kernel-result arrays of webasm / cpu, uncounted when collected. */
+const results = new FinalizationRegistry<number>(dropped);
 
 export class GpuStorage implements Storage, Releasable {
   readonly dtype = 'float32' as const;
@@ -38,6 +69,8 @@ export class GpuStorage implements Storage, Releasable {
   private host: Float32Array | null;
   private texture: Texture | null;
   private released = false;
+  /** a webasm / cpu kernel result still counted as held (see the file comment) */
+  private heldResult = false;
 
   /**
    * @param data a host array (takes ownership) or a texture written by a kernel
@@ -48,11 +81,18 @@ export class GpuStorage implements Storage, Releasable {
       this.texture = data;
       this.host = null;
       stats.texturesCreated++;
-      textures.register(this, data, this);
+      held(4 * size);
+      textures.register(this, { texture: data, bytes: 4 * size }, this);
       track(this);
     } else {
       this.texture = null;
       this.host = data;
+      if (onDevice) {
+        this.heldResult = true;
+        held(4 * size);
+        results.register(this, 4 * size, this);
+        track(this);
+      }
     }
   }
 
@@ -76,11 +116,21 @@ export class GpuStorage implements Storage, Releasable {
     return this.host;
   }
 
-  /** Deletes the texture now (a tidy scope ended); a host copy, if read back already, stays usable. */
+  /**
+   * Deletes the texture now (a tidy scope ended); a host copy, if read back already, stays usable.
+   * A webasm / cpu result is only uncounted: its array is the host copy.
+   */
   release(): void {
+    if (this.heldResult) {
+      this.heldResult = false;
+      results.unregister(this);
+      dropped(4 * this.size);
+      return;
+    }
     if (!this.texture) return;
     textures.unregister(this);
     stats.texturesDeleted++;
+    dropped(4 * this.size);
     this.texture.delete();
     this.texture = null;
     this.released = this.host === null;

@@ -2,6 +2,12 @@
  * CPU reference kernels for conv2d (NCHW input, OIHW weight [OC, C / groups, KH, KW]).
  * Float64 accumulation, zero padding by skipping out-of-range taps.
  *
+ * Zero padding is 0 * w, though: a tap that reads the padding adds 0 * w[tap] to the output and
+ * dy * 0 to dw[tap], which is NaN where w (or dy) is +-Inf or NaN, as in PyTorch (whose unfold +
+ * matmul multiplies the padded zeros). Skipping those taps is exact for finite values, so they are
+ * visited (`forEachPaddedTap`) only when a non-finite weight / dy is present: finite inputs pay
+ * one scan for it. dx has no padded terms (PyTorch's fold drops them too).
+ *
  * All three kernels walk the same taps: for every (n, oc, input channel of its group, kh, kw,
  * output row oh) whose input row is in range, the output columns ow whose input column
  * iw = ow * strideW + iw0 is in range form one contiguous run [owLo, owHi). `forEachTapRow`
@@ -41,6 +47,40 @@ function forEachTapRow(g: ConvGeometry, visit: TapRow): void {
   }
 }
 
+/**
+ * Calls visit(wIndex, yIndex) for every (n, oc, input channel of its group, kh, kw, oh, ow) whose
+ * input pixel lies in the zero padding.
+ */
+function forEachPaddedTap(g: ConvGeometry, visit: (wIndex: number, yIndex: number) => void): void {
+  const { N, C, H, W, OC, KH, KW, OH, OW, strideH, strideW, padH, padW, dilationH, dilationW, groups } = g;
+  const Cg = C / groups;
+  for (let n = 0; n < N; n++) {
+    for (let oc = 0; oc < OC; oc++) {
+      const yBase = (n * OC + oc) * OH * OW;
+      for (let icg = 0; icg < Cg; icg++) {
+        const wBase = (oc * Cg + icg) * KH * KW;
+        for (let kh = 0; kh < KH; kh++) {
+          for (let kw = 0; kw < KW; kw++) {
+            for (let oh = 0; oh < OH; oh++) {
+              const ih = oh * strideH - padH + kh * dilationH;
+              const rowOut = ih < 0 || ih >= H;
+              for (let ow = 0; ow < OW; ow++) {
+                const iw = ow * strideW - padW + kw * dilationW;
+                if (rowOut || iw < 0 || iw >= W) visit(wBase + kh * KW + kw, yBase + oh * OW + ow);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+const hasNonFinite = (v: TypedArray): boolean => {
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return true;
+  return false;
+};
+
 /** y[n, oc, oh, ow] = sum_{ic in group(oc), kh, kw} x[n, ic, oh*s - p + kh*d, ...] * w[oc, ic', kh, kw] */
 export function conv2dCpu(x: TypedArray, w: TypedArray, g: ConvGeometry): TypedArray {
   const acc = new Float64Array(g.N * g.OC * g.OH * g.OW);
@@ -49,6 +89,8 @@ export function conv2dCpu(x: TypedArray, w: TypedArray, g: ConvGeometry): TypedA
     const wv = w[wi];
     for (let ow = lo, xi = xRow + lo * sw + iw0; ow < hi; ow++, xi += sw) acc[yRow + ow] += x[xi] * wv;
   });
+  // padded taps add 0 * w: nothing, unless w is not finite
+  if (hasNonFinite(w)) forEachPaddedTap(g, (wi, yi) => { acc[yi] += 0 * w[wi]; });
   return fromFloat64(acc, dtypeOf(x));
 }
 
@@ -72,6 +114,8 @@ export function conv2dGradWeightCpu(x: TypedArray, dy: TypedArray, g: ConvGeomet
     for (let ow = lo, xi = xRow + lo * sw + iw0; ow < hi; ow++, xi += sw) s += dy[yRow + ow] * x[xi];
     acc[wi] += s;
   });
+  // padded taps add dy * 0: nothing, unless dy is not finite
+  if (hasNonFinite(dy)) forEachPaddedTap(g, (wi, yi) => { acc[wi] += dy[yi] * 0; });
   return fromFloat64(acc, dtypeOf(x));
 }
 

@@ -13,6 +13,12 @@
  *   forward      y = conv3x3(pad(x, P), w)
  *   grad input   dx = conv3x3(pad(dy, 2 - P), w flipped and transposed to [C, OC, 3, 3])
  *   grad weight  thread per dw[oc, ic, kh, kw]: sum over n, oh of a contiguous row product
+ *
+ * Zero padding is 0 * w as in the reference and PyTorch: the forward adds 0 * w for every tap in
+ * the padding, and dw adds dy * 0 (NaN where w, resp. dy, is +-Inf or NaN). The general kernels
+ * multiply a zero read at run time (a literal `0 * w` is folded to 0 by the GLSL compiler:
+ * measured on Mesa llvmpipe); the 3x3 path gets it from the padded copy. dx has no padded terms,
+ * so the 3x3 input gradient skips the taps that read dy's padding in its border threads (guard).
  */
 import * as decl from './conv2d.kernels.js';
 import type { ConvGeometry } from './conv2d.kernels.js';
@@ -34,14 +40,15 @@ function conv2dForwardKernel(this: K, x: Float32Array, w: Float32Array): number 
   for (let c = 0; c < this.constants.Cg; c++) {
     for (let kh = 0; kh < this.constants.KH; kh++) {
       const ih = oh * this.constants.SH - this.constants.PH + kh * this.constants.DH;
-      if (ih >= 0 && ih < this.constants.H) {
-        for (let kw = 0; kw < this.constants.KW; kw++) {
-          const iw = ow * this.constants.SW - this.constants.PW + kw * this.constants.DW;
-          if (iw >= 0 && iw < this.constants.W) {
-            sum += x[((n * this.constants.C + g * this.constants.Cg + c) * this.constants.H + ih) * this.constants.W + iw]
-              * w[((oc * this.constants.Cg + c) * this.constants.KH + kh) * this.constants.KW + kw];
-          }
+      const rowIn = ih >= 0 && ih < this.constants.H;
+      for (let kw = 0; kw < this.constants.KW; kw++) {
+        const iw = ow * this.constants.SW - this.constants.PW + kw * this.constants.DW;
+        // a padded tap adds 0 * w (a run-time zero: NaN for a non-finite w)
+        let xv = 0;
+        if (rowIn && iw >= 0 && iw < this.constants.W) {
+          xv = x[((n * this.constants.C + g * this.constants.Cg + c) * this.constants.H + ih) * this.constants.W + iw];
         }
+        sum += xv * w[((oc * this.constants.Cg + c) * this.constants.KH + kh) * this.constants.KW + kw];
       }
     }
   }
@@ -93,21 +100,24 @@ function conv2dGradWeightKernel(this: K, x: Float32Array, dy: Float32Array): num
   for (let n = 0; n < this.constants.N; n++) {
     for (let oh = 0; oh < this.constants.OH; oh++) {
       const ih = oh * this.constants.SH - this.constants.PH + kh * this.constants.DH;
-      if (ih >= 0 && ih < this.constants.H) {
-        for (let ow = 0; ow < this.constants.OW; ow++) {
-          const iw = ow * this.constants.SW - this.constants.PW + kw * this.constants.DW;
-          if (iw >= 0 && iw < this.constants.W) {
-            sum += dy[((n * this.constants.OC + oc) * this.constants.OH + oh) * this.constants.OW + ow]
-              * x[((n * this.constants.C + ic) * this.constants.H + ih) * this.constants.W + iw];
-          }
-        }
+      const rowIn = ih >= 0 && ih < this.constants.H;
+      for (let ow = 0; ow < this.constants.OW; ow++) {
+        const iw = ow * this.constants.SW - this.constants.PW + kw * this.constants.DW;
+        // a padded tap adds dy * 0 (a run-time zero: NaN for a non-finite dy)
+        let xv = 0;
+        if (rowIn && iw >= 0 && iw < this.constants.W) xv = x[((n * this.constants.C + ic) * this.constants.H + ih) * this.constants.W + iw];
+        sum += dy[((n * this.constants.OC + oc) * this.constants.OH + oh) * this.constants.OW + ow] * xv;
       }
     }
   }
   return sum;
 }
 
-/** y[n, o, i, j] = sum_c sum_{a,b < 3} xp[n, c, i + a, j + b] w[o, c, a, b], with xp already padded. */
+/**
+ * y[n, o, i, j] = sum_c sum_{a,b < 3} xp[n, c, i + a, j + b] w[o, c, a, b], with xp already padded
+ * by (PH, PW) around an IH x IW plane. With guard = 1 (the input gradient) the taps that read the
+ * padding are skipped, not multiplied by 0: only border threads check.
+ */
 function conv3x3Kernel(this: K, xp: Float32Array, w: Float32Array): number {
   const idx = this.thread.x;
   const q1 = Math.floor((idx + 0.5) / this.constants.OW);
@@ -121,6 +131,23 @@ function conv3x3Kernel(this: K, xp: Float32Array, w: Float32Array): number {
   let xb = n * this.constants.C * plane + i * Wp + j;
   let wb = o * this.constants.C * 9;
   let sum = 0;
+  if (this.constants.guard === 1 && (i < this.constants.PH || i + 2 >= this.constants.PH + this.constants.IH
+    || j < this.constants.PW || j + 2 >= this.constants.PW + this.constants.IW)) {
+    for (let c = 0; c < this.constants.C; c++) {
+      for (let a = 0; a < 3; a++) {
+        const r = i + a;
+        if (r >= this.constants.PH && r < this.constants.PH + this.constants.IH) {
+          for (let b = 0; b < 3; b++) {
+            const s = j + b;
+            if (s >= this.constants.PW && s < this.constants.PW + this.constants.IW) sum += xp[xb + a * Wp + b] * w[wb + a * 3 + b];
+          }
+        }
+      }
+      xb += plane;
+      wb += 9;
+    }
+    return sum;
+  }
   for (let c = 0; c < this.constants.C; c++) {
     const r1 = xb + Wp;
     const r2 = xb + 2 * Wp;
@@ -168,10 +195,12 @@ function padded(k: KernelCache, x: KernelData, N: number, C: number, H: number, 
   return ph === 0 && pw === 0 ? x : padGpu(k, x, [N, C, H, W], [[0, 0], [0, 0], [ph, ph], [pw, pw]], 0);
 }
 
-function conv3x3(k: KernelCache, x: KernelData, w: KernelData, N: number, C: number, H: number, W: number, OC: number, ph: number, pw: number): KernelData {
+/** The 3x3 correlation of x padded by (ph, pw) with w; guard: skip the padded taps instead (see conv3x3Kernel). */
+function conv3x3(k: KernelCache, x: KernelData, w: KernelData, N: number, C: number, H: number, W: number, OC: number, ph: number, pw: number, guard = false): KernelData {
   const xp = padded(k, x, N, C, H, W, ph, pw);
   const OH = H + 2 * ph - 2, OW = W + 2 * pw - 2;
-  const y = k.run('conv3x3', conv3x3Kernel, { C, OC, OH, OW }, N * OC * OH * OW, [xp, w]);
+  const constants = { C, OC, OH, OW, guard: guard ? 1 : 0, PH: ph, PW: pw, IH: H, IW: W };
+  const y = k.run('conv3x3', conv3x3Kernel, constants, N * OC * OH * OW, [xp, w]);
   if (xp !== x) release(xp);
   return y;
 }
@@ -193,7 +222,7 @@ export function conv2dGradInputGpu(k: KernelCache, dy: KernelData, w: KernelData
   if (isConv3x3(g)) {
     // wt[c, o, a, b] = w[o, c, 2 - a, 2 - b]
     const wt = stridedGpu(k, w, [g.C, g.OC, 3, 3], [9, g.C * 9, -3, -1], 8);
-    const dx = conv3x3(k, dy, wt, g.N, g.OC, g.OH, g.OW, g.C, 2 - g.padH, 2 - g.padW);
+    const dx = conv3x3(k, dy, wt, g.N, g.OC, g.OH, g.OW, g.C, 2 - g.padH, 2 - g.padW, true);
     release(wt);
     return dx;
   }

@@ -4,6 +4,12 @@
  * Each output row i has two query rows u(i, -), u(i, +); each output column j two query columns
  * v(j, -), v(j, +). An output cell is the max over the 4 points (u, v) of the border-replicated
  * bilinear interpolation of its input plane.
+ *
+ * Non-finite values (as PyTorch's grid_sample, and max pooling): a sample is the weighted sum of
+ * its distinct pixels (2 per axis, 1 where the border clamps the coordinate, lo = hi), so an
+ * in-range pixel weighted 0 still counts (0 * NaN and 0 * Inf are NaN) and an Inf between finite
+ * pixels stays Inf; a NaN sample wins its cell (the first NaN in the point order),
+ * and the gradient goes to that point's pixels as for any winner.
  */
 import { cpuImpl, scalarLike, type CpuKernelImpl } from '../../backend/kernel.js';
 import * as decl from './dynosample.kernels.js';
@@ -47,12 +53,13 @@ export function axisTaps(inLen: number, outLen: number, size: number): Tap[] {
   return taps;
 }
 
-/** Bilinear sample of plane `p` (offset `base`, row length W) at row tap a, column tap b. */
+/** Bilinear sample of plane `p` (offset `base`, row length W) at row tap a, column tap b: the weighted sum of 4 pixels. */
 function bilinear(x: TypedArray, base: number, W: number, a: Tap, b: Tap): number {
   const r0 = base + a.lo * W, r1 = base + a.hi * W;
-  const top = x[r0 + b.lo] + b.frac * (x[r0 + b.hi] - x[r0 + b.lo]);
-  const bottom = x[r1 + b.lo] + b.frac * (x[r1 + b.hi] - x[r1 + b.lo]);
-  return top + a.frac * (bottom - top);
+  const top = b.hi === b.lo ? x[r0 + b.lo] : (1 - b.frac) * x[r0 + b.lo] + b.frac * x[r0 + b.hi];
+  if (a.hi === a.lo) return top;
+  const bottom = b.hi === b.lo ? x[r1 + b.lo] : (1 - b.frac) * x[r1 + b.lo] + b.frac * x[r1 + b.hi];
+  return (1 - a.frac) * top + a.frac * bottom;
 }
 
 /** Walks every output cell, giving the winning (first maximal) query point's taps. */

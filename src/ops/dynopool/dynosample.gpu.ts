@@ -12,6 +12,9 @@
  * The backward recomputes the winners from x (one kernel call) rather than keeping them from
  * the forward.
  * Ties pick the first maximal point in the order (-,-), (-,+), (+,-), (+,+), as the reference.
+ * Non-finite values as the reference (dynosample.cpu.ts): a sample is the weighted sum of its
+ * distinct pixels, a NaN sample wins its cell (explicit `v !== v`: `v > best` is false for NaN),
+ * and a clamped coordinate (d coordinate / d size = 0) adds nothing to the size gradient.
  */
 import * as decl from './dynosample.kernels.js';
 import type { DynoGeometry } from './dynosample.kernels.js';
@@ -44,10 +47,18 @@ function sampleMaxKernel(this: K, x: Float32Array, rows: Float32Array, cols: Flo
       const r1 = base + rows[a + 1] * this.constants.W;
       const c0 = cols[b];
       const c1 = cols[b + 1];
-      const top = x[r0 + c0] + cols[b + 2] * (x[r0 + c1] - x[r0 + c0]);
-      const bottom = x[r1 + c0] + cols[b + 2] * (x[r1 + c1] - x[r1 + c0]);
-      const v = top + rows[a + 2] * (bottom - top);
-      if (winner < 0 || v > best) {
+      const fb = cols[b + 2];
+      const fa = rows[a + 2];
+      // the weighted sum of the distinct pixels (a clamped tap has lo = hi)
+      let top = x[r0 + c0];
+      let bottom = x[r1 + c0];
+      if (c1 !== c0) {
+        top = (1 - fb) * x[r0 + c0] + fb * x[r0 + c1];
+        bottom = (1 - fb) * x[r1 + c0] + fb * x[r1 + c1];
+      }
+      let v = top;
+      if (r1 !== r0) v = (1 - fa) * top + fa * bottom;
+      if (winner < 0 || v > best || (v !== v && best === best)) {
         best = v;
         winner = 2 * sa + sb;
       }
@@ -117,8 +128,9 @@ function gradSizeKernel(this: K, x: Float32Array, dy: Float32Array, rows: Float3
       const x01 = x[r0 + c1];
       const x10 = x[r1 + c0];
       const x11 = x[r1 + c1];
-      if (second === 0) sum += dy[cell] * rows[a + 3] * ((1 - cols[b + 2]) * (x10 - x00) + cols[b + 2] * (x11 - x01));
-      else sum += dy[cell] * cols[b + 3] * ((1 - rows[a + 2]) * (x01 - x00) + rows[a + 2] * (x11 - x10));
+      // a clamped coordinate does not move (dSize = 0): no term, not 0 * (a NaN difference)
+      if (second === 0 && rows[a + 3] !== 0) sum += dy[cell] * rows[a + 3] * ((1 - cols[b + 2]) * (x10 - x00) + cols[b + 2] * (x11 - x01));
+      if (second === 1 && cols[b + 3] !== 0) sum += dy[cell] * cols[b + 3] * ((1 - rows[a + 2]) * (x01 - x00) + rows[a + 2] * (x11 - x10));
     }
   }
   return sum;

@@ -71,21 +71,25 @@ export const pow = binaryOp(
   },
 );
 
+/** 1 - [lose] - [a == b] / 2: the share of dy an operand gets (1 where a comparison is false for NaN). */
+const share = (lose: Tensor, a: Tensor, b: Tensor): Tensor => lose.add(a.eq(b).mul(0.5)).neg().add(1);
+
 /**
- * max(a, b) elementwise. The larger input gets dy; on a tie (a == b) each gets dy / 2
- * (PyTorch's convention: the gradient is split, so their sum is still dy).
+ * max(a, b) elementwise; NaN if either is NaN (PyTorch). The larger input gets dy; on a tie
+ * (a == b) each gets dy / 2 (PyTorch's convention: the gradient is split, so their sum is still
+ * dy). Where either is NaN both get dy: PyTorch only masks out the strictly smaller operand.
  */
 export const maximum = binaryOp(
   'maximum',
-  (dy, { inputs: { a, b } }) => dy.mul(a.gt(b).add(a.eq(b).mul(0.5))),
-  (dy, { inputs: { a, b } }) => dy.mul(b.gt(a).add(a.eq(b).mul(0.5))),
+  (dy, { inputs: { a, b } }) => dy.mul(share(a.lt(b), a, b)),
+  (dy, { inputs: { a, b } }) => dy.mul(share(a.gt(b), a, b)),
 );
 
-/** min(a, b) elementwise; ties split dy / 2 each, as for maximum. */
+/** min(a, b) elementwise, NaN if either is; ties split dy / 2 each and a NaN gives both dy, as for maximum. */
 export const minimum = binaryOp(
   'minimum',
-  (dy, { inputs: { a, b } }) => dy.mul(a.lt(b).add(a.eq(b).mul(0.5))),
-  (dy, { inputs: { a, b } }) => dy.mul(b.lt(a).add(a.eq(b).mul(0.5))),
+  (dy, { inputs: { a, b } }) => dy.mul(share(a.gt(b), a, b)),
+  (dy, { inputs: { a, b } }) => dy.mul(share(a.lt(b), a, b)),
 );
 
 function comparison(kernel: BinaryKernel) {
@@ -101,7 +105,7 @@ function comparison(kernel: BinaryKernel) {
   };
 }
 
-/** Comparisons return 1 where true and 0 where false, in the inputs' dtype; not differentiable. */
+/** Comparisons return 1 where true and 0 where false (so 0 with a NaN side), in the inputs' dtype; not differentiable. */
 export const eq = comparison('eq');
 export const gt = comparison('gt');
 export const ge = comparison('ge');

@@ -1,4 +1,8 @@
-/** CPU reference kernels for the elementwise ops: float64 arithmetic, stored in the output dtype. */
+/**
+ * CPU reference kernels for the elementwise ops: float64 arithmetic, stored in the output dtype.
+ * NaN propagates as in PyTorch: relu(NaN), maximum / minimum with a NaN operand and clamp(NaN)
+ * are NaN; comparisons with NaN are false (eq too).
+ */
 import { cpuImpl, type CpuKernelImpl } from '../../backend/kernel.js';
 import * as decl from './elementwise.kernels.js';
 import type { BinaryKernel, UnaryKernel } from './elementwise.kernels.js';
@@ -11,7 +15,7 @@ const UNARY: Record<UnaryKernel, (x: number) => number> = {
   log: Math.log,
   sqrt: Math.sqrt,
   abs: Math.abs,
-  relu: (x) => (x > 0 ? x : 0),
+  relu: (x) => (x > 0 || x !== x ? x : 0),
   // Stable in both tails: never exp of a large positive number.
   sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
   tanh: Math.tanh,
@@ -27,8 +31,8 @@ const BINARY: Record<BinaryKernel, (a: number, b: number) => number> = {
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
   pow: Math.pow,
-  maximum: (a, b) => (a >= b ? a : b),
-  minimum: (a, b) => (a <= b ? a : b),
+  maximum: (a, b) => (a >= b || a !== a ? a : b),
+  minimum: (a, b) => (a <= b || a !== a ? a : b),
   eq: (a, b) => (a === b ? 1 : 0),
   gt: (a, b) => (a > b ? 1 : 0),
   ge: (a, b) => (a >= b ? 1 : 0),
@@ -45,6 +49,7 @@ export function unaryCpu(op: UnaryKernel, x: TypedArray): TypedArray {
 
 export function clampCpu(x: TypedArray, lo: number, hi: number): TypedArray {
   const out = allocate(dtypeOf(x), x.length);
+  // Math.max / Math.min propagate NaN
   for (let i = 0; i < x.length; i++) out[i] = Math.min(Math.max(x[i], lo), hi);
   return out;
 }

@@ -9,6 +9,12 @@
  * Conventions equal the reference's (elementwise.cpu.ts): round(x) = floor(x + 0.5), sign(0) = 0,
  * step(0) = 0, maximum/minimum pick a on ties. pow with a negative base is defined for integer
  * exponents only (GLSL's pow is undefined there, so the kernel takes |a| and fixes the sign).
+ *
+ * NaN as the reference (and PyTorch): relu, maximum / minimum and clamp propagate it, with an
+ * explicit `v !== v` test (gpu.js emits `v != v` in GLSL, `f32.ne` in WebAssembly): GLSL's
+ * max / min drop a NaN operand on Mesa llvmpipe (max(NaN, 0) = 0, measured), and a bare
+ * comparison would pick the other operand. Comparisons need no test: they are false with a NaN
+ * side on every mode (measured), as IEEE orders them.
  */
 import { gpuImpl, type GpuKernelImpl, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
 import * as decl from './elementwise.kernels.js';
@@ -32,7 +38,7 @@ function unaryKernel(this: K, x: Float32Array): number {
   if (op === 2) return Math.log(v);
   if (op === 3) return Math.sqrt(v);
   if (op === 4) return Math.abs(v);
-  if (op === 5) return v > 0 ? v : 0;
+  if (op === 5) return v > 0 || v !== v ? v : 0;
   if (op === 6) {
     // stable in both tails: exp of a non-positive number only
     const e = Math.exp(-Math.abs(v));
@@ -81,8 +87,8 @@ function binaryKernel(this: K, a: Float32Array, b: Float32Array, spec: Float32Ar
     const half = Math.floor(y / 2 + 0.25);
     return y - 2 * half > 0.5 ? -r : r;
   }
-  if (op === 5) return x >= y ? x : y;
-  if (op === 6) return x <= y ? x : y;
+  if (op === 5) return x >= y || x !== x ? x : y;
+  if (op === 6) return x <= y || x !== x ? x : y;
   if (op === 7) return x === y ? 1 : 0;
   if (op === 8) return x > y ? 1 : 0;
   if (op === 9) return x >= y ? 1 : 0;
@@ -91,7 +97,10 @@ function binaryKernel(this: K, a: Float32Array, b: Float32Array, spec: Float32Ar
 }
 
 function clampKernel(this: K, x: Float32Array, bounds: Float32Array): number {
-  return Math.min(Math.max(x[this.thread.x], bounds[0]), bounds[1]);
+  const v = x[this.thread.x];
+  // GLSL's max / min return the other operand for a NaN
+  if (v !== v) return v;
+  return Math.min(Math.max(v, bounds[0]), bounds[1]);
 }
 
 function whereKernel(this: K, cond: Float32Array, a: Float32Array, b: Float32Array): number {

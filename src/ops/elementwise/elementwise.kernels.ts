@@ -3,12 +3,15 @@ import { kernel } from '../../backend/kernel.js';
 import type { DType } from '../../tensor/dtype.js';
 import { broadcastShapes } from '../../tensor/shape.js';
 
-/** Elementwise unary kernels. `step(x) = x > 0 ? 1 : 0`, `sign(x)` has sign(0) = 0. */
+/** Elementwise unary kernels. `step(x) = x > 0 ? 1 : 0`, `sign(x)` has sign(0) = 0; relu(NaN) = NaN. */
 export type UnaryKernel =
   | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'relu' | 'sigmoid' | 'tanh'
   | 'floor' | 'round' | 'sign' | 'step';
 
-/** Elementwise binary kernels with NumPy broadcasting. Comparisons return 1 or 0. */
+/**
+ * Elementwise binary kernels with NumPy broadcasting. Comparisons return 1 or 0 (0 when either
+ * side is NaN); maximum / minimum are NaN when either side is.
+ */
 export type BinaryKernel =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
   | 'eq' | 'gt' | 'ge' | 'lt' | 'le';
@@ -23,7 +26,7 @@ export const binaryKernel = kernel<{ readonly op: BinaryKernel }>({
   name: 'binary', placement: 'light', outputs: ({ op }, [a, b]) => [{ shape: broadcastShapes(op, a, b) }],
 });
 
-/** clamp(x, lo, hi) = min(max(x, lo), hi). */
+/** clamp(x, lo, hi) = min(max(x, lo), hi); clamp(NaN) = NaN. */
 export const clampKernel = kernel<{ readonly lo: number; readonly hi: number }>({
   name: 'clamp', placement: 'light', outputs: (_, [x]) => [{ shape: x }],
 });

@@ -8,7 +8,7 @@ import { zerosLike } from '../../tensor/creation.js';
 import { assertDType, type DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { runKernel1 } from '../util.js';
-import { gt, where } from './binary.js';
+import { gt, le, where } from './binary.js';
 
 type Grad = GradFn<'x', Record<string, never>, null>;
 
@@ -39,8 +39,12 @@ export const sqrt = unaryOp('sqrt', (dy, { output }) => dy.div(output.mul(2)));
 /** |x|. d/dx = sign(x), with 0 at x = 0 (the subgradient PyTorch uses). */
 export const abs = unaryOp('abs', (dy, { inputs }) => dy.mul(sign(inputs.x)));
 
-/** max(x, 0). d/dx = 1 for x > 0, 0 for x <= 0 (0 at the kink). */
-export const relu = unaryOp('relu', (dy, { inputs }) => dy.mul(step(inputs.x)));
+/**
+ * max(x, 0), with relu(NaN) = NaN (PyTorch). d/dx = 1 for x > 0, 0 for x <= 0 (0 at the kink);
+ * at NaN dy passes through, as PyTorch's threshold_backward(dy, relu(x), 0), which is
+ * `x <= 0 ? 0 : dy` (false for NaN).
+ */
+export const relu = unaryOp('relu', (dy, { inputs }) => where(le(inputs.x, 0), 0, dy));
 
 const leakyReluOp = defineOp({
   name: 'leakyRelu',
@@ -92,8 +96,8 @@ const clampOp = defineOp({
 });
 
 /**
- * min(max(x, min), max); `null` leaves a side open. d/dx = 1 for min <= x <= max (the
- * boundaries included, as in PyTorch), else 0.
+ * min(max(x, min), max); `null` leaves a side open; clamp(NaN) = NaN. d/dx = 1 for
+ * min <= x <= max (the boundaries included, as in PyTorch), else 0 (so 0 at NaN, as PyTorch).
  */
 export function clamp(x: Tensor, min: number | null, max: number | null): Tensor {
   const lo = min ?? -Infinity;

@@ -6,6 +6,9 @@
  *                  window's first maximum and take its dy when the winner is this pixel
  *   avgPool2d      thread per output: window sum / divisor (KH*KW, or the in-bounds count)
  *   avgPool2dGrad  thread per input pixel: sum of dy / divisor over the windows containing it
+ * A NaN wins its window (the first NaN), as in the reference and PyTorch's
+ * `val > maxval || isnan(val)`: the explicit `v !== v` test is needed on every mode, since
+ * `v > best` is false for a NaN.
  */
 import { gpuImpl, type Constants, type GpuKernelImpl, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
 import * as decl from './pool.kernels.js';
@@ -31,7 +34,7 @@ function poolKernel(this: K, x: Float32Array): number {
         const iw = ow * this.constants.SW - this.constants.PW + kw;
         if (iw >= 0 && iw < this.constants.W) {
           const v = x[base + ih * this.constants.W + iw];
-          if (count === 0 || v > best) best = v;
+          if (count === 0 || v > best || (v !== v && best === best)) best = v;
           sum += v;
           count += 1;
         }
@@ -76,7 +79,7 @@ function poolGradKernel(this: K, x: Float32Array, dy: Float32Array): number {
                   const iw = ow * this.constants.SW - this.constants.PW + kw;
                   if (iw >= 0 && iw < this.constants.W) {
                     const v = x[base + ih * this.constants.W + iw];
-                    if (bestAt < 0 || v > best) {
+                    if (bestAt < 0 || v > best || (v !== v && best === best)) {
                       best = v;
                       bestAt = ih * this.constants.W + iw;
                     }

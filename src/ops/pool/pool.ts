@@ -2,8 +2,9 @@
  * 2-D pooling over NCHW windows: OH = floor((H + 2 ph - KH) / sh) + 1 (stride defaults to the
  * kernel size, as in PyTorch); padding must be at most half the kernel.
  *
- * maxPool2d: y = max over the window; padding never wins. d/dx: dy goes to the window's first
- *   maximum in row-major order (so on a tie exactly one input receives it, like PyTorch).
+ * maxPool2d: y = max over the window; padding never wins; a NaN wins over every number (PyTorch's
+ *   `val > maxval || isnan(val)`). d/dx: dy goes to the window's first maximum in row-major order
+ *   (so on a tie exactly one input receives it, like PyTorch), or to its first NaN.
  * avgPool2d: y = mean over the window; with countIncludePad (default true, as PyTorch) the
  *   divisor is KH*KW, otherwise the number of in-bounds taps. d/dx: dy / divisor to each tap.
  * globalAvgPool2d: mean over H and W -> [N, C].

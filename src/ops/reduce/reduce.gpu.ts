@@ -1,7 +1,8 @@
 /**
  * gpu.js kernel for sum / max / min over a set of axes (float32). The reduced axes are first
  * moved to the end (the movement kernel, skipped when they already are last), then one thread
- * per output folds its contiguous run of R values, accumulating in float32.
+ * per output folds its contiguous run of R values, accumulating in float32. max / min are NaN
+ * when any value is (`v !== v`: a comparison alone would skip a NaN after the first value).
  */
 import { gpuImpl, release, type GpuKernelImpl, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
 import { reduceKernel as reduceDecl, type ReduceKernel } from './reduce.kernels.js';
@@ -18,8 +19,8 @@ function reduceKernel(this: K, x: Float32Array): number {
   for (let r = 1; r < this.constants.R; r++) {
     const v = x[base + r];
     if (this.constants.op === 0) acc += v;
-    else if (this.constants.op === 1) acc = v > acc ? v : acc;
-    else acc = v < acc ? v : acc;
+    else if (this.constants.op === 1) acc = v > acc || v !== v ? v : acc;
+    else acc = v < acc || v !== v ? v : acc;
   }
   return acc;
 }

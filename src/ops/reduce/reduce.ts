@@ -61,12 +61,14 @@ function extremum(kernel: 'max' | 'min') {
 }
 
 /**
- * Maximum over `axes`. The gradient goes to the elements equal to the maximum, split evenly
- * among ties (so a tie of k elements gives each dy / k; PyTorch's `amax` convention).
+ * Maximum over `axes`; NaN if any reduced element is NaN (PyTorch). The gradient goes to the
+ * elements equal to the maximum, split evenly among ties (so a tie of k elements gives each
+ * dy / k; PyTorch's `amax` convention). Where the maximum is NaN no element equals it, and the
+ * gradient over that group is NaN (dy * 0 / 0), as PyTorch's amax.
  */
 export const max = extremum('max');
 
-/** Minimum over `axes`; ties split the gradient evenly, as for max. */
+/** Minimum over `axes`; NaN propagates and ties split the gradient evenly, as for max. */
 export const min = extremum('min');
 
 export interface VarOptions {

@@ -94,3 +94,44 @@ describe.skipIf(modeUnavailableReason('webasm') !== null)('kernel cache on webas
     cache.clear();
   });
 });
+
+describe.skipIf(modeUnavailableReason('webasm') !== null)('gpuMemoryStats on webasm (kernel results are host arrays)', () => {
+  beforeAll(() => { setBackend('gpu', { mode: 'webasm' }); });
+  afterAll(() => { setBackend('reference'); });
+  const onGpu = (v: number) => new Tensor(getBackend().upload(new Float32Array(5000).fill(v)), [5000], getBackend());
+
+  it('counts the kernel results the backend holds, and what a scope releases', () => {
+    const s0 = gpuMemoryStats();
+    const a = onGpu(1).add(1); // a kernel result: 5000 float32 values
+    const s1 = gpuMemoryStats();
+    expect([s1.liveStorages - s0.liveStorages, s1.liveBytes - s0.liveBytes]).toEqual([1, 20000]);
+    expect(s1.liveTextures).toBe(s0.liveTextures); // no textures on webasm
+    let inner: Tensor | null = null;
+    const out = tidy(() => {
+      inner = a.mul(3);
+      return a.add(inner).mul(2);
+    });
+    const s2 = gpuMemoryStats();
+    // the scope made 3 results and returned 1
+    expect([s2.liveStorages - s1.liveStorages, s2.liveBytes - s1.liveBytes]).toEqual([1, 20000]);
+    expect(out.data()[0]).toBe(16);
+    expect(inner!.data()[0]).toBe(6); // released results stay readable here: their array is the host copy
+  });
+
+  it('does not grow across training steps', () => {
+    const p = onGpu(1);
+    p.requiresGrad = true;
+    const opt = new SGD([{ params: [p] }], { lr: 0.1, momentum: 0.9 });
+    const step = () => tidy(() => {
+      opt.zeroGrad();
+      p.mul(p).sum().backward();
+      opt.step();
+    });
+    step();
+    step();
+    const after2 = gpuMemoryStats();
+    expect(after2.liveStorages).toBeGreaterThan(0);
+    for (let i = 0; i < 5; i++) step();
+    expect([gpuMemoryStats().liveStorages, gpuMemoryStats().liveBytes]).toEqual([after2.liveStorages, after2.liveBytes]);
+  });
+});

@@ -11,8 +11,8 @@ import { legacy } from '../../support/kernels.js';
 
 const ref = legacy(referenceBackend);
 import { RUNS } from '../../support/config.js';
-import { arbSeed, valuesFor } from '../../support/arbitraries.js';
-import { absOf as abs, describeEachGpuMode, expectParity, f64, onDevice, vals } from '../../support/gpu.js';
+import { arbSeed, valuesFor, withNonFinite } from '../../support/arbitraries.js';
+import { absOf as abs, describeEachGpuMode, expectParity, f64, finiteAbs, onDevice, vals } from '../../support/gpu.js';
 import { naiveDynoSample } from '../../support/naive.js';
 
 const arbConv = () => fc.record({
@@ -56,11 +56,14 @@ describeEachGpuMode('heavy kernels', (gpu) => {
   const f32 = (v: ArrayLike<number>) => onDevice(gpu, v);
 
   const checkConv = (g: ConvGeometry & { seed: number }): true => {
-    const x = valuesFor([g.N, g.C, g.H, g.W], g.seed), w = valuesFor([g.OC, g.C / g.groups, g.KH, g.KW], g.seed + 1);
-    const dy = valuesFor([g.N, g.OC, g.OH, g.OW], g.seed + 2);
-    expectParity('conv2d', vals(gpu.conv2d(f32(x), f32(w), g)), vals(ref.conv2d(f64(x), f64(w), g)), vals(ref.conv2d(f64(abs(x)), f64(abs(w)), g)));
-    expectParity('conv2dGradInput', vals(gpu.conv2dGradInput(f32(dy), f32(w), g)), vals(ref.conv2dGradInput(f64(dy), f64(w), g)), vals(ref.conv2dGradInput(f64(abs(dy)), f64(abs(w)), g)));
-    return expectParity('conv2dGradWeight', vals(gpu.conv2dGradWeight(f32(x), f32(dy), g)), vals(ref.conv2dGradWeight(f64(x), f64(dy), g)), vals(ref.conv2dGradWeight(f64(abs(x)), f64(abs(dy)), g)));
+    // NaN / +-Inf mixed into every operand (sparsely: one reaches many outputs)
+    const nf = (v: Float64Array, seed: number) => withNonFinite(v, seed, { rate: 0.04 });
+    const x = nf(valuesFor([g.N, g.C, g.H, g.W], g.seed), g.seed), w = nf(valuesFor([g.OC, g.C / g.groups, g.KH, g.KW], g.seed + 1), g.seed + 1);
+    const dy = nf(valuesFor([g.N, g.OC, g.OH, g.OW], g.seed + 2), g.seed + 2);
+    const [ax, aw, ady] = [finiteAbs(x), finiteAbs(w), finiteAbs(dy)];
+    expectParity('conv2d', vals(gpu.conv2d(f32(x), f32(w), g)), vals(ref.conv2d(f64(x), f64(w), g)), vals(ref.conv2d(f64(ax), f64(aw), g)));
+    expectParity('conv2dGradInput', vals(gpu.conv2dGradInput(f32(dy), f32(w), g)), vals(ref.conv2dGradInput(f64(dy), f64(w), g)), vals(ref.conv2dGradInput(f64(ady), f64(aw), g)));
+    return expectParity('conv2dGradWeight', vals(gpu.conv2dGradWeight(f32(x), f32(dy), g)), vals(ref.conv2dGradWeight(f64(x), f64(dy), g)), vals(ref.conv2dGradWeight(f64(ax), f64(ady), g)));
   };
 
   it('conv2d forward, input gradient and weight gradient', () => {
@@ -96,8 +99,9 @@ describeEachGpuMode('heavy kernels', (gpu) => {
 
   it('dynoSample forward, x gradient (gather) and size gradient', () => {
     fc.assert(fc.property(arbDyno(), (g) => {
-      const x = valuesFor([g.N, g.C, g.H, g.W], g.seed), dy = valuesFor([g.N, g.C, g.OH, g.OW], g.seed + 1);
-      const maxX = Math.max(...abs(x)), sumAbsDy = dy.reduce((s, v) => s + Math.abs(v), 0);
+      // NaN / +-Inf mixed into x: a NaN sample wins its cell (the first one), +-Inf tie exactly
+      const x = withNonFinite(valuesFor([g.N, g.C, g.H, g.W], g.seed), g.seed, { rate: 0.05 }), dy = valuesFor([g.N, g.C, g.OH, g.OW], g.seed + 1);
+      const maxX = Math.max(...finiteAbs(x)), sumAbsDy = dy.reduce((s, v) => s + Math.abs(v), 0);
       expectParity('dynoSample', vals(gpu.dynoSample(f32(x), g)), vals(ref.dynoSample(f64(x), g)), maxX);
       const g32 = gpu.dynoSampleBackward(f32(x), f32(dy), g), g64 = ref.dynoSampleBackward(f64(x), f64(dy), g);
       expectParity('dynoSampleBackward dx', vals(g32.dx), vals(g64.dx), vals(ref.dynoSampleBackward(f64(x), f64(abs(dy)), g).dx));
