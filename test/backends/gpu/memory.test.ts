@@ -70,7 +70,7 @@ describe.skipIf(skip)(`tidy and keep on headlessgl${skip ? ` (skipped: ${reason}
   });
 
   it('refuses a tensor too large for exact GLSL indexing, before compiling anything', async () => {
-    const { KernelCache } = await import('../../src/backend/gpu/runtime.js');
+    const { KernelCache } = await import('../../../src/backend/gpu/runtime.js');
     const cache = new KernelCache('headlessgl');
     const fill = function (this: { thread: { x: number } }) { return this.thread.x; };
     expect(() => cache.run('fill', fill, {}, 2 ** 24 + 1, [])).toThrow(
@@ -85,7 +85,7 @@ describe.skipIf(skip)(`tidy and keep on headlessgl${skip ? ` (skipped: ${reason}
 
 describe.skipIf(modeUnavailableReason('webasm') !== null)('kernel cache on webasm', () => {
   it('destroys idle and least recently used kernels and recompiles them on demand', async () => {
-    const { KernelCache } = await import('../../src/backend/gpu/runtime.js');
+    const { KernelCache } = await import('../../../src/backend/gpu/runtime.js');
     const cache = new KernelCache('webasm', 8, 4);
     const fill = function (this: { thread: { x: number }; constants: Record<string, number> }) { return this.constants.v + this.thread.x; };
     for (let v = 0; v < 20; v++) expect(Array.from(cache.run('fill', fill, { v }, 3, []) as Float32Array)).toEqual([v, v + 1, v + 2]);
