@@ -81,7 +81,7 @@ export function withNonFinite(values: Float64Array, seed: number, opts: { rate?:
   const out = Float64Array.from(values);
   if (seed % 3 === 0) return out;
   const kinds = opts.kinds ?? NON_FINITE, rate = opts.rate ?? 0.1;
-  const g = new Generator(seed ^ 0x5bd1e995);
+  const g = new Generator((seed ^ 0x5bd1e995) >>> 0); // >>> 0: a non-negative 32-bit seed
   for (let i = 0; i < out.length; i++) if (g.uniform() < rate) out[i] = kinds[Math.floor(g.uniform() * kinds.length) % kinds.length];
   return out;
 }
