@@ -11,7 +11,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import b from 'benny';
 import {
-  Generator, batchNorm2d, conv2d, dynoPool2d, maxPool2d, randn, setBackend, tensor, availableModes, getBackend, type Tensor,
+  Generator,
+  batchNorm2d,
+  conv2d,
+  dynoPool2d,
+  maxPool2d,
+  randn,
+  setBackend,
+  tensor,
+  availableModes,
+  getBackend,
+  type Tensor,
 } from '../src/index.js';
 import type { Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
 import { batchNormFwdBwd, filterGrad, inputGrad, maxPoolFwdBwd, tf, useTf, type TfBackend } from './tfjs.js';
@@ -24,7 +34,12 @@ const engines = (process.env.BENCH_ENGINES ?? [...ours, 'tfjs-cpu', 'tfjs-wasm']
 const outDir = new URL('./results/', import.meta.url).pathname;
 mkdirSync(outDir, { recursive: true });
 
-interface Row { suite: string; engine: string; ms: number; gflops?: number }
+interface Row {
+  suite: string;
+  engine: string;
+  ms: number;
+  gflops?: number;
+}
 const rows: Row[] = [];
 const g = new Generator(0);
 
@@ -33,13 +48,20 @@ function useOurs(engine: string): void {
   else setBackend('gpu', { mode: engine as never });
 }
 
-const CONV_SHAPES = [[3, 64, 32], [64, 64, 32], [128, 128, 16], [256, 256, 8]] as const;
+const CONV_SHAPES = [
+  [3, 64, 32],
+  [64, 64, 32],
+  [128, 128, 16],
+  [256, 256, 8],
+] as const;
 
 const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 
 async function suite(name: string, flops: number | undefined, cases: [string, () => unknown][]): Promise<void> {
   if (only && !only.test(name)) return;
-  await b.suite(name, ...cases.map(([engine, fn]) => b.add(engine, fn, { minSamples: 2, maxTime, delay: 0 })),
+  await b.suite(
+    name,
+    ...cases.map(([engine, fn]) => b.add(engine, fn, { minSamples: 2, maxTime, delay: 0 })),
     b.cycle(),
     b.complete((summary) => {
       for (const r of summary.results) {
@@ -47,17 +69,29 @@ async function suite(name: string, flops: number | undefined, cases: [string, ()
         rows.push({ suite: name, engine: r.name, ms, gflops: flops ? flops / (ms / 1000) / 1e9 : undefined });
       }
     }),
-    b.save({ file: name.replace(/[^\w.-]+/g, '_'), folder: outDir, format: 'json', details: false }));
+    b.save({ file: name.replace(/[^\w.-]+/g, '_'), folder: outDir, format: 'json', details: false }),
+  );
 }
 
-async function caseFor(engine: string, build: (tfb: TfBackend | null) => Promise<(() => unknown) | null> | (() => unknown)): Promise<[string, () => unknown] | null> {
+async function caseFor(
+  engine: string,
+  build: (tfb: TfBackend | null) => Promise<(() => unknown) | null> | (() => unknown),
+): Promise<[string, () => unknown] | null> {
   if (!engines.includes(engine)) return null;
   if (engine.startsWith('tfjs-')) {
     const tfb = engine.slice(5) as TfBackend;
     const tf = await useTf(tfb);
     const fn = await build(tfb);
     // cases run after all are built: switch tfjs to this case's backend when it starts
-    return fn ? [engine, async () => { if (tf.getBackend() !== tfb) await useTf(tfb); return fn(); }] : null;
+    return fn
+      ? [
+          engine,
+          async () => {
+            if (tf.getBackend() !== tfb) await useTf(tfb);
+            return fn();
+          },
+        ]
+      : null;
   }
   useOurs(engine);
   const fn = await build(null);
@@ -72,15 +106,24 @@ async function checkTfGradients(): Promise<void> {
   const tf = await useTf('cpu');
   setBackend('reference');
   const [n, ci, co, hw] = [2, 3, 4, 5];
-  const x = rnd([n, ci, hw, hw]), w = rnd([co, ci, 3, 3]), dy = rnd([n, co, hw, hw]);
-  const xx = x.detach(); xx.requiresGrad = true;
-  const ww = w.detach(); ww.requiresGrad = true;
+  const x = rnd([n, ci, hw, hw]),
+    w = rnd([co, ci, 3, 3]),
+    dy = rnd([n, co, hw, hw]);
+  const xx = x.detach();
+  xx.requiresGrad = true;
+  const ww = w.detach();
+  ww.requiresGrad = true;
   conv2d(xx, ww, null, { padding: 1 }).backward(dy);
-  const nhwc = (t: Tensor) => tf.transpose(tf.tensor4d(t.data() as Float32Array, t.shape as [number, number, number, number]), [0, 2, 3, 1]) as Tensor4D;
+  const nhwc = (t: Tensor) =>
+    tf.transpose(
+      tf.tensor4d(t.data() as Float32Array, t.shape as [number, number, number, number]),
+      [0, 2, 3, 1],
+    ) as Tensor4D;
   const wt = tf.transpose(tf.tensor4d(w.data() as Float32Array, [co, ci, 3, 3]), [2, 3, 1, 0]) as Tensor4D;
   const dx = tf.transpose(inputGrad(nhwc(dy), wt), [0, 3, 1, 2]).dataSync();
   const dw = tf.transpose(filterGrad(nhwc(x), nhwc(dy), 3), [3, 2, 0, 1]).dataSync();
-  const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
+  const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+    Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
   const e = Math.max(maxDiff(dx, xx.grad!.data()), maxDiff(dw, ww.grad!.data()));
   if (!(e < 1e-4)) throw new Error(`bench: the tfjs peer's conv gradients differ from ours by ${e}`);
 }
@@ -103,15 +146,21 @@ for (const [ci, co, hw] of CONV_SHAPES) {
               if (!withBackward) return [y];
               return [y, inputGrad(dy, w), filterGrad(x, dy, 3)];
             });
-            for (const o of outs) { await o.data(); o.dispose(); }
+            for (const o of outs) {
+              await o.data();
+              o.dispose();
+            }
           };
         }
-        const x = rnd([N, ci, hw, hw]), w = rnd([co, ci, 3, 3]);
+        const x = rnd([N, ci, hw, hw]),
+          w = rnd([co, ci, 3, 3]);
         const dy = rnd([N, co, hw, hw]);
         return () => {
           if (!withBackward) return conv2d(x, w, null, { padding: 1 }).data();
-          const xx = x.detach(); xx.requiresGrad = true;
-          const ww = w.detach(); ww.requiresGrad = true;
+          const xx = x.detach();
+          xx.requiresGrad = true;
+          const ww = w.detach();
+          ww.requiresGrad = true;
           conv2d(xx, ww, null, { padding: 1 }).backward(dy);
           return [xx.grad!.data(), ww.grad!.data()];
         };
@@ -129,16 +178,28 @@ for (const [ci, co, hw] of CONV_SHAPES) {
     const c = await caseFor(engine, async (tfb) => {
       if (tfb) {
         const x = tf.randomNormal([N, 32, 32, 64]) as Tensor4D;
-        const gamma = tf.ones([64]) as Tensor1D, beta = tf.zeros([64]) as Tensor1D;
+        const gamma = tf.ones([64]) as Tensor1D,
+          beta = tf.zeros([64]) as Tensor1D;
         const dy = tf.randomNormal([N, 32, 32, 64]) as Tensor4D;
-        return async () => { const gs = batchNormFwdBwd(x, gamma, beta, dy); for (const t of gs) { await t.data(); t.dispose(); } };
+        return async () => {
+          const gs = batchNormFwdBwd(x, gamma, beta, dy);
+          for (const t of gs) {
+            await t.data();
+            t.dispose();
+          }
+        };
       }
-      const x = rnd([N, 64, 32, 32]), dy = rnd([N, 64, 32, 32]);
-      const weight = tensor(new Float32Array(64).fill(1)), bias = tensor(new Float32Array(64));
+      const x = rnd([N, 64, 32, 32]),
+        dy = rnd([N, 64, 32, 32]);
+      const weight = tensor(new Float32Array(64).fill(1)),
+        bias = tensor(new Float32Array(64));
       return () => {
-        const xx = x.detach(); xx.requiresGrad = true;
-        const ww = weight.detach(); ww.requiresGrad = true;
-        const bb = bias.detach(); bb.requiresGrad = true;
+        const xx = x.detach();
+        xx.requiresGrad = true;
+        const ww = weight.detach();
+        ww.requiresGrad = true;
+        const bb = bias.detach();
+        bb.requiresGrad = true;
         batchNorm2d(xx, { weight: ww, bias: bb }).backward(dy);
         return xx.grad!.data();
       };
@@ -157,16 +218,30 @@ for (const op of ['dynopool 32x64x32x32->17x13', 'maxpool2d 2x2 32x64x32x32']) {
       if (tfb) {
         const x = tf.randomNormal([N, 32, 32, 64]) as Tensor4D;
         const dy = tf.randomNormal([N, 16, 16, 64]) as Tensor4D;
-        try { maxPoolFwdBwd(x, dy).forEach((t) => t.dispose()); } catch (e) { console.log(`${tfb}: no MaxPoolGrad kernel (${(e as Error).message.slice(0, 80)})`); return null; }
-        return async () => { const outs = maxPoolFwdBwd(x, dy); for (const t of outs) { await t.data(); t.dispose(); } };
+        try {
+          maxPoolFwdBwd(x, dy).forEach((t) => t.dispose());
+        } catch (e) {
+          console.log(`${tfb}: no MaxPoolGrad kernel (${(e as Error).message.slice(0, 80)})`);
+          return null;
+        }
+        return async () => {
+          const outs = maxPoolFwdBwd(x, dy);
+          for (const t of outs) {
+            await t.data();
+            t.dispose();
+          }
+        };
       }
       const x = rnd([N, 64, 32, 32]);
       const alpha = tensor([32 / 17, 32 / 13]);
-      const dyDyno = rnd([N, 64, 17, 13]), dyPool = rnd([N, 64, 16, 16]);
+      const dyDyno = rnd([N, 64, 17, 13]),
+        dyPool = rnd([N, 64, 16, 16]);
       return () => {
-        const xx = x.detach(); xx.requiresGrad = true;
+        const xx = x.detach();
+        xx.requiresGrad = true;
         if (op.startsWith('dynopool')) {
-          const a = alpha.detach(); a.requiresGrad = true;
+          const a = alpha.detach();
+          a.requiresGrad = true;
           dynoPool2d(xx, a).output.backward(dyDyno);
         } else maxPool2d(xx, { kernelSize: 2 }).backward(dyPool);
         return xx.grad!.data();
@@ -182,9 +257,12 @@ setBackend('reference');
 const suites = [...new Set(rows.map((r) => r.suite))];
 const cols = engines;
 const lines = [
-  `# dynopool kernel benchmarks (N = ${N}, median of benny samples; ${new Date().toISOString()})`, '',
-  `Engines: ${cols.join(', ')}. Cells: ms per call (GFLOP/s for convolutions; x = time / tfjs-wasm time).`, '',
-  `| suite | ${cols.join(' | ')} |`, `|---|${cols.map(() => '---').join('|')}|`,
+  `# dynopool kernel benchmarks (N = ${N}, median of benny samples; ${new Date().toISOString()})`,
+  '',
+  `Engines: ${cols.join(', ')}. Cells: ms per call (GFLOP/s for convolutions; x = time / tfjs-wasm time).`,
+  '',
+  `| suite | ${cols.join(' | ')} |`,
+  `|---|${cols.map(() => '---').join('|')}|`,
 ];
 for (const s of suites) {
   const peer = rows.find((r) => r.suite === s && r.engine === 'tfjs-wasm');

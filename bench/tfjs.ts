@@ -27,7 +27,12 @@ export function filterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, k: number): tf.Tenso
     const p = Math.floor(k / 2);
     const xt = tf.transpose(x, [3, 1, 2, 0]) as tf.Tensor4D;
     const ft = tf.transpose(dy, [1, 2, 0, 3]) as tf.Tensor4D;
-    const o = tf.conv2d(xt, ft, 1, [[0, 0], [p, p], [p, p], [0, 0]]);
+    const o = tf.conv2d(xt, ft, 1, [
+      [0, 0],
+      [p, p],
+      [p, p],
+      [0, 0],
+    ]);
     return tf.transpose(o, [1, 2, 0, 3]) as tf.Tensor4D;
   });
 }
@@ -64,6 +69,8 @@ export function batchNormFwdBwd(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Ten
 /** Max pooling forward + its gradient kernel (MaxPoolGrad), where the backend has it. */
 export function maxPoolFwdBwd(x: tf.Tensor4D, dy: tf.Tensor4D): tf.Tensor[] {
   const y = tf.maxPool(x, 2, 2, 'valid');
-  const dx = tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: 2, strides: 2, pad: 'valid' }) as tf.Tensor;
+  const dx = tf
+    .engine()
+    .runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: 2, strides: 2, pad: 'valid' }) as tf.Tensor;
   return [y, dx];
 }

@@ -12,9 +12,10 @@
  *
  * What survives a scope: the value it returns (tensors, or arrays / objects of tensors), tensors
  * passed to `keep`, and every value written with `Tensor.assign` (parameters, running statistics;
- * the value it replaces is un-kept and goes with the current scope) and optimizer buffers. A released tensor that was read back to the host stays readable; one that
- * lives only on the device throws a clear error when used. Nested scopes hand what they return to
- * the enclosing scope. On the reference backend (host memory only) a scope releases nothing.
+ * the value it replaces is un-kept and goes with the current scope) and optimizer buffers. A
+ * released tensor that was read back to the host stays readable; one that lives only on the device
+ * throws a clear error when used. Nested scopes hand what they return to the enclosing scope. On
+ * the reference backend (host memory only) a scope releases nothing.
  */
 
 /** A storage with device memory that a scope can release. */
@@ -78,8 +79,10 @@ function storagesIn(value: unknown, seen = new Set<unknown>()): Releasable[] {
   if (!value || typeof value !== 'object' || seen.has(value)) return [];
   seen.add(value);
   const storage = (value as { storage?: unknown }).storage;
-  if (storage && typeof storage === 'object' && 'release' in storage && 'keeps' in storage) return [storage as Releasable];
+  if (storage && typeof storage === 'object' && 'release' in storage && 'keeps' in storage)
+    return [storage as Releasable];
   if (Array.isArray(value)) return value.flatMap((v) => storagesIn(v, seen));
-  if (Object.getPrototypeOf(value) === Object.prototype) return Object.values(value).flatMap((v) => storagesIn(v, seen));
+  if (Object.getPrototypeOf(value) === Object.prototype)
+    return Object.values(value).flatMap((v) => storagesIn(v, seen));
   return [];
 }

@@ -20,7 +20,7 @@
  * the loss is read from the forward's output (`ImageClassifier.forwardWithCost`), never from
  * state that a later forward could overwrite. Layers that add no MACs pass `cost` on unchanged.
  */
-import { Tensor } from '../tensor/tensor.js';
+import { type Tensor } from '../tensor/tensor.js';
 import { fmt, sameShape } from '../tensor/shape.js';
 import { asTensor } from '../ops/util.js';
 
@@ -42,6 +42,13 @@ export function featureMap(x: Tensor, size?: readonly [Tensor, Tensor], cost?: T
   if (x.ndim !== 4) throw new Error(`featureMap: expected a 4-D NCHW tensor, got shape ${fmt(x.shape)}`);
   return { x, size: size ?? [asTensor(x.shape[2], x), asTensor(x.shape[3], x)], cost: cost ?? asTensor(0, x) };
 }
+
+/**
+ * A module of any input and output types, for code that only walks the tree (parameters,
+ * state dicts). `unknown` would not do: `forward` takes its input contravariantly.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyModule = Module<any, any>;
 
 export abstract class Module<In = FeatureMap, Out = In> {
   training = true;
@@ -65,7 +72,7 @@ export abstract class Module<In = FeatureMap, Out = In> {
   }
 
   /** Registers a sub-module. */
-  protected child<M extends Module<any, any>>(name: string, m: M): M {
+  protected child<M extends AnyModule>(name: string, m: M): M {
     this._modules.set(name, m as Module<unknown, unknown>);
     return m;
   }
@@ -81,7 +88,10 @@ export abstract class Module<In = FeatureMap, Out = In> {
     const seen = new Set<Module<unknown, unknown>>([this as Module<unknown, unknown>]);
     for (const [name, m] of this._modules) {
       for (const entry of m.namedModules(prefix ? `${prefix}.${name}` : name)) {
-        if (!seen.has(entry[1])) { seen.add(entry[1]); out.push(entry); }
+        if (!seen.has(entry[1])) {
+          seen.add(entry[1]);
+          out.push(entry);
+        }
       }
     }
     return out;
@@ -146,7 +156,8 @@ export abstract class Module<In = FeatureMap, Out = In> {
     const own = new Map([...this.namedParameters(), ...this.namedBuffers()]);
     const missing = [...own.keys()].filter((k) => !(k in state));
     const unexpected = Object.keys(state).filter((k) => !own.has(k));
-    const mismatched = [...own].filter(([k, t]) => k in state && (!sameShape(state[k].shape, t.shape) || state[k].dtype !== t.dtype))
+    const mismatched = [...own]
+      .filter(([k, t]) => k in state && (!sameShape(state[k].shape, t.shape) || state[k].dtype !== t.dtype))
       .map(([k, t]) => `${k}: expected ${t.dtype} ${fmt(t.shape)}, got ${state[k].dtype} ${fmt(state[k].shape)}`);
     if (missing.length || unexpected.length || mismatched.length) {
       const parts = [];

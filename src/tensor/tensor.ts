@@ -50,7 +50,12 @@ export class Tensor {
   private _node: Node | null;
   private _version = 0;
 
-  constructor(storage: Storage, shape: Shape, backend: Backend, opts: { requiresGrad?: boolean; node?: Node | null } = {}) {
+  constructor(
+    storage: Storage,
+    shape: Shape,
+    backend: Backend,
+    opts: { requiresGrad?: boolean; node?: Node | null } = {},
+  ) {
     if (sizeOf(shape) !== storage.size) {
       throw new Error(`Tensor: shape ${fmt(shape)} needs ${sizeOf(shape)} elements, storage has ${storage.size}`);
     }
@@ -65,31 +70,50 @@ export class Tensor {
    * Gradient accumulated by `backward()` (leaves only, like PyTorch). It survives `tidy` scopes
    * until it is replaced or cleared.
    */
-  get grad(): Tensor | null { return this._grad; }
+  get grad(): Tensor | null {
+    return this._grad;
+  }
   set grad(g: Tensor | null) {
     const old = this._grad;
     this._grad = g ? keep(g) : null;
     if (old && old.storage !== g?.storage) unkeep(old);
   }
 
-  get storage(): Storage { return this._storage; }
-  get dtype(): DType { return this._storage.dtype; }
-  get size(): number { return this._storage.size; }
-  get ndim(): number { return this.shape.length; }
+  get storage(): Storage {
+    return this._storage;
+  }
+  get dtype(): DType {
+    return this._storage.dtype;
+  }
+  get size(): number {
+    return this._storage.size;
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
   /** The op that made this tensor (null for leaves and constants). */
-  get node(): Node | null { return this._node; }
+  get node(): Node | null {
+    return this._node;
+  }
   /** Leaves are tensors not made by a recorded op; only leaves receive `.grad`. */
-  get isLeaf(): boolean { return this._node === null; }
+  get isLeaf(): boolean {
+    return this._node === null;
+  }
 
   /**
    * How many times `assign` has replaced this tensor's values (setting `.grad` or `requiresGrad`
    * does not count). A new tensor, `detach()` included, starts at 0.
    */
-  get version(): number { return this._version; }
+  get version(): number {
+    return this._version;
+  }
 
-  get requiresGrad(): boolean { return this._requiresGrad; }
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
   set requiresGrad(flag: boolean) {
-    if (!flag && this._node) throw new Error('requiresGrad: cannot turn off requiresGrad of a non-leaf tensor (use detach())');
+    if (!flag && this._node)
+      throw new Error('requiresGrad: cannot turn off requiresGrad of a non-leaf tensor (use detach())');
     this._requiresGrad = flag;
   }
 
@@ -111,7 +135,9 @@ export class Tensor {
   assign(value: Tensor): this {
     if (this._node) throw new Error('assign: cannot assign to a tensor produced by an op (it is part of a graph)');
     if (!sameShape(value.shape, this.shape) || value.dtype !== this.dtype) {
-      throw new Error(`assign: expected a ${this.dtype} tensor of shape ${fmt(this.shape)}, got ${value.dtype} ${fmt(value.shape)}`);
+      throw new Error(
+        `assign: expected a ${this.dtype} tensor of shape ${fmt(this.shape)}, got ${value.dtype} ${fmt(value.shape)}`,
+      );
     }
     // an assigned value outlives any tidy scope (parameters, running statistics); the one it
     // replaces goes with the current scope
@@ -139,7 +165,8 @@ export class Tensor {
 
   /** The value of a tensor with exactly one element. */
   item(): number {
-    if (this.size !== 1) throw new Error(`item: tensor of shape ${fmt(this.shape)} has ${this.size} elements, expected 1`);
+    if (this.size !== 1)
+      throw new Error(`item: tensor of shape ${fmt(this.shape)} has ${this.size} elements, expected 1`);
     return this.data()[0];
   }
 

@@ -9,7 +9,7 @@
  * alpha, equal to the real model at this point, whose derivative there is exactly the surrogate
  * gradient: a gradient check of the frozen model checks the real model's backward.
  */
-import type { Module } from '../nn/module.js';
+import type { AnyModule } from '../nn/module.js';
 import { DynOPool } from '../nn/dynopool.js';
 import { dynoContinuousSize, dynoOutputSize } from '../ops/dynopool/dynopool.js';
 
@@ -17,7 +17,7 @@ import { dynoContinuousSize, dynoOutputSize } from '../ops/dynopool/dynopool.js'
  * Runs `forward` once, recording each DynOPool's continuous size s0 and integer size n per
  * axis, then freezes every DynOPool in `model` at that point. Returns a function that unfreezes.
  */
-export function freezeSizes(model: Module<any, any>, forward: () => unknown): () => void {
+export function freezeSizes(model: AnyModule, forward: () => unknown): () => void {
   const pools = model.modules().filter((m): m is DynOPool => m instanceof DynOPool);
   const base = new Map<DynOPool, { s0: [number, number]; n: [number, number] }>();
   for (const p of pools) {
@@ -34,17 +34,24 @@ export function freezeSizes(model: Module<any, any>, forward: () => unknown): ()
   try {
     forward();
   } catch (e) {
-    pools.forEach((p) => { p.sizeRule = null; });
+    pools.forEach((p) => {
+      p.sizeRule = null;
+    });
     throw e;
   }
   for (const p of pools) {
     const point = base.get(p);
     if (!point) {
-      pools.forEach((q) => { q.sizeRule = null; });
+      pools.forEach((q) => {
+        q.sizeRule = null;
+      });
       throw new Error('freezeSizes: a DynOPool layer did not run in forward()');
     }
     const { s0, n } = point;
     p.sizeRule = (inSize, alpha, axis) => dynoContinuousSize(inSize, alpha).sub(s0[axis]).add(n[axis]);
   }
-  return () => pools.forEach((p) => { p.sizeRule = null; });
+  return () =>
+    pools.forEach((p) => {
+      p.sizeRule = null;
+    });
 }

@@ -45,7 +45,9 @@ export interface ValueOptions {
 /** Fills `shape` from a seeded generator, pushing values away from kinks. */
 export function valuesFor(shape: readonly number[], seed: number, opts: ValueOptions = {}): Float64Array {
   const g = new Generator(seed);
-  const lo = opts.lo ?? -2, hi = opts.hi ?? 2, margin = opts.margin ?? 0.05;
+  const lo = opts.lo ?? -2,
+    hi = opts.hi ?? 2,
+    margin = opts.margin ?? 0.05;
   const n = shape.reduce((a, b) => a * b, 1);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -77,11 +79,17 @@ export const NON_FINITE: readonly number[] = [NaN, Infinity, -Infinity];
  * two seeds in three, each value is replaced with probability `rate` (so runs with none, one and
  * several non-finite values all occur); on the third the values stay finite.
  */
-export function withNonFinite(values: Float64Array, seed: number, opts: { rate?: number; kinds?: readonly number[] } = {}): Float64Array {
+export function withNonFinite(
+  values: Float64Array,
+  seed: number,
+  opts: { rate?: number; kinds?: readonly number[] } = {},
+): Float64Array {
   const out = Float64Array.from(values);
   if (seed % 3 === 0) return out;
-  const kinds = opts.kinds ?? NON_FINITE, rate = opts.rate ?? 0.1;
+  const kinds = opts.kinds ?? NON_FINITE,
+    rate = opts.rate ?? 0.1;
   const g = new Generator((seed ^ 0x5bd1e995) >>> 0); // >>> 0: a non-negative 32-bit seed
-  for (let i = 0; i < out.length; i++) if (g.uniform() < rate) out[i] = kinds[Math.floor(g.uniform() * kinds.length) % kinds.length];
+  for (let i = 0; i < out.length; i++)
+    if (g.uniform() < rate) out[i] = kinds[Math.floor(g.uniform() * kinds.length) % kinds.length];
   return out;
 }

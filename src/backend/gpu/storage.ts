@@ -46,13 +46,22 @@ export interface GpuMemoryStats {
 /** What the gpu.js backend holds right now, and the totals since start-up (see GpuMemoryStats). */
 export function gpuMemoryStats(): GpuMemoryStats {
   return {
-    liveTextures: stats.texturesCreated - stats.texturesDeleted, texturesCreated: stats.texturesCreated, readbacks: stats.readbacks,
-    liveStorages: stats.liveStorages, liveBytes: stats.liveBytes,
+    liveTextures: stats.texturesCreated - stats.texturesDeleted,
+    texturesCreated: stats.texturesCreated,
+    readbacks: stats.readbacks,
+    liveStorages: stats.liveStorages,
+    liveBytes: stats.liveBytes,
   };
 }
 
-const held = (bytes: number): void => { stats.liveStorages++; stats.liveBytes += bytes; };
-const dropped = (bytes: number): void => { stats.liveStorages--; stats.liveBytes -= bytes; };
+const held = (bytes: number): void => {
+  stats.liveStorages++;
+  stats.liveBytes += bytes;
+};
+const dropped = (bytes: number): void => {
+  stats.liveStorages--;
+  stats.liveBytes -= bytes;
+};
 
 const textures = new FinalizationRegistry<{ texture: Texture; bytes: number }>(({ texture, bytes }) => {
   stats.texturesDeleted++;
@@ -76,7 +85,11 @@ export class GpuStorage implements Storage, Releasable {
    * @param data a host array (takes ownership) or a texture written by a kernel
    * @param onDevice whether a gpu.js kernel produced it (true for every texture)
    */
-  constructor(readonly size: number, data: KernelData, readonly onDevice: boolean) {
+  constructor(
+    readonly size: number,
+    data: KernelData,
+    readonly onDevice: boolean,
+  ) {
     if (isTexture(data)) {
       this.texture = data;
       this.host = null;
@@ -138,7 +151,9 @@ export class GpuStorage implements Storage, Releasable {
 
   private check(): void {
     if (this.released) {
-      throw new Error(`gpu backend: a tensor of ${this.size} values was used after tidy() released its device memory (return it from the tidy function, or keep() it)`);
+      throw new Error(
+        `gpu backend: a tensor of ${this.size} values was used after tidy() released its device memory (return it from the tidy function, or keep() it)`,
+      );
     }
   }
 }

@@ -22,7 +22,8 @@ type TapRow = (xRow: number, wIndex: number, yRow: number, owLo: number, owHi: n
 
 function forEachTapRow(g: ConvGeometry, visit: TapRow): void {
   const { N, C, H, W, OC, KH, KW, OH, OW, strideH, strideW, padH, padW, dilationH, dilationW, groups } = g;
-  const Cg = C / groups, OCg = OC / groups;
+  const Cg = C / groups,
+    OCg = OC / groups;
   for (let n = 0; n < N; n++) {
     for (let oc = 0; oc < OC; oc++) {
       const grp = Math.floor(oc / OCg);
@@ -90,7 +91,10 @@ export function conv2dCpu(x: TypedArray, w: TypedArray, g: ConvGeometry): TypedA
     for (let ow = lo, xi = xRow + lo * sw + iw0; ow < hi; ow++, xi += sw) acc[yRow + ow] += x[xi] * wv;
   });
   // padded taps add 0 * w: nothing, unless w is not finite
-  if (hasNonFinite(w)) forEachPaddedTap(g, (wi, yi) => { acc[yi] += 0 * w[wi]; });
+  if (hasNonFinite(w))
+    forEachPaddedTap(g, (wi, yi) => {
+      acc[yi] += 0 * w[wi];
+    });
   return fromFloat64(acc, dtypeOf(x));
 }
 
@@ -115,7 +119,10 @@ export function conv2dGradWeightCpu(x: TypedArray, dy: TypedArray, g: ConvGeomet
     acc[wi] += s;
   });
   // padded taps add dy * 0: nothing, unless dy is not finite
-  if (hasNonFinite(dy)) forEachPaddedTap(g, (wi, yi) => { acc[wi] += dy[yi] * 0; });
+  if (hasNonFinite(dy))
+    forEachPaddedTap(g, (wi, yi) => {
+      acc[wi] += dy[yi] * 0;
+    });
   return fromFloat64(acc, dtypeOf(x));
 }
 

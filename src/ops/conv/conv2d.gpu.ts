@@ -22,10 +22,20 @@
  */
 import * as decl from './conv2d.kernels.js';
 import type { ConvGeometry } from './conv2d.kernels.js';
-import { gpuImpl, type GpuKernelImpl, release, type Constants, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
+import {
+  gpuImpl,
+  type GpuKernelImpl,
+  release,
+  type Constants,
+  type KernelCache,
+  type KernelData,
+} from '../../backend/gpu/runtime.js';
 import { padGpu, stridedGpu } from '../movement/movement.gpu.js';
 
-interface K { thread: { x: number }; constants: Record<string, number> }
+interface K {
+  thread: { x: number };
+  constants: Record<string, number>;
+}
 
 function conv2dForwardKernel(this: K, x: Float32Array, w: Float32Array): number {
   const idx = this.thread.x;
@@ -76,8 +86,9 @@ function conv2dGradInputKernel(this: K, dy: Float32Array, w: Float32Array): numb
           const tw = iw + this.constants.PW - kw * this.constants.DW;
           const ow = Math.floor((tw + 0.5) / this.constants.SW);
           if (tw >= 0 && ow * this.constants.SW === tw && ow < this.constants.OW) {
-            sum += dy[((n * this.constants.OC + oc) * this.constants.OH + oh) * this.constants.OW + ow]
-              * w[((oc * this.constants.Cg + icg) * this.constants.KH + kh) * this.constants.KW + kw];
+            sum +=
+              dy[((n * this.constants.OC + oc) * this.constants.OH + oh) * this.constants.OW + ow] *
+              w[((oc * this.constants.Cg + icg) * this.constants.KH + kh) * this.constants.KW + kw];
           }
         }
       }
@@ -105,7 +116,8 @@ function conv2dGradWeightKernel(this: K, x: Float32Array, dy: Float32Array): num
         const iw = ow * this.constants.SW - this.constants.PW + kw * this.constants.DW;
         // a padded tap adds dy * 0 (a run-time zero: NaN for a non-finite dy)
         let xv = 0;
-        if (rowIn && iw >= 0 && iw < this.constants.W) xv = x[((n * this.constants.C + ic) * this.constants.H + ih) * this.constants.W + iw];
+        if (rowIn && iw >= 0 && iw < this.constants.W)
+          xv = x[((n * this.constants.C + ic) * this.constants.H + ih) * this.constants.W + iw];
         sum += dy[((n * this.constants.OC + oc) * this.constants.OH + oh) * this.constants.OW + ow] * xv;
       }
     }
@@ -131,15 +143,21 @@ function conv3x3Kernel(this: K, xp: Float32Array, w: Float32Array): number {
   let xb = n * this.constants.C * plane + i * Wp + j;
   let wb = o * this.constants.C * 9;
   let sum = 0;
-  if (this.constants.guard === 1 && (i < this.constants.PH || i + 2 >= this.constants.PH + this.constants.IH
-    || j < this.constants.PW || j + 2 >= this.constants.PW + this.constants.IW)) {
+  if (
+    this.constants.guard === 1 &&
+    (i < this.constants.PH ||
+      i + 2 >= this.constants.PH + this.constants.IH ||
+      j < this.constants.PW ||
+      j + 2 >= this.constants.PW + this.constants.IW)
+  ) {
     for (let c = 0; c < this.constants.C; c++) {
       for (let a = 0; a < 3; a++) {
         const r = i + a;
         if (r >= this.constants.PH && r < this.constants.PH + this.constants.IH) {
           for (let b = 0; b < 3; b++) {
             const s = j + b;
-            if (s >= this.constants.PW && s < this.constants.PW + this.constants.IW) sum += xp[xb + a * Wp + b] * w[wb + a * 3 + b];
+            if (s >= this.constants.PW && s < this.constants.PW + this.constants.IW)
+              sum += xp[xb + a * Wp + b] * w[wb + a * 3 + b];
           }
         }
       }
@@ -151,9 +169,16 @@ function conv3x3Kernel(this: K, xp: Float32Array, w: Float32Array): number {
   for (let c = 0; c < this.constants.C; c++) {
     const r1 = xb + Wp;
     const r2 = xb + 2 * Wp;
-    sum += xp[xb] * w[wb] + xp[xb + 1] * w[wb + 1] + xp[xb + 2] * w[wb + 2]
-      + xp[r1] * w[wb + 3] + xp[r1 + 1] * w[wb + 4] + xp[r1 + 2] * w[wb + 5]
-      + xp[r2] * w[wb + 6] + xp[r2 + 1] * w[wb + 7] + xp[r2 + 2] * w[wb + 8];
+    sum +=
+      xp[xb] * w[wb] +
+      xp[xb + 1] * w[wb + 1] +
+      xp[xb + 2] * w[wb + 2] +
+      xp[r1] * w[wb + 3] +
+      xp[r1 + 1] * w[wb + 4] +
+      xp[r1 + 2] * w[wb + 5] +
+      xp[r2] * w[wb + 6] +
+      xp[r2 + 1] * w[wb + 7] +
+      xp[r2 + 2] * w[wb + 8];
     xb += plane;
     wb += 9;
   }
@@ -187,18 +212,60 @@ function conv3x3GradWeightKernel(this: K, xp: Float32Array, dy: Float32Array): n
 
 /** Whether the 3x3 fast path applies (and, for the input gradient, its padding 2 - P is >= 0). */
 export const isConv3x3 = (g: ConvGeometry): boolean =>
-  g.KH === 3 && g.KW === 3 && g.strideH === 1 && g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1 && g.groups === 1
-  && g.padH <= 2 && g.padW <= 2;
+  g.KH === 3 &&
+  g.KW === 3 &&
+  g.strideH === 1 &&
+  g.strideW === 1 &&
+  g.dilationH === 1 &&
+  g.dilationW === 1 &&
+  g.groups === 1 &&
+  g.padH <= 2 &&
+  g.padW <= 2;
 
 /** x [N, C, H, W] padded by (ph, pw) on the device (no copy when there is nothing to pad). */
-function padded(k: KernelCache, x: KernelData, N: number, C: number, H: number, W: number, ph: number, pw: number): KernelData {
-  return ph === 0 && pw === 0 ? x : padGpu(k, x, [N, C, H, W], [[0, 0], [0, 0], [ph, ph], [pw, pw]], 0);
+function padded(
+  k: KernelCache,
+  x: KernelData,
+  N: number,
+  C: number,
+  H: number,
+  W: number,
+  ph: number,
+  pw: number,
+): KernelData {
+  return ph === 0 && pw === 0
+    ? x
+    : padGpu(
+        k,
+        x,
+        [N, C, H, W],
+        [
+          [0, 0],
+          [0, 0],
+          [ph, ph],
+          [pw, pw],
+        ],
+        0,
+      );
 }
 
 /** The 3x3 correlation of x padded by (ph, pw) with w; guard: skip the padded taps instead (see conv3x3Kernel). */
-function conv3x3(k: KernelCache, x: KernelData, w: KernelData, N: number, C: number, H: number, W: number, OC: number, ph: number, pw: number, guard = false): KernelData {
+function conv3x3(
+  k: KernelCache,
+  x: KernelData,
+  w: KernelData,
+  N: number,
+  C: number,
+  H: number,
+  W: number,
+  OC: number,
+  ph: number,
+  pw: number,
+  guard = false,
+): KernelData {
   const xp = padded(k, x, N, C, H, W, ph, pw);
-  const OH = H + 2 * ph - 2, OW = W + 2 * pw - 2;
+  const OH = H + 2 * ph - 2,
+    OW = W + 2 * pw - 2;
   const constants = { C, OC, OH, OW, guard: guard ? 1 : 0, PH: ph, PW: pw, IH: H, IW: W };
   const y = k.run('conv3x3', conv3x3Kernel, constants, N * OC * OH * OW, [xp, w]);
   if (xp !== x) release(xp);
@@ -207,9 +274,23 @@ function conv3x3(k: KernelCache, x: KernelData, w: KernelData, N: number, C: num
 
 function constantsOf(g: ConvGeometry): Constants {
   return {
-    N: g.N, C: g.C, H: g.H, W: g.W, OC: g.OC, OH: g.OH, OW: g.OW, KH: g.KH, KW: g.KW,
-    SH: g.strideH, SW: g.strideW, PH: g.padH, PW: g.padW, DH: g.dilationH, DW: g.dilationW,
-    Cg: g.C / g.groups, OCg: g.OC / g.groups,
+    N: g.N,
+    C: g.C,
+    H: g.H,
+    W: g.W,
+    OC: g.OC,
+    OH: g.OH,
+    OW: g.OW,
+    KH: g.KH,
+    KW: g.KW,
+    SH: g.strideH,
+    SW: g.strideW,
+    PH: g.padH,
+    PW: g.padW,
+    DH: g.dilationH,
+    DW: g.dilationW,
+    Cg: g.C / g.groups,
+    OCg: g.OC / g.groups,
   };
 }
 
@@ -232,11 +313,20 @@ export function conv2dGradInputGpu(k: KernelCache, dy: KernelData, w: KernelData
 export function conv2dGradWeightGpu(k: KernelCache, x: KernelData, dy: KernelData, g: ConvGeometry): KernelData {
   if (isConv3x3(g)) {
     const xp = padded(k, x, g.N, g.C, g.H, g.W, g.padH, g.padW);
-    const dw = k.run('conv3x3GradWeight', conv3x3GradWeightKernel, { N: g.N, C: g.C, OC: g.OC, OH: g.OH, OW: g.OW }, g.OC * g.C * 9, [xp, dy]);
+    const dw = k.run(
+      'conv3x3GradWeight',
+      conv3x3GradWeightKernel,
+      { N: g.N, C: g.C, OC: g.OC, OH: g.OH, OW: g.OW },
+      g.OC * g.C * 9,
+      [xp, dy],
+    );
     if (xp !== x) release(xp);
     return dw;
   }
-  return k.run('conv2dGradWeight', conv2dGradWeightKernel, constantsOf(g), g.OC * (g.C / g.groups) * g.KH * g.KW, [x, dy]);
+  return k.run('conv2dGradWeight', conv2dGradWeightKernel, constantsOf(g), g.OC * (g.C / g.groups) * g.KH * g.KW, [
+    x,
+    dy,
+  ]);
 }
 
 export const conv2dGpuImpls: readonly GpuKernelImpl[] = [

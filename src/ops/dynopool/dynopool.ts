@@ -76,7 +76,8 @@ const dynoSampleOp = defineOp({
 export const DYNO_MAX_SCALE = 8;
 
 function checkMaxScale(op: string, maxScale: number): void {
-  if (!(Number.isFinite(maxScale) && maxScale >= 1)) throw new Error(`${op}: maxScale must be a finite number >= 1, got ${maxScale}`);
+  if (!(Number.isFinite(maxScale) && maxScale >= 1))
+    throw new Error(`${op}: maxScale must be a finite number >= 1, got ${maxScale}`);
 }
 
 /** Short, readable form of a value that may come from float32 (1e-6 is 9.99999997e-7 there). */
@@ -86,21 +87,30 @@ const short = (v: number): string => String(Number(v.toPrecision(6)));
  * Throws unless an output of `rows` rows from `inRows` input rows (columns for `axis` 1) is
  * within `maxScale` times the input. `what` says what asked for it (e.g. `alpha_h = 0.5`).
  */
-function checkOutputSize(op: string, what: string, axis: 0 | 1, rows: number, inRows: number, shape: readonly number[], maxScale: number): void {
+function checkOutputSize(
+  op: string,
+  what: string,
+  axis: 0 | 1,
+  rows: number,
+  inRows: number,
+  shape: readonly number[],
+  maxScale: number,
+): void {
   const limit = Math.max(2, Math.floor(maxScale * inRows));
   if (rows <= limit) return;
   const unit = axis === 0 ? 'rows' : 'columns';
   throw new Error(
-    `${op}: ${what} asks for ${rows} output ${unit} from ${inRows} input ${unit} (input ${fmt(shape)}), `
-    + `more than maxScale = ${maxScale} times the input allows (at most ${limit} ${unit}); `
-    + 'alpha is far too small: lower alpha\'s learning rate, raise alphaMin (the trainer clamps alpha to [alphaMin, alphaMax]), or raise maxScale',
+    `${op}: ${what} asks for ${rows} output ${unit} from ${inRows} input ${unit} (input ${fmt(shape)}), ` +
+      `more than maxScale = ${maxScale} times the input allows (at most ${limit} ${unit}); ` +
+      "alpha is far too small: lower alpha's learning rate, raise alphaMin (the trainer clamps alpha to [alphaMin, alphaMax]), or raise maxScale",
   );
 }
 
 function sizeValue(op: string, name: string, t: Tensor): number {
   if (t.ndim !== 0) throw new Error(`${op}: ${name} must be a 0-d size tensor, got shape ${fmt(t.shape)}`);
   const v = t.item();
-  if (!Number.isFinite(v) || v < 0.5) throw new Error(`${op}: ${name} must be a finite size >= 0.5 (at least one output row), got ${v}`);
+  if (!Number.isFinite(v) || v < 0.5)
+    throw new Error(`${op}: ${name} must be a finite size >= 0.5 (at least one output row), got ${v}`);
   return v;
 }
 
@@ -118,7 +128,8 @@ function sample(x: Tensor, h: Tensor, w: Tensor, maxScale: number): Tensor {
   assertCompatible('dynoSample', x, w, ['input', 'w']);
   const [N, C, H, W] = x.shape;
   if (H < 1 || W < 1) throw new Error(`dynoSample: input has an empty spatial size ${fmt(x.shape)}`);
-  const hv = sizeValue('dynoSample', 'h', h), wv = sizeValue('dynoSample', 'w', w);
+  const hv = sizeValue('dynoSample', 'h', h),
+    wv = sizeValue('dynoSample', 'w', w);
   const g: DynoGeometry = { N, C, H, W, OH: Math.floor(hv + 0.5), OW: Math.floor(wv + 0.5), h: hv, w: wv };
   checkOutputSize('dynoSample', `h = ${short(hv)}`, 0, g.OH, H, x.shape, maxScale);
   checkOutputSize('dynoSample', `w = ${short(wv)}`, 1, g.OW, W, x.shape, maxScale);
@@ -146,8 +157,8 @@ export interface DynoPool2dOptions {
   inSize?: readonly [Tensor, Tensor];
   /**
    * At most this many times the input's rows (and columns) in the output, default
-   * DYNO_MAX_SCALE = 8 (see BOUND in the file comment; dynoSample always uses the default): a larger output is refused with an error
-   * naming alpha and the size.
+   * DYNO_MAX_SCALE = 8 (see BOUND in the file comment; dynoSample always uses the default): a
+   * larger output is refused with an error naming alpha and the size.
    */
   maxScale?: number;
   /** Who is calling, for error messages (the DynOPool module passes 'DynOPool layer'). */
@@ -165,7 +176,8 @@ export function dynoPool2d(x: Tensor, alpha: Tensor, opts: DynoPool2dOptions = {
   const op = opts.label ? `${opts.label} (dynoPool2d)` : 'dynoPool2d';
   assertNdim(op, 'input', x, 4, 'N, C, H, W');
   assertCompatible(op, x, alpha, ['input', 'alpha']);
-  if (alpha.ndim !== 1 || alpha.shape[0] !== 2) throw new Error(`${op}: alpha must have shape [2] (alpha_h, alpha_w), got ${fmt(alpha.shape)}`);
+  if (alpha.ndim !== 1 || alpha.shape[0] !== 2)
+    throw new Error(`${op}: alpha must have shape [2] (alpha_h, alpha_w), got ${fmt(alpha.shape)}`);
   const maxScale = opts.maxScale ?? DYNO_MAX_SCALE;
   checkMaxScale(op, maxScale);
   const a = alpha.data();
