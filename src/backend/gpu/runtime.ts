@@ -99,6 +99,16 @@ export function gpuFor(mode: GpuMode): GPU {
 }
 
 export type Constants = Record<string, number>;
+
+/**
+ * What `this` is inside a gpu.js kernel function, as dynopool's kernels use it: a 1-D thread
+ * index and the numeric constants the kernel was compiled with. Kernel functions declare
+ * `function f(this: GpuThis, ...)` so that TypeScript checks their bodies.
+ */
+export interface GpuThis {
+  thread: { x: number };
+  constants: Constants;
+}
 type KernelFn = (this: never, ...args: never[]) => number;
 
 /**

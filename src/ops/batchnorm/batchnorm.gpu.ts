@@ -12,15 +12,11 @@ import {
   type GpuKernelImpl,
   type KernelCache,
   type KernelData,
+  type GpuThis,
 } from '../../backend/gpu/runtime.js';
 import * as decl from './batchnorm.kernels.js';
 
-interface K {
-  thread: { x: number };
-  constants: Record<string, number>;
-}
-
-function meanKernel(this: K, x: Float32Array): number {
+function meanKernel(this: GpuThis, x: Float32Array): number {
   const c = this.thread.x;
   let s = 0;
   for (let n = 0; n < this.constants.N; n++) {
@@ -29,7 +25,7 @@ function meanKernel(this: K, x: Float32Array): number {
   return s / (this.constants.N * this.constants.HW);
 }
 
-function varianceKernel(this: K, x: Float32Array, mean: Float32Array): number {
+function varianceKernel(this: GpuThis, x: Float32Array, mean: Float32Array): number {
   const c = this.thread.x;
   const m = mean[c];
   let q = 0;
@@ -43,7 +39,7 @@ function varianceKernel(this: K, x: Float32Array, mean: Float32Array): number {
 }
 
 function applyKernel(
-  this: K,
+  this: GpuThis,
   x: Float32Array,
   mean: Float32Array,
   invStd: Float32Array,
@@ -56,7 +52,13 @@ function applyKernel(
   return (x[idx] - mean[c]) * invStd[c] * weight[c] + bias[c];
 }
 
-function sumsKernel(this: K, x: Float32Array, dy: Float32Array, mean: Float32Array, invStd: Float32Array): number {
+function sumsKernel(
+  this: GpuThis,
+  x: Float32Array,
+  dy: Float32Array,
+  mean: Float32Array,
+  invStd: Float32Array,
+): number {
   const c = this.thread.x;
   let s = 0;
   for (let n = 0; n < this.constants.N; n++) {
@@ -70,7 +72,7 @@ function sumsKernel(this: K, x: Float32Array, dy: Float32Array, mean: Float32Arr
 }
 
 function gradXKernel(
-  this: K,
+  this: GpuThis,
   x: Float32Array,
   dy: Float32Array,
   mean: Float32Array,

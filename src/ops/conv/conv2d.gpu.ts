@@ -29,15 +29,11 @@ import {
   type Constants,
   type KernelCache,
   type KernelData,
+  type GpuThis,
 } from '../../backend/gpu/runtime.js';
 import { padGpu, stridedGpu } from '../movement/movement.gpu.js';
 
-interface K {
-  thread: { x: number };
-  constants: Record<string, number>;
-}
-
-function conv2dForwardKernel(this: K, x: Float32Array, w: Float32Array): number {
+function conv2dForwardKernel(this: GpuThis, x: Float32Array, w: Float32Array): number {
   const idx = this.thread.x;
   const q1 = Math.floor((idx + 0.5) / this.constants.OW);
   const ow = idx - q1 * this.constants.OW;
@@ -65,7 +61,7 @@ function conv2dForwardKernel(this: K, x: Float32Array, w: Float32Array): number 
   return sum;
 }
 
-function conv2dGradInputKernel(this: K, dy: Float32Array, w: Float32Array): number {
+function conv2dGradInputKernel(this: GpuThis, dy: Float32Array, w: Float32Array): number {
   const idx = this.thread.x;
   const q1 = Math.floor((idx + 0.5) / this.constants.W);
   const iw = idx - q1 * this.constants.W;
@@ -97,7 +93,7 @@ function conv2dGradInputKernel(this: K, dy: Float32Array, w: Float32Array): numb
   return sum;
 }
 
-function conv2dGradWeightKernel(this: K, x: Float32Array, dy: Float32Array): number {
+function conv2dGradWeightKernel(this: GpuThis, x: Float32Array, dy: Float32Array): number {
   const idx = this.thread.x;
   const q1 = Math.floor((idx + 0.5) / this.constants.KW);
   const kw = idx - q1 * this.constants.KW;
@@ -130,7 +126,7 @@ function conv2dGradWeightKernel(this: K, x: Float32Array, dy: Float32Array): num
  * by (PH, PW) around an IH x IW plane. With guard = 1 (the input gradient) the taps that read the
  * padding are skipped, not multiplied by 0: only border threads check.
  */
-function conv3x3Kernel(this: K, xp: Float32Array, w: Float32Array): number {
+function conv3x3Kernel(this: GpuThis, xp: Float32Array, w: Float32Array): number {
   const idx = this.thread.x;
   const q1 = Math.floor((idx + 0.5) / this.constants.OW);
   const j = idx - q1 * this.constants.OW;
@@ -186,7 +182,7 @@ function conv3x3Kernel(this: K, xp: Float32Array, w: Float32Array): number {
 }
 
 /** dw[o, c, a, b] = sum_n sum_i sum_j dy[n, o, i, j] xp[n, c, i + a, j + b], with xp already padded. */
-function conv3x3GradWeightKernel(this: K, xp: Float32Array, dy: Float32Array): number {
+function conv3x3GradWeightKernel(this: GpuThis, xp: Float32Array, dy: Float32Array): number {
   const idx = this.thread.x;
   const q1 = Math.floor((idx + 0.5) / 3);
   const b = idx - q1 * 3;

@@ -26,13 +26,9 @@ import {
   type Constants,
   type KernelCache,
   type KernelData,
+  type GpuThis,
 } from '../../backend/gpu/runtime.js';
 import { axisTaps, type Tap } from './dynosample.cpu.js';
-
-interface K {
-  thread: { x: number };
-  constants: Record<string, number>;
-}
 
 /**
  * The max of the cell's 4 bilinear samples (constants.value = 1), or which query point wins it
@@ -40,7 +36,7 @@ interface K {
  * in the order (-,-), (-,+), (+,-), (+,+). The backward kernels read the winner instead of
  * re-evaluating the 4 samples.
  */
-function sampleMaxKernel(this: K, x: Float32Array, rows: Float32Array, cols: Float32Array): number {
+function sampleMaxKernel(this: GpuThis, x: Float32Array, rows: Float32Array, cols: Float32Array): number {
   // rows / cols hold 4 numbers per tap: lo, hi, frac, dSize
   const idx = this.thread.x;
   const q1 = Math.floor((idx + 0.5) / this.constants.OW);
@@ -84,7 +80,7 @@ function sampleMaxKernel(this: K, x: Float32Array, rows: Float32Array, cols: Flo
  * its tap 0 on this pixel, weight of its tap 1), so the winner only picks a weight.
  */
 function gradXKernel(
-  this: K,
+  this: GpuThis,
   dy: Float32Array,
   win: Float32Array,
   rowStart: Float32Array,
@@ -125,7 +121,7 @@ function gradXKernel(
 
 /** Per plane p (and axis: the first P outputs are d/dh, the next P d/dw): sum of dy * d sample / d size. */
 function gradSizeKernel(
-  this: K,
+  this: GpuThis,
   x: Float32Array,
   dy: Float32Array,
   rows: Float32Array,

@@ -16,15 +16,16 @@
  * comparison would pick the other operand. Comparisons need no test: they are false with a NaN
  * side on every mode (measured), as IEEE orders them.
  */
-import { gpuImpl, type GpuKernelImpl, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
+import {
+  gpuImpl,
+  type GpuKernelImpl,
+  type KernelCache,
+  type KernelData,
+  type GpuThis,
+} from '../../backend/gpu/runtime.js';
 import * as decl from './elementwise.kernels.js';
 import type { BinaryKernel, UnaryKernel } from './elementwise.kernels.js';
 import { broadcastStrides, sizeOf, type Shape } from '../../tensor/shape.js';
-
-interface K {
-  thread: { x: number };
-  constants: Record<string, number>;
-}
 
 export const UNARY_CODES: Record<UnaryKernel, number> = {
   neg: 0,
@@ -55,7 +56,7 @@ export const BINARY_CODES: Record<BinaryKernel, number> = {
   le: 11,
 };
 
-function unaryKernel(this: K, x: Float32Array): number {
+function unaryKernel(this: GpuThis, x: Float32Array): number {
   const v = x[this.thread.x];
   const op = this.constants.op;
   if (op === 0) return -v;
@@ -80,7 +81,7 @@ function unaryKernel(this: K, x: Float32Array): number {
   return v > 0 ? 1 : 0;
 }
 
-function binaryKernel(this: K, a: Float32Array, b: Float32Array, spec: Float32Array): number {
+function binaryKernel(this: GpuThis, a: Float32Array, b: Float32Array, spec: Float32Array): number {
   const idx = this.thread.x;
   let ia = idx;
   let ib = idx;
@@ -121,20 +122,20 @@ function binaryKernel(this: K, a: Float32Array, b: Float32Array, spec: Float32Ar
   return x <= y ? 1 : 0;
 }
 
-function clampKernel(this: K, x: Float32Array, bounds: Float32Array): number {
+function clampKernel(this: GpuThis, x: Float32Array, bounds: Float32Array): number {
   const v = x[this.thread.x];
   // GLSL's max / min return the other operand for a NaN
   if (v !== v) return v;
   return Math.min(Math.max(v, bounds[0]), bounds[1]);
 }
 
-function whereKernel(this: K, cond: Float32Array, a: Float32Array, b: Float32Array): number {
+function whereKernel(this: GpuThis, cond: Float32Array, a: Float32Array, b: Float32Array): number {
   const i = this.thread.x;
   return cond[i] !== 0 ? a[i] : b[i];
 }
 
 /** leakyRelu(x) = x > 0 ? x : slope * x; the slope is a 1-value array (one compile for every slope). */
-function leakyReluKernel(this: K, x: Float32Array, slope: Float32Array): number {
+function leakyReluKernel(this: GpuThis, x: Float32Array, slope: Float32Array): number {
   const v = x[this.thread.x];
   return v > 0 ? v : slope[0] * v;
 }

@@ -2,15 +2,16 @@
  * gpu.js kernel for batched matmul (float32): one thread per out[b, m, n] = sum_k A[b, m, k] B[b, k, n],
  * with A stored [B, M, K] (or [B, K, M] when transA) and B stored [B, K, N] (or [B, N, K] when transB).
  */
-import { gpuImpl, type GpuKernelImpl, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
+import {
+  gpuImpl,
+  type GpuKernelImpl,
+  type KernelCache,
+  type KernelData,
+  type GpuThis,
+} from '../../backend/gpu/runtime.js';
 import { matmulKernel as matmulDecl } from './matmul.kernels.js';
 
-interface K {
-  thread: { x: number };
-  constants: Record<string, number>;
-}
-
-function matmulKernel(this: K, a: Float32Array, b: Float32Array): number {
+function matmulKernel(this: GpuThis, a: Float32Array, b: Float32Array): number {
   const idx = this.thread.x;
   const q = Math.floor((idx + 0.5) / this.constants.N);
   const n = idx - q * this.constants.N;

@@ -7,17 +7,19 @@
  * one compiled kernel serves every shape of a given output size. concat joins two tensors at a
  * time along an axis.
  */
-import { gpuImpl, release, type GpuKernelImpl, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
+import {
+  gpuImpl,
+  release,
+  type GpuKernelImpl,
+  type KernelCache,
+  type KernelData,
+  type GpuThis,
+} from '../../backend/gpu/runtime.js';
 import * as decl from './movement.kernels.js';
 import { broadcastStrides, sizeOf, stridesOf, type Shape } from '../../tensor/shape.js';
 import { padRank } from '../elementwise/elementwise.gpu.js';
 
-interface K {
-  thread: { x: number };
-  constants: Record<string, number>;
-}
-
-function windowKernel(this: K, x: Float32Array, spec: Float32Array): number {
+function windowKernel(this: GpuThis, x: Float32Array, spec: Float32Array): number {
   // spec = [out dims (6) | strides (6) | lo (6) | in dims (6) | offset | fill]
   let rest = this.thread.x;
   let src = spec[24];
@@ -34,7 +36,7 @@ function windowKernel(this: K, x: Float32Array, spec: Float32Array): number {
   return x[src];
 }
 
-function concatKernel(this: K, a: Float32Array, b: Float32Array): number {
+function concatKernel(this: GpuThis, a: Float32Array, b: Float32Array): number {
   // rows of A values from a then B values from b, per outer index
   const idx = this.thread.x;
   const row = this.constants.A + this.constants.B;

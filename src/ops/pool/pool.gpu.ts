@@ -16,17 +16,13 @@ import {
   type GpuKernelImpl,
   type KernelCache,
   type KernelData,
+  type GpuThis,
 } from '../../backend/gpu/runtime.js';
 import * as decl from './pool.kernels.js';
 import type { PoolGeometry } from './pool.kernels.js';
 
-interface K {
-  thread: { x: number };
-  constants: Record<string, number>;
-}
-
 /** Window (oh, ow): its first maximum (constants.max = 1), or its sum / divisor (max = 0). */
-function poolKernel(this: K, x: Float32Array): number {
+function poolKernel(this: GpuThis, x: Float32Array): number {
   const idx = this.thread.x;
   const q1 = Math.floor((idx + 0.5) / this.constants.OW);
   const ow = idx - q1 * this.constants.OW;
@@ -58,7 +54,7 @@ function poolKernel(this: K, x: Float32Array): number {
  * Input pixel (ih0, iw0): over the windows that contain it, dy when it is the window's first
  * maximum (constants.max = 1), or dy / divisor (max = 0; x is not read).
  */
-function poolGradKernel(this: K, x: Float32Array, dy: Float32Array): number {
+function poolGradKernel(this: GpuThis, x: Float32Array, dy: Float32Array): number {
   const idx = this.thread.x;
   const q1 = Math.floor((idx + 0.5) / this.constants.W);
   const iw0 = idx - q1 * this.constants.W;

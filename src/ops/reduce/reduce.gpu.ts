@@ -4,19 +4,21 @@
  * per output folds its contiguous run of R values, accumulating in float32. max / min are NaN
  * when any value is (`v !== v`: a comparison alone would skip a NaN after the first value).
  */
-import { gpuImpl, release, type GpuKernelImpl, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
+import {
+  gpuImpl,
+  release,
+  type GpuKernelImpl,
+  type KernelCache,
+  type KernelData,
+  type GpuThis,
+} from '../../backend/gpu/runtime.js';
 import { reduceKernel as reduceDecl, type ReduceKernel } from './reduce.kernels.js';
 import { sizeOf, type Shape } from '../../tensor/shape.js';
 import { permuteGpu } from '../movement/movement.gpu.js';
 
-interface K {
-  thread: { x: number };
-  constants: Record<string, number>;
-}
-
 const REDUCE_CODES: Record<ReduceKernel, number> = { sum: 0, max: 1, min: 2 };
 
-function reduceKernel(this: K, x: Float32Array): number {
+function reduceKernel(this: GpuThis, x: Float32Array): number {
   const base = this.thread.x * this.constants.R;
   let acc = x[base];
   for (let r = 1; r < this.constants.R; r++) {
