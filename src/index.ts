@@ -31,6 +31,7 @@ export { runKernel, runKernel1 } from './ops/util.js';
 export * from './ops/kernels.js';
 export * from './nn/index.js';
 export { trainStep, argmaxCorrect, type StepBatch, type StepOptions, type StepResult } from './train/step.js';
+export { runInterruptibly, Interrupted } from './train/interrupt.js';
 
 import './backends/index.js';
 import { backendFromEnvironment } from './backend/registry.js';

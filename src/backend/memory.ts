@@ -73,6 +73,27 @@ export function tidy<T>(fn: () => T): T {
   }
 }
 
+/**
+ * How many `tidy` scopes are open. With `unwindScopes`, for code that can stop a computation
+ * without running its `finally` blocks (src/train/interrupt.ts): note the depth before, unwind
+ * to it after.
+ */
+export function scopeDepth(): number {
+  return scopes.length;
+}
+
+/**
+ * Closes the scopes above `depth` that an interrupted computation left open, innermost first,
+ * as their `tidy` would have on an exception: what they made and nobody keeps is released, and
+ * nothing counts as returned. Only for computations whose results are abandoned.
+ */
+export function unwindScopes(depth: number): void {
+  if (!(Number.isInteger(depth) && depth >= 0)) throw new Error(`unwindScopes: depth must be a non-negative integer, got ${depth}`);
+  while (scopes.length > depth) {
+    for (const s of scopes.pop()!) if (s.keeps === 0) s.release();
+  }
+}
+
 /** The releasable storages of the tensors in `value` (a tensor, array or plain object of them). */
 function storagesIn(value: unknown, seen = new Set<unknown>()): Releasable[] {
   if (!value || typeof value !== 'object' || seen.has(value)) return [];

@@ -13,7 +13,9 @@ import { writeFileAtomic } from '../nn/checkpoint.js';
 import { DEFAULTS, MAX_SEED, MODELS, NAN_POLICIES, type ModelName, type NanPolicy, type RunConfig } from '../train/config.js';
 import { MAX_WIDTH } from '../nn/models/common.js';
 import { comparisonTable, htmlReport, runName, type RunSummary } from '../train/report.js';
-import { createSession, evaluate, readRun, runFiles, train, type EpochRecord } from '../train/trainer.js';
+import {
+  createSession, evaluate, readRun, runFiles, train, type EpochRecord, type Interruption,
+} from '../train/trainer.js';
 import { formatDuration, ProgressBar } from './progress.js';
 
 const num = (name: string, min = -Infinity, integer = false, max = Infinity) => (v: string): number => {
@@ -30,8 +32,19 @@ const path = (command: string, what: string) => (v: string): string => {
   return v;
 };
 
-/** The signals that stop a run after the current batch with a checkpoint, and their exit codes (128 + n). */
+/**
+ * The signals that stop a run with a checkpoint, and their exit codes (128 + n). SIGTERM and SIGHUP
+ * stop it after the current batch; SIGINT (Ctrl-C) also interrupts a batch or an evaluation at
+ * once (`interruptible`, src/train/interrupt.ts). A second signal between batches quits at once.
+ */
 const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+
+/** What Ctrl-C interrupted (the checkpoint was saved; see Interruption). */
+function interruptLine(label: string, i: Interruption): string {
+  return i.phase === 'evaluation'
+    ? `${label}: Ctrl-C: interrupted the evaluation of epoch ${i.epoch + 1}; checkpoint saved (the evaluation will run again on --resume)`
+    : `${label}: Ctrl-C: interrupted batch ${i.batch + 1} of epoch ${i.epoch + 1}; checkpoint saved (the batch will run again on --resume)`;
+}
 
 function epochLine(name: string, r: EpochRecord, epochs: number): string {
   const sizes = r.layers.length ? ` sizes ${r.layers.map((l) => `[${l.size?.join(',')}]`).join(' ')}` : '';
@@ -61,7 +74,13 @@ async function runTraining(cfg: RunConfig, out: string, resume: boolean, label =
       onBatch: (b) => bar.update(`${label} ${b.epoch + 1}/${cfg.epochs}`, b.batch, b.batches, `loss ${b.loss.toFixed(3)} ${b.imagesPerSecond.toFixed(0)} img/s ETA ${formatDuration(b.etaSeconds)}`),
       onEpoch: (r) => { bar.clear(); console.log(epochLine(label, r, cfg.epochs)); },
       shouldStop: () => stop !== null,
+      interruptible: true,
     }, resume);
+    if (result.interrupted) {
+      bar.clear();
+      process.stderr.write(`\n${interruptLine(label, result.interrupted)}\n`);
+      stop ??= 'SIGINT';
+    }
     if (result.stopped) {
       console.log(`${label}: checkpoint saved to ${runFiles(out).checkpoint}; continue with: dynopool train --resume --out ${out}`);
       process.exitCode = STOP_SIGNALS[stop ?? 'SIGINT'];

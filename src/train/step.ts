@@ -8,13 +8,15 @@
  * (warmup, gradient clip, projection into a box) lives in its optimizer parameter group, so
  * this is the whole step: the trainer, the tests and the benchmarks all call it.
  */
-import { tidy } from '../backend/memory.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { keep, tidy, unkeep } from '../backend/memory.js';
 import { gmacsLoss } from '../nn/complexity.js';
 import type { ImageClassifier } from '../nn/models/common.js';
 import type { Optimizer } from '../nn/optim/optimizer.js';
 import { stack } from '../ops/movement/movement.js';
 import { crossEntropy } from '../ops/softmax/softmax.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { Interrupted, runInterruptibly } from './interrupt.js';
 
 export interface StepBatch {
   /** images [N, C, H, W] */
@@ -34,6 +36,16 @@ export interface StepOptions {
    * back to the host, a second transfer beside the loss; pass false to skip it.
    */
   accuracy?: boolean;
+  /**
+   * Let Ctrl-C (SIGINT) stop the step at once (`runInterruptibly`, src/train/interrupt.ts); the
+   * trainer sets it for the CLI. Only the forward and backward pass can be interrupted, never
+   * the optimizer update, so an interrupt never leaves a half-updated model: `trainStep` puts back
+   * the batchnorm statistics the forward pass had replaced (and the modules' training flags) and
+   * throws `Interrupted`, the model and the optimizer exactly as before the call. A SIGINT during
+   * the update (short: one pass over the parameters) reaches the process's own handlers after the
+   * step. Default false.
+   */
+  interruptible?: boolean;
 }
 
 export interface StepResult {
@@ -71,10 +83,14 @@ export function trainStep(model: ImageClassifier, optimizer: Optimizer, batch: S
   if (!(lambda >= 0)) throw new Error(`trainStep: lambda must be >= 0, got ${lambda}`);
   return tidy(() => {
     optimizer.zeroGrad();
-    const out = model.forwardWithCost(batch.x);
-    const task = crossEntropy(out.logits, batch.labels);
-    const loss = lambda > 0 ? task.add(gmacsLoss(model, out).mul(lambda)) : task;
-    loss.backward();
+    const forwardBackward = () => {
+      const out = model.forwardWithCost(batch.x);
+      const task = crossEntropy(out.logits, batch.labels);
+      const loss = lambda > 0 ? task.add(gmacsLoss(model, out).mul(lambda)) : task;
+      loss.backward();
+      return { out, task, loss };
+    };
+    const { out, task, loss } = opts.interruptible ? interruptibly(model, forwardBackward) : forwardBackward();
     optimizer.step();
     // both losses in one read: on a gpu device each read of a device value is a transfer
     const [total, taskLoss] = loss === task ? [task.item(), task.item()] : stack([loss, task]).data();
@@ -85,4 +101,30 @@ export function trainStep(model: ImageClassifier, optimizer: Optimizer, batch: S
       count: batch.labels.length,
     };
   });
+}
+
+/**
+ * Runs the forward and backward pass `fn` with `runInterruptibly`. On an interrupt, puts back
+ * what the pass changed in the model before rethrowing: its buffers (the forward pass assigns new
+ * batchnorm statistics) and its modules' training flags (a `finally` that restores them never
+ * ran). Gradients are left as they are: the next step's `zeroGrad` clears them.
+ */
+function interruptibly<T>(model: ImageClassifier, fn: () => T): T {
+  const buffers = model.namedBuffers().map(([, t]) => t);
+  const modules = model.modules();
+  const modes = modules.map((m) => m.training);
+  // copies of the values, owned here (a reference to the old storage would do on the reference
+  // backend, but on a gpu device the assign that replaces it may hand it to a scope to release)
+  const before = keep(noGrad(() => buffers.map((t) => t.detach().mul(1))));
+  try {
+    return runInterruptibly(fn);
+  } catch (e) {
+    if (e instanceof Interrupted) {
+      buffers.forEach((t, i) => t.assign(before[i]));
+      modules.forEach((m, i) => { m.training = modes[i]; });
+    }
+    throw e;
+  } finally {
+    unkeep(before);
+  }
 }

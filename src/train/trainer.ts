@@ -6,7 +6,9 @@
  *
  * Reproducible and resumable: the model is initialised from `seed`; epoch e's order and batch
  * b's augmentation come from (seed, e, b) alone, so a run resumed from any checkpoint (also one
- * written on Ctrl-C in the middle of an epoch) continues exactly as if never stopped.
+ * written on Ctrl-C in the middle of an epoch) continues exactly as if never stopped. With
+ * `TrainHooks.interruptible`, Ctrl-C stops a batch or an evaluation at once; the checkpoint it
+ * saves is again a state the run passed through (see `Interruption`).
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,7 +27,8 @@ import { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { buildModel, validateConfig, type RunConfig } from './config.js';
 import { lockRun } from './lock.js';
-import { argmaxCorrect, trainStep } from './step.js';
+import { Interrupted, runInterruptibly } from './interrupt.js';
+import { argmaxCorrect, trainStep, type StepResult } from './step.js';
 
 export interface EpochRecord {
   epoch: number;
@@ -61,6 +64,36 @@ export interface TrainHooks {
   shouldStop?(): boolean;
   /** notices that need no action (a stale lock taken over); default: stderr */
   onNotice?(message: string): void;
+  /**
+   * Let Ctrl-C (SIGINT) stop a step (its forward and backward pass: `StepOptions.interruptible`)
+   * or an epoch-end evaluation at once (`runInterruptibly`, src/train/interrupt.ts), rather than
+   * after it, which can be minutes. `train` then saves a checkpoint (see `Interruption`) and
+   * returns with `stopped` and `interrupted` set. Default false: a SIGINT is left to the
+   * process's own handlers. The CLI sets it.
+   */
+  interruptible?: boolean;
+}
+
+/**
+ * Where Ctrl-C stopped an `interruptible` run. The checkpoint it saves is a state the run really
+ * passed through, so `--resume` stays exact:
+ *
+ * - `step`: batch `batch` was interrupted in its forward or backward pass. The optimizer update,
+ *   which alone changes parameters and optimizer buffers, is never interrupted, and `trainStep`
+ *   put back the batchnorm statistics the forward pass had replaced: the model is as before the
+ *   batch. The checkpoint records the batch as not done (`progress.batch` = `batch`, the sums
+ *   without it), and a resumed run does it again.
+ * - `evaluation`: the epoch's batches were done and its evaluation was interrupted (evaluation
+ *   changes nothing). The checkpoint has `progress.batch` = `batches`: a resumed run does only
+ *   the evaluation, then goes on.
+ */
+export interface Interruption {
+  phase: 'step' | 'evaluation';
+  /** the epoch (0-based) */
+  epoch: number;
+  /** the interrupted batch (0-based); `batches` for an evaluation */
+  batch: number;
+  batches: number;
 }
 
 export interface RunFiles {
@@ -143,7 +176,16 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * A non-finite loss stops the run with an error (cfg.nanPolicy 'ignore': goes on); the last good
  * checkpoint stays.
  */
-export async function train(cfg: RunConfig, dataset: Dataset, dir: string, hooks: TrainHooks = {}, resume = false): Promise<{ history: EpochRecord[]; stopped: boolean; session: Session }> {
+export interface TrainResult {
+  history: EpochRecord[];
+  /** true when stopped early (`shouldStop`, or an interrupt) */
+  stopped: boolean;
+  /** set when Ctrl-C interrupted a batch or an evaluation (`TrainHooks.interruptible`) */
+  interrupted?: Interruption;
+  session: Session;
+}
+
+export async function train(cfg: RunConfig, dataset: Dataset, dir: string, hooks: TrainHooks = {}, resume = false): Promise<TrainResult> {
   if (typeof dir !== 'string' || dir.trim() === '') throw new Error(`train: the run directory must be a non-empty path, got ${JSON.stringify(dir)}`);
   mkdirSync(dir, { recursive: true });
   const lock = lockRun(dir, resume ? 'train --resume' : 'train', hooks.onNotice);
@@ -185,7 +227,7 @@ function checkProgress(extra: unknown, path: string, epoch: number, batches: num
   return p;
 }
 
-async function trainLocked(cfg: RunConfig, dataset: Dataset, dir: string, hooks: TrainHooks, resume: boolean): Promise<{ history: EpochRecord[]; stopped: boolean; session: Session }> {
+async function trainLocked(cfg: RunConfig, dataset: Dataset, dir: string, hooks: TrainHooks, resume: boolean): Promise<TrainResult> {
   const files = runFiles(dir);
   const s = createSession(cfg, dataset);
   const { model, optimizer, scheduler } = s;
@@ -211,12 +253,18 @@ async function trainLocked(cfg: RunConfig, dataset: Dataset, dir: string, hooks:
   const nanPolicy = cfg.nanPolicy ?? 'error';
   /** the epoch of the checkpoint on disk (null: none yet) */
   let lastGood: number | null = resume ? epoch : null;
+
   const save = (completed: number) => {
     // never let a diverged model replace the last good checkpoint
     const bad = nanPolicy === 'error' ? nonFiniteState(model) : null;
     if (bad) throw divergence(cfg, dir, `the model holds a non-finite value (${bad}) ${progress.batch === 0 ? `after epoch ${completed}` : `at epoch ${completed + 1}, batch ${progress.batch}`}`, lastGood);
     saveCheckpoint(files.checkpoint, { model, optimizer, scheduler, epoch: completed, extra: { progress } });
     lastGood = completed;
+  };
+  /** Ctrl-C stopped batch b, or the evaluation (b = batches), of `epoch`: progress.batch is b (see Interruption) */
+  const interrupted = (phase: Interruption['phase'], b: number): TrainResult => {
+    save(epoch);
+    return { history: progress.history, stopped: true, session: s, interrupted: { phase, epoch, batch: b, batches } };
   };
 
   for (; epoch < cfg.epochs; epoch++) {
@@ -231,7 +279,14 @@ async function trainLocked(cfg: RunConfig, dataset: Dataset, dir: string, hooks:
 
       // lambda is relative to the model's GMACs at initialisation
       const lambda = cfg.dynopool && cfg.lambda > 0 ? cfg.lambda / s.baselineGmacs : 0;
-      const step = trainStep(model, optimizer, { x: toTensor(x, idx.length, dataset.shape), labels }, { lambda });
+      let step: StepResult;
+      try {
+        const stepBatch = { x: toTensor(x, idx.length, dataset.shape), labels };
+        step = trainStep(model, optimizer, stepBatch, { lambda, interruptible: hooks.interruptible });
+      } catch (e) {
+        if (e instanceof Interrupted) return interrupted('step', b);
+        throw e;
+      }
       if (!Number.isFinite(step.loss) && nanPolicy === 'error') {
         throw divergence(cfg, dir, `the loss became ${step.loss} at epoch ${epoch + 1}, batch ${b + 1} (step ${epoch * batches + b + 1})`, lastGood);
       }
@@ -250,7 +305,14 @@ async function trainLocked(cfg: RunConfig, dataset: Dataset, dir: string, hooks:
         return { history: progress.history, stopped: true, session: s };
       }
     }
-    const test = evaluate(s);
+    let test: { loss: number; acc: number };
+    try {
+      test = hooks.interruptible ? runInterruptibly(() => evaluate(s)) : evaluate(s);
+    } catch (e) {
+      if (!(e instanceof Interrupted)) throw e;
+      model.train(); // evaluate's own restore never ran
+      return interrupted('evaluation', batches);
+    }
     const record: EpochRecord = {
       epoch: epoch + 1,
       trainLoss: progress.sums.loss / Math.max(progress.sums.seen, 1),

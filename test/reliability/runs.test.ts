@@ -5,12 +5,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { barcodes } from '../../src/data/index.js';
 import { Generator, type ImageClassifier } from '../../src/index.js';
 import { loadSafetensors } from '../../src/nn/checkpoint.js';
 import { DEFAULTS, type RunConfig } from '../../src/train/config.js';
-import { runFiles, train } from '../../src/train/trainer.js';
+import { loadDataset } from '../../src/data/registry.js';
+import { readRun, runFiles, train } from '../../src/train/trainer.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dynopool-rel-'));
 const data = barcodes({ train: 64, test: 32, size: 16 });
@@ -66,6 +67,41 @@ describe('item 4: one run per directory', () => {
   });
 });
 
+describe('item 3: Ctrl-C interrupts a long step at once', () => {
+  it('a step of many seconds: SIGINT 1 s in stops it, saves the state before the batch, releases the lock, exit 130; the checkpoint resumes', async () => {
+    // one vgg16 x0.5 step on 32 images takes ~18 s on the reference backend; before the
+    // interrupt, Ctrl-C waited for it and saved batch 1 as done
+    const out = join(root, 'ctrl-c-long-step');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', '--model', 'vgg16', '--width', '0.5', '--batch-size', '32', '--limit', '32', '--epochs', '2', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    onTestFinished(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
+    let stdout = '', stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    const started = (resolve: () => void) => child.stdout.on('data', (d) => { stdout += d; if (stdout.includes('[reference]')) resolve(); });
+    await new Promise<void>(started);
+    await new Promise((r) => setTimeout(r, 1000));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain('ctrl-c-long-step: Ctrl-C: interrupted batch 1 of epoch 1; checkpoint saved (the batch will run again on --resume)');
+    expect(stderr).not.toContain('stopping after this batch');
+    expect(stdout).toContain('checkpoint saved to');
+    expect(existsSync(join(out, '.dynopool.lock'))).toBe(false);
+    const { metadata } = loadSafetensors(runFiles(out).checkpoint);
+    expect(metadata.epoch).toBe('0');
+    expect((JSON.parse(metadata.optimizer) as { steps: number }).steps).toBe(0);
+    const sums = { loss: 0, correct: 0, seen: 0, seconds: 0 };
+    expect(JSON.parse(metadata.extra)).toEqual({ progress: { batch: 0, history: [], sums } });
+    // the resume path takes it (its first batch would take as long again: stop at the start)
+    const { cfg: saved } = readRun(out);
+    const dataset = loadDataset({ name: saved.dataset, limit: saved.limit, seed: saved.seed });
+    let start: unknown = null;
+    const onStart = (i: { startEpoch: number; startBatch: number }) => { start = [i.startEpoch, i.startBatch]; throw new Error('started'); };
+    await expect(train(saved, dataset, out, { onStart }, true)).rejects.toThrow('started');
+    expect(start).toEqual([0, 0]);
+    expect(existsSync(join(out, '.dynopool.lock'))).toBe(false);
+  });
+});
+
 describe('item 6: SIGTERM and SIGHUP save like Ctrl-C', () => {
   for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129], ['SIGINT', 130]] as const) {
     it(`${signal}: checkpoint saved, lock released, exit ${code}`, async () => {
@@ -78,7 +114,9 @@ describe('item 6: SIGTERM and SIGHUP save like Ctrl-C', () => {
       await new Promise((r) => setTimeout(r, 300));
       child.kill(signal);
       expect(await exited).toBe(code);
-      expect(stderr).toContain(`: ${signal}: stopping after this batch and saving a checkpoint`);
+      // Ctrl-C interrupts the step it lands in (item 3), unless it lands between two
+      if (signal === 'SIGINT') expect(stderr).toMatch(/: (SIGINT: stopping after this batch and saving a checkpoint|Ctrl-C: interrupted batch \d+ of epoch 1; checkpoint saved)/);
+      else expect(stderr).toContain(`: ${signal}: stopping after this batch and saving a checkpoint`);
       expect(stdout).toContain('checkpoint saved to');
       expect(existsSync(runFiles(out).checkpoint)).toBe(true);
       expect(existsSync(join(out, '.dynopool.lock'))).toBe(false);
