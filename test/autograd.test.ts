@@ -1,7 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  concat, customVjp, defineOp, gradcheck, record, noGrad, ones, round, roundSurrogate, clampSurrogate, stopGradient, tensor, zerosLike, type Tensor,
+  concat,
+  customVjp,
+  defineOp,
+  gradcheck,
+  record,
+  noGrad,
+  ones,
+  round,
+  roundSurrogate,
+  clampSurrogate,
+  stopGradient,
+  tensor,
+  zerosLike,
+  type Tensor,
 } from '../src/index.js';
 import { RUNS } from './support/config.js';
 import { arbSeed, arbShape, tensorFor } from './support/arbitraries.js';
@@ -28,7 +41,8 @@ describe('autograd engine', () => {
   });
   it('handles diamonds: each path contributes once', () => {
     const x = tensor([1.5], { dtype: 'float64', requiresGrad: true });
-    const a = x.mul(2), b = x.exp();
+    const a = x.mul(2),
+      b = x.exp();
     a.mul(b).add(a).backward(); // d/dx (2x e^x + 2x) = 2e^x + 2x e^x + 2
     expect(x.grad!.item()).toBeCloseTo(2 * Math.exp(1.5) + 3 * Math.exp(1.5) + 2, 12);
   });
@@ -51,7 +65,9 @@ describe('autograd engine', () => {
   });
   it('refuses backward of a non-scalar without a cotangent, and a cotangent of the wrong shape', () => {
     const x = tensor([1, 2], { requiresGrad: true });
-    expect(() => x.mul(2).backward()).toThrow('backward: tensor of shape [2] is not a scalar; pass the cotangent explicitly');
+    expect(() => x.mul(2).backward()).toThrow(
+      'backward: tensor of shape [2] is not a scalar; pass the cotangent explicitly',
+    );
     expect(() => x.mul(2).backward(ones([3]))).toThrow('backward: gradient is float32 [3], expected float32 [2]');
     x.mul(2).backward(tensor([1, 10]));
     expect(vals(x.grad!)).toEqual([2, 20]);
@@ -70,27 +86,34 @@ describe('stopGradient and the rounding surrogate (DynOPool building blocks)', (
     expect(vals(z.grad!)).toEqual([0]);
   });
   it('roundSurrogate: value exactly round(x), gradient that of round(x) + x - sg(x) (identity)', () => {
-    fc.assert(fc.property(arbShape({ maxDims: 2 }), arbSeed(), (shape, seed) => {
-      const x0 = tensorFor(shape, seed, { lo: -40, hi: 40, awayFrom: [], margin: 0 });
-      const v = tensorFor(shape, seed + 1);
-      const a = x0.detach(); a.requiresGrad = true;
-      const b = x0.detach(); b.requiresGrad = true;
-      const ya = roundSurrogate(a);
-      const yb = round(b).add(b).sub(stopGradient(b));
-      ya.mul(v).sum().backward();
-      yb.mul(v).sum().backward();
-      expect(vals(a.grad!)).toEqual(vals(b.grad!));
-      expect(vals(a.grad!)).toEqual(vals(v));
-      expect(vals(ya)).toEqual(vals(x0).map((t) => Math.floor(t + 0.5)));
-      expect(vals(ya).every(Number.isInteger)).toBe(true);
-      return true;
-    }), { numRuns: RUNS.cheap });
+    fc.assert(
+      fc.property(arbShape({ maxDims: 2 }), arbSeed(), (shape, seed) => {
+        const x0 = tensorFor(shape, seed, { lo: -40, hi: 40, awayFrom: [], margin: 0 });
+        const v = tensorFor(shape, seed + 1);
+        const a = x0.detach();
+        a.requiresGrad = true;
+        const b = x0.detach();
+        b.requiresGrad = true;
+        const ya = roundSurrogate(a);
+        const yb = round(b).add(b).sub(stopGradient(b));
+        ya.mul(v).sum().backward();
+        yb.mul(v).sum().backward();
+        expect(vals(a.grad!)).toEqual(vals(b.grad!));
+        expect(vals(a.grad!)).toEqual(vals(v));
+        expect(vals(ya)).toEqual(vals(x0).map((t) => Math.floor(t + 0.5)));
+        expect(vals(ya).every(Number.isInteger)).toBe(true);
+        return true;
+      }),
+      { numRuns: RUNS.cheap },
+    );
   });
   it('the literal composition is not exactly integral where the op is (why the op exists)', () => {
     // s = H / alpha with H = 32, alpha = 32 / 16.7: round(s) + s - sg(s) can miss 17 by an ulp
     let found = false;
     for (let i = 1; i < 2000 && !found; i++) {
-      const s = tensor([17 + i / 2003], { dtype: 'float64' }).mul(1.1).div(1.1);
+      const s = tensor([17 + i / 2003], { dtype: 'float64' })
+        .mul(1.1)
+        .div(1.1);
       const literal = round(s).add(s).sub(stopGradient(s)).item();
       if (!Number.isInteger(literal)) found = true;
       expect(Number.isInteger(roundSurrogate(s).item())).toBe(true);
@@ -101,7 +124,9 @@ describe('stopGradient and the rounding surrogate (DynOPool building blocks)', (
     const x = tensor([0.5, 1.5, 3], { requiresGrad: true });
     const y = clampSurrogate(x, 1.5);
     expect(vals(y)).toEqual([1.5, 1.5, 3]);
-    y.mul(tensor([1, 2, 3])).sum().backward();
+    y.mul(tensor([1, 2, 3]))
+      .sum()
+      .backward();
     expect(vals(x.grad!)).toEqual([1, 2, 3]);
   });
 });
@@ -122,26 +147,38 @@ describe('user-defined ops', () => {
       name: 'mulAdd',
       inputs: ['a', 'b'],
       forward: ({ a, b }) => ({ output: a.mul(b).add(a), saved: null }),
-      backward: (dy, { inputs: { a, b } }) => { calls++; return { a: dy.mul(b.add(1)), b: dy.mul(a) }; },
+      backward: (dy, { inputs: { a, b } }) => {
+        calls++;
+        return { a: dy.mul(b.add(1)), b: dy.mul(a) };
+      },
     });
-    const a = tensor([0.3, -1.1], { dtype: 'float64' }), b = tensor([2.5, 0.7], { dtype: 'float64' });
+    const a = tensor([0.3, -1.1], { dtype: 'float64' }),
+      b = tensor([2.5, 0.7], { dtype: 'float64' });
     expect(() => gradcheck((x, y) => mulAdd({ a: x, b: y }, {}), [a, b])).not.toThrow();
     calls = 0;
-    const x = tensor([1, 2], { requiresGrad: true }), y = tensor([3, 4], { requiresGrad: true });
+    const x = tensor([1, 2], { requiresGrad: true }),
+      y = tensor([3, 4], { requiresGrad: true });
     mulAdd({ a: x, b: y }, {}).sum().backward();
     expect(calls).toBe(1);
     expect(vals(x.grad!)).toEqual([4, 5]);
     expect(vals(y.grad!)).toEqual([1, 2]);
   });
   it('customVjp: JAX-style straight-through clipping', () => {
-    const clipGrad = customVjp((x: Tensor) => x, (dy) => [dy.clamp(-1, 1)]);
+    const clipGrad = customVjp(
+      (x: Tensor) => x,
+      (dy) => [dy.clamp(-1, 1)],
+    );
     const x = tensor([1, 2], { requiresGrad: true });
-    clipGrad(x).mul(tensor([0.5, 7])).sum().backward();
+    clipGrad(x)
+      .mul(tensor([0.5, 7]))
+      .sum()
+      .backward();
     expect(vals(x.grad!)).toEqual([0.5, 1]);
   });
   it('a forward that is not recorded: the op owns its graph node', () => {
     const twice = defineOp({
-      name: 'twice', inputs: ['x'],
+      name: 'twice',
+      inputs: ['x'],
       forward: ({ x }) => ({ output: x.add(x), saved: null }),
       grads: { x: (dy) => dy.mul(2) },
     });
@@ -151,24 +188,29 @@ describe('user-defined ops', () => {
     expect(y.node!.inputs).toEqual([x]);
   });
   it('a backward that returns too few or too many cotangents is an error naming the op and the counts', () => {
-    const a = tensor([1, 2], { requiresGrad: true }), b = tensor([3, 4], { requiresGrad: true });
+    const a = tensor([1, 2], { requiresGrad: true }),
+      b = tensor([3, 4], { requiresGrad: true });
     const short = record('short', [a, b], a.detach().add(b.detach()), (dy) => [dy]);
-    expect(() => short.sum().backward()).toThrow("short: backward returned 1 cotangent(s) for 2 inputs");
+    expect(() => short.sum().backward()).toThrow('short: backward returned 1 cotangent(s) for 2 inputs');
     const long = record('long', [a], a.detach(), (dy) => [dy, dy]);
-    expect(() => long.sum().backward()).toThrow("long: backward returned 2 cotangent(s) for 1 inputs");
+    expect(() => long.sum().backward()).toThrow('long: backward returned 2 cotangent(s) for 1 inputs');
   });
   it('a gradient function may return null for a zero gradient: no contribution', () => {
     const firstOnly = defineOp({
-      name: 'firstOnly', inputs: ['a', 'b'],
+      name: 'firstOnly',
+      inputs: ['a', 'b'],
       forward: ({ a, b }) => ({ output: a.add(b.mul(0)), saved: null }),
       grads: { a: (dy) => dy, b: () => null },
     });
-    const a = tensor([1, 2], { requiresGrad: true }), b = tensor([3, 4], { requiresGrad: true });
+    const a = tensor([1, 2], { requiresGrad: true }),
+      b = tensor([3, 4], { requiresGrad: true });
     firstOnly({ a, b }, {}).add(b).sum().backward();
     expect(vals(a.grad!)).toEqual([1, 1]);
     expect(vals(b.grad!)).toEqual([1, 1]); // from the add alone
     const c = tensor([5], { requiresGrad: true });
-    firstOnly({ a: tensor([1]), b: c }, {}).sum().backward();
+    firstOnly({ a: tensor([1]), b: c }, {})
+      .sum()
+      .backward();
     expect(c.grad).toBeNull();
   });
   it('zero-gradient ops still return a gradient of the right shape', () => {
@@ -187,7 +229,9 @@ describe('gradcheck itself', () => {
   });
   it('catches a slightly wrong gradient and reports input, element, analytic and numeric', () => {
     const x = tensor([0.5, 1.5, -2], { dtype: 'float64' });
-    expect(() => gradcheck((t) => wrong({ x: t }, {}), [x])).toThrow(/gradcheck: 3 gradient mismatches .*\n  input 0 \[3\], element \d: analytic .*, numeric .*/);
+    expect(() => gradcheck((t) => wrong({ x: t }, {}), [x])).toThrow(
+      /gradcheck: 3 gradient mismatches .*\n  input 0 \[3\], element \d: analytic .*, numeric .*/,
+    );
   });
   it('catches it along random directions for a big input too', () => {
     const x = tensorFor([20, 20], 3, { lo: 0.5, hi: 2 });
@@ -206,7 +250,9 @@ describe('gradcheck itself', () => {
     expect(() => gradcheck((t) => swapped(t), [x])).toThrow(/gradcheck/);
   });
   it('refuses float32 inputs', () => {
-    expect(() => gradcheck((t) => t, [tensor([1])])).toThrow('gradcheck: input 0 is float32 [1]; finite differences need float64');
+    expect(() => gradcheck((t) => t, [tensor([1])])).toThrow(
+      'gradcheck: input 0 is float32 [1]; finite differences need float64',
+    );
   });
   it('checks every element of each small input', () => {
     expect(expectGradOk((a, b) => a.mul(b), [tensorFor([2, 3], 1), tensorFor([3], 2)])).toBe(true);

@@ -12,7 +12,9 @@ function run(body: string): string {
     import { createRequire } from 'node:module';
     const loaded = () => Object.keys(createRequire(import.meta.url)('node:module')._cache).filter((k) => /[\\\\/]gpu\\.js[\\\\/]/.test(k)).length;
   `;
-  return execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', prelude + body], { encoding: 'utf8' }).trim();
+  return execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', prelude + body], {
+    encoding: 'utf8',
+  }).trim();
 }
 
 describe('layering', () => {

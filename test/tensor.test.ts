@@ -4,12 +4,18 @@ import { vals } from './support/props.js';
 
 describe('creation', () => {
   it('from nested arrays, flat arrays with a shape, and typed arrays', () => {
-    const a = tensor([[1, 2, 3], [4, 5, 6]]);
+    const a = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(a.shape).toEqual([2, 3]);
     expect(a.dtype).toBe('float32');
     expect(a.size).toBe(6);
     expect(a.ndim).toBe(2);
-    expect(tensor([1, 2, 3, 4], { shape: [2, 2] }).toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(tensor([1, 2, 3, 4], { shape: [2, 2] }).toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     const t = tensor(new Float64Array([1, 2]));
     expect(t.dtype).toBe('float64');
     expect(tensor(new Float32Array([1, 2, 3, 4]), { shape: [4, 1], dtype: 'float64' }).shape).toEqual([4, 1]);
@@ -22,7 +28,10 @@ describe('creation', () => {
     expect(vals(full([3], 2.5))).toEqual([2.5, 2.5, 2.5]);
     expect(vals(arange(4))).toEqual([0, 1, 2, 3]);
     expect(vals(arange(1, 2, 0.25))).toEqual([1, 1.25, 1.5, 1.75]);
-    expect(eye(2, 3).toArray()).toEqual([[1, 0, 0], [0, 1, 0]]);
+    expect(eye(2, 3).toArray()).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
     expect(scalar(3).item()).toBe(3);
   });
   it('float32 stores rounded values; float64 keeps them', () => {
@@ -31,7 +40,9 @@ describe('creation', () => {
   });
   it('rejects ragged arrays, wrong sizes, bad dtypes and shapes', () => {
     expect(() => tensor([[1, 2], [3]])).toThrow('tensor: ragged nested array: [1] has shape [1], [0] has [2]');
-    expect(() => tensor([1, 2, 3], { shape: [2, 2] })).toThrow('tensor: 3 values do not fill shape [2, 2] (4 elements)');
+    expect(() => tensor([1, 2, 3], { shape: [2, 2] })).toThrow(
+      'tensor: 3 values do not fill shape [2, 2] (4 elements)',
+    );
     expect(() => tensor([1], { dtype: 'int8' as never })).toThrow(`tensor: unknown dtype "int8"`);
     expect(() => zeros([2, -1])).toThrow('full: invalid shape [2, -1]');
     expect(() => arange(0, 1, 0)).toThrow('arange: start, end and step must be finite and step non-zero');
@@ -86,8 +97,15 @@ describe('read-out', () => {
     expect(tensor(3).toArray()).toBe(3);
   });
   it('toString looks like PyTorch', () => {
-    expect(tensor([[1, 2], [3, 4]]).toString()).toBe('tensor([[1., 2.],\n        [3., 4.]], dtype=float32)');
-    expect(tensor([0.5, -1.25], { dtype: 'float64', requiresGrad: true }).toString()).toBe('tensor([ 0.5000, -1.2500], dtype=float64, requiresGrad=true)');
+    expect(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]).toString(),
+    ).toBe('tensor([[1., 2.],\n        [3., 4.]], dtype=float32)');
+    expect(tensor([0.5, -1.25], { dtype: 'float64', requiresGrad: true }).toString()).toBe(
+      'tensor([ 0.5000, -1.2500], dtype=float64, requiresGrad=true)',
+    );
     const big = arange(5000).toString();
     expect(big).toContain('...');
     expect(big).toContain('shape=[5000]');

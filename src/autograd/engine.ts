@@ -22,7 +22,10 @@ function topologicalOrder(root: Tensor): Tensor[] {
   const stack: [Tensor, boolean][] = [[root, false]];
   while (stack.length > 0) {
     const [t, expanded] = stack.pop()!;
-    if (expanded) { order.push(t); continue; }
+    if (expanded) {
+      order.push(t);
+      continue;
+    }
     if (visited.has(t)) continue;
     visited.add(t);
     stack.push([t, true]);
@@ -46,13 +49,17 @@ export function runBackward(root: Tensor, seed: Tensor): void {
       }
       const inputGrads = t.node.backward(g);
       if (inputGrads.length !== t.node.inputs.length) {
-        throw new Error(`${t.node.op}: backward returned ${inputGrads.length} cotangent(s) for ${t.node.inputs.length} inputs (one per input, null for none)`);
+        throw new Error(
+          `${t.node.op}: backward returned ${inputGrads.length} cotangent(s) for ${t.node.inputs.length} inputs (one per input, null for none)`,
+        );
       }
       t.node.inputs.forEach((input, k) => {
         const gk = inputGrads[k];
         if (!input.requiresGrad || !gk) return;
         if (!sameShape(gk.shape, input.shape)) {
-          throw new Error(`${t.node!.op}: internal error: gradient for input ${k} has shape ${fmt(gk.shape)}, expected ${fmt(input.shape)}`);
+          throw new Error(
+            `${t.node!.op}: internal error: gradient for input ${k} has shape ${fmt(gk.shape)}, expected ${fmt(input.shape)}`,
+          );
         }
         const prev = grads.get(input);
         grads.set(input, prev ? prev.add(gk) : gk);
@@ -73,16 +80,22 @@ declare module '../tensor/tensor.js' {
 
 Tensor.prototype.backward = function backward(this: Tensor, grad?: Tensor): void {
   if (!this.requiresGrad) {
-    throw new Error('backward: tensor does not require grad (no input of the computation had requiresGrad: true, or it ran under noGrad)');
+    throw new Error(
+      'backward: tensor does not require grad (no input of the computation had requiresGrad: true, or it ran under noGrad)',
+    );
   }
   let seed = grad;
   if (!seed) {
     if (this.size !== 1) {
-      throw new Error(`backward: tensor of shape ${fmt(this.shape)} is not a scalar; pass the cotangent explicitly, e.g. y.backward(onesLike(y))`);
+      throw new Error(
+        `backward: tensor of shape ${fmt(this.shape)} is not a scalar; pass the cotangent explicitly, e.g. y.backward(onesLike(y))`,
+      );
     }
     seed = onesLike(this);
   } else if (!sameShape(seed.shape, this.shape) || seed.dtype !== this.dtype) {
-    throw new Error(`backward: gradient is ${seed.dtype} ${fmt(seed.shape)}, expected ${this.dtype} ${fmt(this.shape)}`);
+    throw new Error(
+      `backward: gradient is ${seed.dtype} ${fmt(seed.shape)}, expected ${this.dtype} ${fmt(this.shape)}`,
+    );
   }
   runBackward(this, seed.detach());
 };

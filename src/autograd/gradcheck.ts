@@ -46,7 +46,14 @@ export interface GradcheckResult {
   inputs: GradcheckInputReport[];
 }
 
-interface Mismatch { input: number; where: string; analytic: number; numeric: number; diff: number; tol: number }
+interface Mismatch {
+  input: number;
+  where: string;
+  analytic: number;
+  numeric: number;
+  diff: number;
+  tol: number;
+}
 
 function indexOf(shape: readonly number[], linear: number): number[] {
   return stridesOf(shape).map((s, d) => Math.floor(linear / s) % shape[d]);
@@ -54,15 +61,27 @@ function indexOf(shape: readonly number[], linear: number): number[] {
 
 function assertTensor(what: string, y: unknown): asserts y is Tensor {
   if (y instanceof Tensor) return;
-  const got = y === undefined || y === null ? String(y) : typeof y === 'number' ? `a number (${y})` : `a ${typeof y === 'object' ? (y.constructor?.name ?? 'object') : typeof y}`;
+  const got =
+    y === undefined || y === null
+      ? String(y)
+      : typeof y === 'number'
+        ? `a number (${y})`
+        : `a ${typeof y === 'object' ? (y.constructor?.name ?? 'object') : typeof y}`;
   throw new Error(`${what} returned ${got}, not a Tensor (return the tensor itself, e.g. x.mul(2).sum(), not .item())`);
 }
 
-export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): GradcheckResult {
+export function gradcheck(
+  fn: (...xs: Tensor[]) => Tensor,
+  inputs: readonly Tensor[],
+  opts: GradcheckOptions = {},
+): GradcheckResult {
   const wrt = opts.wrt ?? inputs.map((_, i) => i);
   const rng = new Generator(opts.seed ?? 0);
   inputs.forEach((t, i) => {
-    if (t.dtype !== 'float64') throw new Error(`gradcheck: input ${i} is ${t.dtype} ${fmt(t.shape)}; finite differences need float64 (use .to('float64'))`);
+    if (t.dtype !== 'float64')
+      throw new Error(
+        `gradcheck: input ${i} is ${t.dtype} ${fmt(t.shape)}; finite differences need float64 (use .to('float64'))`,
+      );
   });
   const values = inputs.map((t) => t.data() as Float64Array);
   const leaves = values.map((v, i) => fromTypedArray(v.slice(), inputs[i].shape, { requiresGrad: wrt.includes(i) }));
@@ -77,8 +96,19 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tens
 
   // numeric: f(x) = <fn(x), v> with one input replaced
   const evaluate = (which: number, replaced: Float64Array): number =>
-    noGrad(() => dot(fn(...values.map((val, i) => fromTypedArray(i === which ? replaced : val.slice(), inputs[i].shape))), v));
-  return compare('gradcheck', inputs.map((t) => t.shape), values, analytic, evaluate, wrt, rng, opts);
+    noGrad(() =>
+      dot(fn(...values.map((val, i) => fromTypedArray(i === which ? replaced : val.slice(), inputs[i].shape))), v),
+    );
+  return compare(
+    'gradcheck',
+    inputs.map((t) => t.shape),
+    values,
+    analytic,
+    evaluate,
+    wrt,
+    rng,
+    opts,
+  );
 }
 
 /**
@@ -86,16 +116,23 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tens
  * pass); for the finite differences each parameter is overwritten in place (`assign`) and
  * restored afterwards. Same cotangent, tolerances and report as `gradcheck`.
  */
-export function gradcheckParams(f: () => Tensor, params: readonly Tensor[], opts: Omit<GradcheckOptions, 'wrt'> = {}): GradcheckResult {
+export function gradcheckParams(
+  f: () => Tensor,
+  params: readonly Tensor[],
+  opts: Omit<GradcheckOptions, 'wrt'> = {},
+): GradcheckResult {
   const rng = new Generator(opts.seed ?? 0);
   params.forEach((p, i) => {
-    if (p.dtype !== 'float64') throw new Error(`gradcheckParams: parameter ${i} is ${p.dtype} ${fmt(p.shape)}; finite differences need float64`);
+    if (p.dtype !== 'float64')
+      throw new Error(`gradcheckParams: parameter ${i} is ${p.dtype} ${fmt(p.shape)}; finite differences need float64`);
     if (!p.requiresGrad) throw new Error(`gradcheckParams: parameter ${i} ${fmt(p.shape)} does not require grad`);
   });
   const originals = params.map((p) => p.detach());
   const savedGrads = params.map((p) => p.grad);
   try {
-    params.forEach((p) => { p.grad = null; });
+    params.forEach((p) => {
+      p.grad = null;
+    });
     const y = f();
     assertTensor('gradcheckParams: f', y);
     if (y.dtype !== 'float64') throw new Error(`gradcheckParams: f returned ${y.dtype}; it must stay in float64`);
@@ -111,9 +148,21 @@ export function gradcheckParams(f: () => Tensor, params: readonly Tensor[], opts
         params[which].assign(originals[which]);
       }
     };
-    return compare('gradcheckParams', params.map((p) => p.shape), values, analytic, evaluate, params.map((_, i) => i), rng, opts);
+    return compare(
+      'gradcheckParams',
+      params.map((p) => p.shape),
+      values,
+      analytic,
+      evaluate,
+      params.map((_, i) => i),
+      rng,
+      opts,
+    );
   } finally {
-    params.forEach((p, i) => { p.assign(originals[i]); p.grad = savedGrads[i]; });
+    params.forEach((p, i) => {
+      p.assign(originals[i]);
+      p.grad = savedGrads[i];
+    });
   }
 }
 
@@ -126,8 +175,14 @@ function dot(t: Tensor, v: Float64Array): number {
 
 /** Compares analytic gradients with central differences of `evaluate`; throws a report on mismatch. */
 function compare(
-  who: string, shapes: readonly (readonly number[])[], values: readonly Float64Array[], analytic: readonly Float64Array[],
-  evaluate: (which: number, replaced: Float64Array) => number, wrt: readonly number[], rng: Generator, opts: GradcheckOptions,
+  who: string,
+  shapes: readonly (readonly number[])[],
+  values: readonly Float64Array[],
+  analytic: readonly Float64Array[],
+  evaluate: (which: number, replaced: Float64Array) => number,
+  wrt: readonly number[],
+  rng: Generator,
+  opts: GradcheckOptions,
 ): GradcheckResult {
   const eps = opts.eps ?? 1e-6;
   const atol = opts.atol ?? 1e-6;
@@ -145,7 +200,14 @@ function compare(
   for (const i of wrt) {
     const n = values[i].length;
     const shape = shapes[i];
-    const report: GradcheckInputReport = { index: i, shape, mode: n <= maxElements ? 'elementwise' : 'directions', checked: 0, maxAbsError: 0, maxRelError: 0 };
+    const report: GradcheckInputReport = {
+      index: i,
+      shape,
+      mode: n <= maxElements ? 'elementwise' : 'directions',
+      checked: 0,
+      maxAbsError: 0,
+      maxRelError: 0,
+    };
     const check = (a: number, num: number, where: string) => {
       const diff = Math.abs(a - num);
       const tol = atol + rtol * Math.abs(num);
@@ -158,13 +220,19 @@ function compare(
       for (let k = 0; k < n; k++) {
         const dir = new Float64Array(n);
         dir[k] = 1;
-        check(analytic[i][k], directional(i, dir), `element ${k}${shape.length > 1 ? ` (index [${indexOf(shape, k).join(', ')}])` : ''}`);
+        check(
+          analytic[i][k],
+          directional(i, dir),
+          `element ${k}${shape.length > 1 ? ` (index [${indexOf(shape, k).join(', ')}])` : ''}`,
+        );
       }
     } else {
       for (let r = 0; r < nDirections; r++) {
         const dir = new Float64Array(n).map(() => rng.normal());
         const norm = Math.hypot(...dir);
-        dir.forEach((d, k) => { dir[k] = d / norm; });
+        dir.forEach((d, k) => {
+          dir[k] = d / norm;
+        });
         let a = 0;
         for (let k = 0; k < n; k++) a += analytic[i][k] * dir[k];
         check(a, directional(i, dir), `random direction ${r}`);
@@ -175,11 +243,16 @@ function compare(
 
   if (mismatches.length > 0) {
     mismatches.sort((a, b) => b.diff / b.tol - a.diff / a.tol);
-    const lines = mismatches.slice(0, 8).map(
-      (m) => `  input ${m.input} ${fmt(shapes[m.input])}, ${m.where}: analytic ${m.analytic.toPrecision(10)}, numeric ${m.numeric.toPrecision(10)}, |diff| ${m.diff.toExponential(3)} > tol ${m.tol.toExponential(3)}`,
-    );
+    const lines = mismatches
+      .slice(0, 8)
+      .map(
+        (m) =>
+          `  input ${m.input} ${fmt(shapes[m.input])}, ${m.where}: analytic ${m.analytic.toPrecision(10)}, numeric ${m.numeric.toPrecision(10)}, |diff| ${m.diff.toExponential(3)} > tol ${m.tol.toExponential(3)}`,
+      );
     const more = mismatches.length > 8 ? `\n  ... and ${mismatches.length - 8} more` : '';
-    throw new Error(`${who}: ${mismatches.length} gradient mismatch${mismatches.length > 1 ? 'es' : ''} (eps ${eps}, atol ${atol}, rtol ${rtol}):\n${lines.join('\n')}${more}`);
+    throw new Error(
+      `${who}: ${mismatches.length} gradient mismatch${mismatches.length > 1 ? 'es' : ''} (eps ${eps}, atol ${atol}, rtol ${rtol}):\n${lines.join('\n')}${more}`,
+    );
   }
   return { inputs: reports };
 }

@@ -67,7 +67,7 @@ export interface JointOpSpec<N extends string, A, S> extends OpSpecBase<N, A, S>
  * would otherwise be a dictionary that `{}` satisfies, an op without a backward.
  */
 export type LiteralNames<N extends string> = string extends N
-  ? { readonly inputs: 'defineOp: input names must be literals (inputs: [\'x\', \'y\']), not string[]' }
+  ? { readonly inputs: "defineOp: input names must be literals (inputs: ['x', 'y']), not string[]" }
   : unknown;
 
 export type Op<N extends string, A> = (inputs: Inputs<N>, attrs: A) => Tensor;
@@ -83,7 +83,9 @@ export function record(op: string, inputs: readonly Tensor[], output: Tensor, ba
   return output.withNode({ op, inputs, backward });
 }
 
-export function defineOp<const N extends string, A = Record<string, never>, S = null>(spec: (OpSpec<N, A, S> | JointOpSpec<N, A, S>) & LiteralNames<N>): Op<N, A> {
+export function defineOp<const N extends string, A = Record<string, never>, S = null>(
+  spec: (OpSpec<N, A, S> | JointOpSpec<N, A, S>) & LiteralNames<N>,
+): Op<N, A> {
   return (inputs, attrs) => {
     const { output, saved } = noGrad(() => spec.forward(inputs, attrs));
     const list = spec.inputs.map((name) => inputs[name]);
@@ -105,7 +107,9 @@ export interface NonDifferentiableSpec<N extends string, A> {
 }
 
 /** An op whose output is constant for autograd (e.g. comparisons): it never requires grad. */
-export function defineNonDifferentiable<const N extends string, A = Record<string, never>>(spec: NonDifferentiableSpec<N, A>): Op<N, A> {
+export function defineNonDifferentiable<const N extends string, A = Record<string, never>>(
+  spec: NonDifferentiableSpec<N, A>,
+): Op<N, A> {
   return (inputs, attrs) => noGrad(() => spec.forward(inputs, attrs));
 }
 

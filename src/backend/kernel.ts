@@ -47,13 +47,22 @@ export interface KernelShapes {
 }
 
 /** Computes a call's shapes from the declaration (used by `runKernel`, and by tests). */
-export function kernelShapes<A>(k: Kernel<A>, attrs: A, inputShapes: readonly Shape[], inputDType: DType): KernelShapes {
+export function kernelShapes<A>(
+  k: Kernel<A>,
+  attrs: A,
+  inputShapes: readonly Shape[],
+  inputDType: DType,
+): KernelShapes {
   const specs = k.outputs(attrs, inputShapes);
   return { inputs: inputShapes, outputs: specs.map((s) => s.shape), dtypes: specs.map((s) => s.dtype ?? inputDType) };
 }
 
 /** A CPU implementation: host arrays in, host arrays out (one per declared output). */
-export type CpuKernelFn<A> = (inputs: readonly TypedArray[], attrs: A, shapes: KernelShapes) => TypedArray | readonly TypedArray[];
+export type CpuKernelFn<A> = (
+  inputs: readonly TypedArray[],
+  attrs: A,
+  shapes: KernelShapes,
+) => TypedArray | readonly TypedArray[];
 
 /** One row of an implementation table (the attribute type is erased once the row is built). */
 export interface KernelImpl<Fn> {

@@ -88,7 +88,8 @@ export function scopeDepth(): number {
  * nothing counts as returned. Only for computations whose results are abandoned.
  */
 export function unwindScopes(depth: number): void {
-  if (!(Number.isInteger(depth) && depth >= 0)) throw new Error(`unwindScopes: depth must be a non-negative integer, got ${depth}`);
+  if (!(Number.isInteger(depth) && depth >= 0))
+    throw new Error(`unwindScopes: depth must be a non-negative integer, got ${depth}`);
   while (scopes.length > depth) {
     for (const s of scopes.pop()!) if (s.keeps === 0) s.release();
   }
@@ -99,8 +100,10 @@ function storagesIn(value: unknown, seen = new Set<unknown>()): Releasable[] {
   if (!value || typeof value !== 'object' || seen.has(value)) return [];
   seen.add(value);
   const storage = (value as { storage?: unknown }).storage;
-  if (storage && typeof storage === 'object' && 'release' in storage && 'keeps' in storage) return [storage as Releasable];
+  if (storage && typeof storage === 'object' && 'release' in storage && 'keeps' in storage)
+    return [storage as Releasable];
   if (Array.isArray(value)) return value.flatMap((v) => storagesIn(v, seen));
-  if (Object.getPrototypeOf(value) === Object.prototype) return Object.values(value).flatMap((v) => storagesIn(v, seen));
+  if (Object.getPrototypeOf(value) === Object.prototype)
+    return Object.values(value).flatMap((v) => storagesIn(v, seen));
   return [];
 }

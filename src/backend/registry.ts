@@ -38,7 +38,9 @@ export function backendFor(name: string, opts: BackendOptions = {}): Backend {
   const factory = factories.get(name);
   if (!factory) {
     const known = registeredBackends();
-    throw new Error(`setBackend: unknown backend '${name}' (${known.length ? `choose ${known.map((n) => `'${n}'`).join(' or ')}` : 'no backend is registered'})`);
+    throw new Error(
+      `setBackend: unknown backend '${name}' (${known.length ? `choose ${known.map((n) => `'${n}'`).join(' or ')}` : 'no backend is registered'})`,
+    );
   }
   return factory(opts);
 }
@@ -52,7 +54,9 @@ export function setBackend(name: string, opts: BackendOptions = {}): Backend {
 export function getBackend(): Backend {
   if (current) return current;
   if (!factories.has('reference')) {
-    throw new Error("getBackend: no backend is registered; import 'dynopool' (src/index.ts) or src/backends/index.ts, which register 'reference' and 'gpu'");
+    throw new Error(
+      "getBackend: no backend is registered; import 'dynopool' (src/index.ts) or src/backends/index.ts, which register 'reference' and 'gpu'",
+    );
   }
   current = backendFor('reference');
   return current;

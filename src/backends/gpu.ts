@@ -21,7 +21,15 @@
  * A device storage reads back at most once and caches the host copy.
  */
 import type { Backend, Storage } from '../backend/backend.js';
-import { KernelCache, HostResult, resolveMode, type GpuKernelFn, type GpuMode, type GpuOutput, type KernelData } from '../backend/gpu/runtime.js';
+import {
+  KernelCache,
+  HostResult,
+  resolveMode,
+  type GpuKernelFn,
+  type GpuMode,
+  type GpuOutput,
+  type KernelData,
+} from '../backend/gpu/runtime.js';
 import { GpuStorage } from '../backend/gpu/storage.js';
 import { HostStorage } from '../backend/host-storage.js';
 import { asList, implTable, type Kernel, type KernelShapes } from '../backend/kernel.js';
@@ -43,8 +51,14 @@ export const SMALL = 4096;
 
 /** Every kernel's gpu.js implementation, by kernel name. */
 export const gpuKernels: ReadonlyMap<string, GpuKernelFn<never>> = implTable([
-  ...elementwiseGpu, ...reduceGpuImpls, ...movementGpu, ...matmulGpuImpls,
-  ...conv2dGpuImpls, ...poolGpuImpls, ...batchNormGpuImpls, ...dynoSampleGpuImpls,
+  ...elementwiseGpu,
+  ...reduceGpuImpls,
+  ...movementGpu,
+  ...matmulGpuImpls,
+  ...conv2dGpuImpls,
+  ...poolGpuImpls,
+  ...batchNormGpuImpls,
+  ...dynoSampleGpuImpls,
 ]);
 
 export class GpuBackend implements Backend {
@@ -52,7 +66,12 @@ export class GpuBackend implements Backend {
   readonly kernels: KernelCache;
   private readonly warned = new Set<string>();
 
-  constructor(readonly mode: GpuMode, readonly warn: (message: string) => void = (m) => { if (!process.env.DYNOPOOL_GPU_QUIET) console.warn(m); }) {
+  constructor(
+    readonly mode: GpuMode,
+    readonly warn: (message: string) => void = (m) => {
+      if (!process.env.DYNOPOOL_GPU_QUIET) console.warn(m);
+    },
+  ) {
     this.name = `gpu:${mode}`;
     this.kernels = new KernelCache(mode);
   }
@@ -66,7 +85,8 @@ export class GpuBackend implements Backend {
     return [...this.warned];
   }
 
-  upload = (values: TypedArray): Storage => (values instanceof Float32Array ? new GpuStorage(values.length, values, false) : new HostStorage(values));
+  upload = (values: TypedArray): Storage =>
+    values instanceof Float32Array ? new GpuStorage(values.length, values, false) : new HostStorage(values);
   read = (x: Storage): TypedArray => x.hostValues().slice();
   readAsync = async (x: Storage): Promise<TypedArray> => x.hostValues().slice();
   has = (kernel: Kernel<never>): boolean => gpuKernels.has(kernel.name);
@@ -77,7 +97,10 @@ export class GpuBackend implements Backend {
     if (!args) return ref.run(kernel, inputs, attrs, shapes).map(this.adopt);
     const fn = gpuKernels.get(kernel.name) as GpuKernelFn<A>;
     return asList<GpuOutput>(fn(this.kernels, args, attrs, shapes)).map((out, i) =>
-      out instanceof HostResult ? new GpuStorage(out.values.length, out.values, false) : GpuStorage.fromKernel(sizeOf(shapes.outputs[i]), out));
+      out instanceof HostResult
+        ? new GpuStorage(out.values.length, out.values, false)
+        : GpuStorage.fromKernel(sizeOf(shapes.outputs[i]), out),
+    );
   }
 
   /**
@@ -88,17 +111,21 @@ export class GpuBackend implements Backend {
   private place(kernel: Kernel<never>, inputs: readonly Storage[], shapes: KernelShapes): KernelData[] | null {
     if (!gpuKernels.has(kernel.name)) return null;
     if (shapes.outputs.some((s) => sizeOf(s) === 0) || inputs.some((s) => s.size === 0)) return null;
-    if (kernel.placement === 'light' && !inputs.some((s) => (s instanceof GpuStorage && s.onDevice) || s.size >= SMALL)) return null;
+    if (kernel.placement === 'light' && !inputs.some((s) => (s instanceof GpuStorage && s.onDevice) || s.size >= SMALL))
+      return null;
     if (inputs.every((s) => s instanceof GpuStorage)) return inputs.map((s) => (s as GpuStorage).kernelArg());
     if (!this.warned.has(kernel.name)) {
       this.warned.add(kernel.name);
-      this.warn(`dynopool gpu backend (${this.mode}): '${kernel.name}' runs on the CPU reference (float64 tensors have no gpu.js kernel); further calls are not reported`);
+      this.warn(
+        `dynopool gpu backend (${this.mode}): '${kernel.name}' runs on the CPU reference (float64 tensors have no gpu.js kernel); further calls are not reported`,
+      );
     }
     return null;
   }
 
   /** A reference result as this backend's storage (float32 values become host GpuStorage). */
-  private adopt = (s: Storage): Storage => (s instanceof HostStorage && s.values instanceof Float32Array ? new GpuStorage(s.size, s.values, false) : s);
+  private adopt = (s: Storage): Storage =>
+    s instanceof HostStorage && s.values instanceof Float32Array ? new GpuStorage(s.size, s.values, false) : s;
 }
 
 const gpuBackends = new Map<GpuMode, GpuBackend>();

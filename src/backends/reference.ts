@@ -20,15 +20,26 @@ import type { TypedArray } from '../tensor/dtype.js';
 
 /** Every kernel's reference implementation, by kernel name. */
 export const referenceKernels: ReadonlyMap<string, CpuKernelFn<never>> = implTable([
-  ...elementwiseCpu, ...reduceCpuImpls, ...movementCpu, ...matmulCpuImpls,
-  ...conv2dCpuImpls, ...poolCpuImpls, ...batchNormCpuImpls, ...dynoSampleCpuImpls,
+  ...elementwiseCpu,
+  ...reduceCpuImpls,
+  ...movementCpu,
+  ...matmulCpuImpls,
+  ...conv2dCpuImpls,
+  ...poolCpuImpls,
+  ...batchNormCpuImpls,
+  ...dynoSampleCpuImpls,
 ]);
 
 /**
  * Runs a kernel's reference implementation on host arrays (any backend's storage reads back
  * with `hostValues`); the building block of backends that lack a kernel.
  */
-export function runReference<A>(kernel: Kernel<A>, inputs: readonly TypedArray[], attrs: A, shapes: KernelShapes): readonly TypedArray[] {
+export function runReference<A>(
+  kernel: Kernel<A>,
+  inputs: readonly TypedArray[],
+  attrs: A,
+  shapes: KernelShapes,
+): readonly TypedArray[] {
   const fn = referenceKernels.get(kernel.name) as CpuKernelFn<A> | undefined;
   if (!fn) throw new Error(`reference backend: no implementation of kernel '${kernel.name}'`);
   return asList(fn(inputs, attrs, shapes));
@@ -40,7 +51,12 @@ export const referenceBackend: Backend = {
   read: (x) => x.hostValues().slice(),
   readAsync: async (x) => x.hostValues().slice(),
   run: (kernel, inputs, attrs, shapes): Storage[] =>
-    runReference(kernel, inputs.map((s) => s.hostValues()), attrs, shapes).map((v) => new HostStorage(v)),
+    runReference(
+      kernel,
+      inputs.map((s) => s.hostValues()),
+      attrs,
+      shapes,
+    ).map((v) => new HostStorage(v)),
   has: (kernel) => referenceKernels.has(kernel.name),
 };
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { program } from './program.js';
 
-program().parseAsync(process.argv).catch((e: Error) => {
-  console.error(`dynopool: ${e.message}`);
-  process.exit(1);
-});
+program()
+  .parseAsync(process.argv)
+  .catch((e: Error) => {
+    console.error(`dynopool: ${e.message}`);
+    process.exit(1);
+  });

@@ -25,13 +25,19 @@ export interface Dataset {
 export function makeSplit(images: Float32Array, labels: Int32Array, shape: readonly number[], who: string): Split {
   const per = shape[0] * shape[1] * shape[2];
   if (images.length !== labels.length * per) {
-    throw new Error(`${who}: ${images.length} values for ${labels.length} images of shape [${shape.join(', ')}] (expected ${labels.length * per})`);
+    throw new Error(
+      `${who}: ${images.length} values for ${labels.length} images of shape [${shape.join(', ')}] (expected ${labels.length * per})`,
+    );
   }
   return { images, labels, count: labels.length };
 }
 
 /** Copies the images at `indices` into one batch tensor [n, C, H, W] and their labels. */
-export function gather(split: Split, shape: readonly number[], indices: ArrayLike<number>): { x: Float32Array; labels: Int32Array } {
+export function gather(
+  split: Split,
+  shape: readonly number[],
+  indices: ArrayLike<number>,
+): { x: Float32Array; labels: Int32Array } {
   const per = shape[0] * shape[1] * shape[2];
   const x = new Float32Array(indices.length * per);
   const labels = new Int32Array(indices.length);
@@ -60,12 +66,20 @@ export interface Batch {
 /** Per-channel mean and standard deviation over a split (for normalisation). */
 export function channelStats(split: Split, shape: readonly number[]): { mean: number[]; std: number[] } {
   const [C, H, W] = shape;
-  const mean: number[] = [], std: number[] = [];
+  const mean: number[] = [],
+    std: number[] = [];
   for (let c = 0; c < C; c++) {
-    let s = 0, q = 0, n = 0;
+    let s = 0,
+      q = 0,
+      n = 0;
     for (let i = 0; i < split.count; i++) {
       const o = (i * C + c) * H * W;
-      for (let p = 0; p < H * W; p++) { const v = split.images[o + p]; s += v; q += v * v; n++; }
+      for (let p = 0; p < H * W; p++) {
+        const v = split.images[o + p];
+        s += v;
+        q += v * v;
+        n++;
+      }
     }
     const m = s / n;
     mean.push(m);

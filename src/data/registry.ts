@@ -19,13 +19,22 @@ export interface DatasetSpec {
 export function loadDataset(spec: DatasetSpec): Dataset {
   let ds: Dataset;
   switch (spec.name) {
-    case 'barcodes': ds = barcodes({ train: spec.limit }); break;
-    case 'rings': ds = rings({ train: spec.limit }); break;
-    case 'mnist': ds = mnist(spec.limit); break;
-    case 'fashion-mnist': ds = fashionMnist(spec.limit); break;
+    case 'barcodes':
+      ds = barcodes({ train: spec.limit });
+      break;
+    case 'rings':
+      ds = rings({ train: spec.limit });
+      break;
+    case 'mnist':
+      ds = mnist(spec.limit);
+      break;
+    case 'fashion-mnist':
+      ds = fashionMnist(spec.limit);
+      break;
     case 'cifar10':
     case 'cifar100':
-      if (!spec.dataDir) throw new Error(`${spec.name}: needs --data-dir, the directory with the official binary files`);
+      if (!spec.dataDir)
+        throw new Error(`${spec.name}: needs --data-dir, the directory with the official binary files`);
       ds = cifar(spec.name, spec.dataDir);
       if (spec.limit) ds = { ...ds, train: { ...ds.train, count: Math.min(spec.limit, ds.train.count) } };
       break;

@@ -22,7 +22,9 @@ export interface SyntheticOptions {
 }
 
 function generate(
-  name: string, opts: SyntheticOptions, defaults: Required<SyntheticOptions>,
+  name: string,
+  opts: SyntheticOptions,
+  defaults: Required<SyntheticOptions>,
   draw: (g: Generator, label: number, out: Float32Array, size: number) => void,
 ): Dataset {
   const o = { ...defaults, ...opts };
@@ -61,7 +63,8 @@ export function rings(opts: SyntheticOptions = {}): Dataset {
   const defaults = { size: 24, classes: 8, train: 2048, test: 512, noise: 0.6, seed: 2 };
   return generate('rings', opts, defaults, (g, label, img, size) => {
     const freq = 0.25 + (label * 0.9) / defaults.classes;
-    const cy = size / 2 + (g.uniform() - 0.5) * 6, cx = size / 2 + (g.uniform() - 0.5) * 6;
+    const cy = size / 2 + (g.uniform() - 0.5) * 6,
+      cx = size / 2 + (g.uniform() - 0.5) * 6;
     const phase = g.uniform() * 2 * Math.PI;
     for (let r = 0; r < size; r++) {
       for (let c = 0; c < size; c++) img[r * size + c] = Math.cos(freq * Math.hypot(r - cy, c - cx) + phase);

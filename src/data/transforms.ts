@@ -16,12 +16,17 @@ export function resize(src: Float32Array, C: number, H: number, W: number, outH:
   for (let c = 0; c < C; c++) {
     for (let i = 0; i < outH; i++) {
       const u = Math.min(Math.max((i + 0.5) * (H / outH) - 0.5, 0), H - 1);
-      const u0 = Math.floor(u), u1 = Math.min(u0 + 1, H - 1), fu = u - u0;
+      const u0 = Math.floor(u),
+        u1 = Math.min(u0 + 1, H - 1),
+        fu = u - u0;
       for (let j = 0; j < outW; j++) {
         const v = Math.min(Math.max((j + 0.5) * (W / outW) - 0.5, 0), W - 1);
-        const v0 = Math.floor(v), v1 = Math.min(v0 + 1, W - 1), fv = v - v0;
+        const v0 = Math.floor(v),
+          v1 = Math.min(v0 + 1, W - 1),
+          fv = v - v0;
         const p = (r: number, q: number) => src[(c * H + r) * W + q];
-        out[(c * outH + i) * outW + j] = (1 - fu) * ((1 - fv) * p(u0, v0) + fv * p(u0, v1)) + fu * ((1 - fv) * p(u1, v0) + fv * p(u1, v1));
+        out[(c * outH + i) * outW + j] =
+          (1 - fu) * ((1 - fv) * p(u0, v0) + fv * p(u0, v1)) + fu * ((1 - fv) * p(u1, v0) + fv * p(u1, v1));
       }
     }
   }
@@ -34,7 +39,8 @@ export function applyToyTransform(ds: Dataset, kind: ToyTransform, seed = 0): Da
   const [C, H, W] = ds.shape;
   const g = new Generator(seed);
   const outShape: [number, number, number] = kind === 'stretch' ? [C, H, W] : [C, 2 * H, 2 * W];
-  const per = C * H * W, outPer = outShape[0] * outShape[1] * outShape[2];
+  const per = C * H * W,
+    outPer = outShape[0] * outShape[1] * outShape[2];
   const one = (img: Float32Array): Float32Array => {
     if (kind === 'stretch') {
       const tall = resize(img, C, H, W, 2 * H, W);
@@ -45,11 +51,16 @@ export function applyToyTransform(ds: Dataset, kind: ToyTransform, seed = 0): Da
     }
     const half = resize(img, C, H, W, Math.floor(H / 2), Math.floor(W / 2));
     if (kind === 'large') return resize(half, C, Math.floor(H / 2), Math.floor(W / 2), 2 * H, 2 * W);
-    const hh = Math.floor(H / 2), hw = Math.floor(W / 2), OH = 2 * H, OW = 2 * W;
+    const hh = Math.floor(H / 2),
+      hw = Math.floor(W / 2),
+      OH = 2 * H,
+      OW = 2 * W;
     const out = new Float32Array(outPer);
-    for (let c = 0; c < C; c++) for (let i = 0; i < OH; i++) for (let j = 0; j < OW; j++) {
-      out[(c * OH + i) * OW + j] = half[(c * hh + (i % hh)) * hw + (j % hw)];
-    }
+    for (let c = 0; c < C; c++)
+      for (let i = 0; i < OH; i++)
+        for (let j = 0; j < OW; j++) {
+          out[(c * OH + i) * OW + j] = half[(c * hh + (i % hh)) * hw + (j % hw)];
+        }
     return out;
   };
   const map = (split: Split): Split => {
@@ -74,27 +85,36 @@ export function augmentBatch(x: Float32Array, n: number, shape: readonly number[
   for (let k = 0; k < n; k++) {
     const img = x.subarray(k * per, (k + 1) * per);
     const p = aug.cropPadding;
-    const dy = p > 0 ? g.int(2 * p + 1) - p : 0, dx = p > 0 ? g.int(2 * p + 1) - p : 0;
+    const dy = p > 0 ? g.int(2 * p + 1) - p : 0,
+      dx = p > 0 ? g.int(2 * p + 1) - p : 0;
     const flip = aug.flip && g.uniform() < 0.5;
     if (dy === 0 && dx === 0 && !flip) continue;
     tmp.fill(0);
-    for (let c = 0; c < C; c++) for (let i = 0; i < H; i++) {
-      const si = i + dy;
-      if (si < 0 || si >= H) continue;
-      for (let j = 0; j < W; j++) {
-        const sj = (flip ? W - 1 - j : j) + dx;
-        if (sj >= 0 && sj < W) tmp[(c * H + i) * W + j] = img[(c * H + si) * W + sj];
+    for (let c = 0; c < C; c++)
+      for (let i = 0; i < H; i++) {
+        const si = i + dy;
+        if (si < 0 || si >= H) continue;
+        for (let j = 0; j < W; j++) {
+          const sj = (flip ? W - 1 - j : j) + dx;
+          if (sj >= 0 && sj < W) tmp[(c * H + i) * W + j] = img[(c * H + si) * W + sj];
+        }
       }
-    }
     img.set(tmp);
   }
 }
 
 /** (x - mean[c]) / std[c], in place. */
-export function normalize(x: Float32Array, n: number, shape: readonly number[], mean: readonly number[], std: readonly number[]): void {
+export function normalize(
+  x: Float32Array,
+  n: number,
+  shape: readonly number[],
+  mean: readonly number[],
+  std: readonly number[],
+): void {
   const [C, H, W] = shape;
-  for (let k = 0; k < n; k++) for (let c = 0; c < C; c++) {
-    const o = (k * C + c) * H * W;
-    for (let p = 0; p < H * W; p++) x[o + p] = (x[o + p] - mean[c]) / std[c];
-  }
+  for (let k = 0; k < n; k++)
+    for (let c = 0; c < C; c++) {
+      const o = (k * C + c) * H * W;
+      for (let p = 0; p < H * W; p++) x[o + p] = (x[o + p] - mean[c]) / std[c];
+    }
 }

@@ -26,7 +26,10 @@ const MAX_HEADER = 100 * 1024 * 1024;
 
 export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
   const header: Record<string, unknown> = {};
-  if ('__metadata__' in tensors) throw new Error("safetensors: cannot write a tensor named '__metadata__' (the name is reserved for the header's metadata); rename it");
+  if ('__metadata__' in tensors)
+    throw new Error(
+      "safetensors: cannot write a tensor named '__metadata__' (the name is reserved for the header's metadata); rename it",
+    );
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
   const entries = Object.entries(tensors).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -54,13 +57,20 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Rec
   return out;
 }
 
-export function decodeSafetensors(bytes: Uint8Array, source = 'buffer'): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
-  const fail = (msg: string): never => { throw new Error(`safetensors: ${source}: ${msg}`); };
-  if (bytes.length < 8) fail(`truncated: ${bytes.length} bytes, but a safetensors file starts with an 8-byte header length`);
+export function decodeSafetensors(
+  bytes: Uint8Array,
+  source = 'buffer',
+): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
+  const fail = (msg: string): never => {
+    throw new Error(`safetensors: ${source}: ${msg}`);
+  };
+  if (bytes.length < 8)
+    fail(`truncated: ${bytes.length} bytes, but a safetensors file starts with an 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
   if (headerLen > MAX_HEADER) fail(`header length ${headerLen} is implausible (corrupt file?)`);
-  if (8 + headerLen > bytes.length) fail(`truncated: the header needs ${headerLen} bytes, only ${bytes.length - 8} follow`);
+  if (8 + headerLen > bytes.length)
+    fail(`truncated: the header needs ${headerLen} bytes, only ${bytes.length - 8} follow`);
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 8, headerLen).toString('utf8'));
@@ -75,27 +85,39 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'buffer'): { tenso
   const spans: { name: string; b: number; f: number }[] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') {
-      if (typeof entry !== 'object' || entry === null || Object.values(entry).some((v) => typeof v !== 'string')) fail('__metadata__ must map strings to strings');
+      if (typeof entry !== 'object' || entry === null || Object.values(entry).some((v) => typeof v !== 'string'))
+        fail('__metadata__ must map strings to strings');
       metadata = entry as Record<string, string>;
       continue;
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const dtype = CODE_DTYPE[String(e?.dtype)];
     if (!dtype) fail(`tensor '${name}' has unsupported dtype ${JSON.stringify(e?.dtype)} (dynopool reads F32 and F64)`);
-    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`tensor '${name}' has an invalid shape ${JSON.stringify(e.shape)}`);
+    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0))
+      fail(`tensor '${name}' has an invalid shape ${JSON.stringify(e.shape)}`);
     const shape = e.shape as number[];
     const offs = e.data_offsets;
-    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isInteger(o) && o >= 0) || offs[1] < offs[0]) {
+    if (
+      !Array.isArray(offs) ||
+      offs.length !== 2 ||
+      !offs.every((o) => Number.isInteger(o) && o >= 0) ||
+      offs[1] < offs[0]
+    ) {
       fail(`tensor '${name}' has invalid data_offsets ${JSON.stringify(offs)}`);
     }
     const [b, f] = offs as [number, number];
     const expected = sizeOf(shape) * BYTES[dtype];
-    if (f - b !== expected) fail(`tensor '${name}' ${dtype} [${shape.join(', ')}] needs ${expected} bytes, its data_offsets span ${f - b}`);
-    if (f > dataLen) fail(`truncated: tensor '${name}' ends at byte ${f} of the data, but only ${dataLen} bytes of data are present`);
+    if (f - b !== expected)
+      fail(`tensor '${name}' ${dtype} [${shape.join(', ')}] needs ${expected} bytes, its data_offsets span ${f - b}`);
+    if (f > dataLen)
+      fail(`truncated: tensor '${name}' ends at byte ${f} of the data, but only ${dataLen} bytes of data are present`);
     spans.push({ name, b, f });
     const values = dtype === 'float64' ? new Float64Array(sizeOf(shape)) : new Float32Array(sizeOf(shape));
     for (let i = 0; i < values.length; i++) {
-      values[i] = dtype === 'float64' ? view.getFloat64(dataStart + b + 8 * i, true) : view.getFloat32(dataStart + b + 4 * i, true);
+      values[i] =
+        dtype === 'float64'
+          ? view.getFloat64(dataStart + b + 8 * i, true)
+          : view.getFloat32(dataStart + b + 4 * i, true);
     }
     tensors[name] = fromTypedArray(values, shape);
   }
@@ -104,8 +126,16 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'buffer'): { tenso
   let end = 0;
   let prev: (typeof spans)[number] | undefined;
   for (const sp of spans) {
-    if (sp.b < end && prev) fail(`tensor '${sp.name}' data_offsets [${sp.b}, ${sp.f}] overlap tensor '${prev.name}' [${prev.b}, ${prev.f}] (corrupt header)`);
-    if (sp.b > end) fail(prev ? `${sp.b - end} unused bytes between tensor '${prev.name}' (ends at ${end}) and tensor '${sp.name}' (starts at ${sp.b}) (corrupt header)` : `${sp.b} unused bytes before tensor '${sp.name}' (the first tensor must start at offset 0; corrupt header)`);
+    if (sp.b < end && prev)
+      fail(
+        `tensor '${sp.name}' data_offsets [${sp.b}, ${sp.f}] overlap tensor '${prev.name}' [${prev.b}, ${prev.f}] (corrupt header)`,
+      );
+    if (sp.b > end)
+      fail(
+        prev
+          ? `${sp.b - end} unused bytes between tensor '${prev.name}' (ends at ${end}) and tensor '${sp.name}' (starts at ${sp.b}) (corrupt header)`
+          : `${sp.b} unused bytes before tensor '${sp.name}' (the first tensor must start at offset 0; corrupt header)`,
+      );
     end = sp.f;
     prev = sp;
   }
@@ -121,8 +151,10 @@ export function writeFileAtomic(path: string, bytes: Uint8Array | string): void 
     fd = openSync(tmp, 'w');
   } catch (e) {
     const dir = dirname(resolve(path));
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(dir)) throw new Error(`cannot write ${path}: the directory ${dir} does not exist (create it first)`);
-    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') throw new Error(`cannot write ${path}: ${dir} is not a directory`);
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(dir))
+      throw new Error(`cannot write ${path}: the directory ${dir} does not exist (create it first)`);
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR')
+      throw new Error(`cannot write ${path}: ${dir} is not a directory`);
     throw new Error(`cannot write ${path}: ${(e as Error).message}`);
   }
   try {
@@ -132,14 +164,22 @@ export function writeFileAtomic(path: string, bytes: Uint8Array | string): void 
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
-    try { unlinkSync(tmp); } catch { /* already gone */ }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* already gone */
+    }
     throw e;
   }
   closeSync(fd);
   renameSync(tmp, path);
 }
 
-export function saveSafetensors(path: string, tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): void {
+export function saveSafetensors(
+  path: string,
+  tensors: Record<string, Tensor>,
+  metadata: Record<string, string> = {},
+): void {
   writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
@@ -176,10 +216,16 @@ export function saveCheckpoint(path: string, s: TrainingState): void {
 }
 
 /** Restores what `saveCheckpoint` wrote into the given objects; returns epoch and extra. */
-export function loadCheckpoint(path: string, s: Omit<TrainingState, 'epoch' | 'extra'>): { epoch: number; extra: unknown } {
+export function loadCheckpoint(
+  path: string,
+  s: Omit<TrainingState, 'epoch' | 'extra'>,
+): { epoch: number; extra: unknown } {
   const { tensors, metadata } = loadSafetensors(path);
-  if (metadata.format !== FORMAT) throw new Error(`loadCheckpoint: ${path} is not a dynopool checkpoint (format ${JSON.stringify(metadata.format)})`);
-  const damaged = (msg: string): never => { throw new Error(`loadCheckpoint: ${path}: damaged metadata: ${msg}`); };
+  if (metadata.format !== FORMAT)
+    throw new Error(`loadCheckpoint: ${path} is not a dynopool checkpoint (format ${JSON.stringify(metadata.format)})`);
+  const damaged = (msg: string): never => {
+    throw new Error(`loadCheckpoint: ${path}: damaged metadata: ${msg}`);
+  };
   const json = (key: string): unknown => {
     try {
       return JSON.parse(metadata[key]);
@@ -188,16 +234,25 @@ export function loadCheckpoint(path: string, s: Omit<TrainingState, 'epoch' | 'e
     }
   };
   if (metadata.epoch === undefined) damaged('epoch is missing');
-  if (!/^(0|[1-9][0-9]{0,14})$/.test(metadata.epoch)) damaged(`epoch ${JSON.stringify(metadata.epoch)} is not a non-negative integer`);
+  if (!/^(0|[1-9][0-9]{0,14})$/.test(metadata.epoch))
+    damaged(`epoch ${JSON.stringify(metadata.epoch)} is not a non-negative integer`);
   const extra = metadata.extra !== undefined ? json('extra') : undefined;
   const optimizer = s.optimizer && metadata.optimizer !== undefined ? json('optimizer') : undefined;
   const scheduler = s.scheduler && metadata.scheduler !== undefined ? json('scheduler') : undefined;
   const rng = s.generator && metadata.rng !== undefined ? json('rng') : undefined;
   const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (optimizer !== undefined && (!isObject(optimizer) || !Array.isArray((optimizer as { groups?: unknown }).groups))) damaged(`optimizer ${metadata.optimizer.slice(0, 80)} is not an optimizer state ({groups, steps})`);
-  if (scheduler !== undefined && !isObject(scheduler)) damaged(`scheduler ${metadata.scheduler.slice(0, 80)} is not a schedule state ({t})`);
-  if (rng !== undefined && (!Array.isArray(rng) || !rng.every((v) => v === null || typeof v === 'number'))) damaged(`rng ${metadata.rng} is not an array of numbers`);
-  const pick = (prefix: string) => Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]));
+  if (optimizer !== undefined && (!isObject(optimizer) || !Array.isArray((optimizer as { groups?: unknown }).groups)))
+    damaged(`optimizer ${metadata.optimizer.slice(0, 80)} is not an optimizer state ({groups, steps})`);
+  if (scheduler !== undefined && !isObject(scheduler))
+    damaged(`scheduler ${metadata.scheduler.slice(0, 80)} is not a schedule state ({t})`);
+  if (rng !== undefined && (!Array.isArray(rng) || !rng.every((v) => v === null || typeof v === 'number')))
+    damaged(`rng ${metadata.rng} is not an array of numbers`);
+  const pick = (prefix: string) =>
+    Object.fromEntries(
+      Object.entries(tensors)
+        .filter(([k]) => k.startsWith(prefix))
+        .map(([k, t]) => [k.slice(prefix.length), t]),
+    );
   try {
     s.model.loadStateDict(pick('model.'));
     if (s.optimizer) {

@@ -53,7 +53,9 @@ function dryRun(model: Model, inputShape: readonly number[], dtype: 'float32' | 
   try {
     noGrad(() => model.forward(zeros([1, ...inputShape], { dtype })));
   } finally {
-    model.modules().forEach((m, i) => { m.training = modes[i]; });
+    model.modules().forEach((m, i) => {
+      m.training = modes[i];
+    });
   }
 }
 
@@ -95,7 +97,10 @@ export function gmacsLoss(model: Model, out: { readonly gmacs: Tensor }): Tensor
   const layers = costedLayers(model);
   if (layers.length === 0) throw new Error('gmacsLoss: the model has no convolution or linear layer');
   for (const [name, m] of layers) {
-    if (!m.baseline) throw new Error(`gmacsLoss: layer '${autoName(name)}' has no baseline; call recordComplexityBaseline(model, inputShape) at initialisation`);
+    if (!m.baseline)
+      throw new Error(
+        `gmacsLoss: layer '${autoName(name)}' has no baseline; call recordComplexityBaseline(model, inputShape) at initialisation`,
+      );
   }
   return out.gmacs;
 }
@@ -108,10 +113,13 @@ export interface DynOPoolState {
 
 /** Every DynOPool layer's latest [H_out, W_out] and alpha, in model order. */
 export function dynoPoolStates(model: Model): DynOPoolState[] {
-  return model.namedModules().filter((e): e is [string, DynOPool] => e[1] instanceof DynOPool).map(([name, m]) => {
-    const a = m.alpha.data();
-    return { name: autoName(name), size: m.outputSize, alpha: [a[0], a[1]] };
-  });
+  return model
+    .namedModules()
+    .filter((e): e is [string, DynOPool] => e[1] instanceof DynOPool)
+    .map(([name, m]) => {
+      const a = m.alpha.data();
+      return { name: autoName(name), size: m.outputSize, alpha: [a[0], a[1]] };
+    });
 }
 
 /**

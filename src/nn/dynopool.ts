@@ -37,7 +37,8 @@ export class DynOPool extends Module {
     super();
     const a = opts.alpha ?? 2;
     const init = typeof a === 'number' ? [a, a] : [a[0], a[1]];
-    if (!init.every((v) => Number.isFinite(v) && v > 0)) throw new Error(`DynOPool: initial alpha must be finite and positive, got [${init.join(', ')}]`);
+    if (!init.every((v) => Number.isFinite(v) && v > 0))
+      throw new Error(`DynOPool: initial alpha must be finite and positive, got [${init.join(', ')}]`);
     this.alpha = this.param('alpha', tensor(init, { dtype: opts.dtype ?? 'float32' }));
   }
 
@@ -52,7 +53,10 @@ export class DynOPool extends Module {
     let output: Tensor, size: [Tensor, Tensor];
     if (this.sizeRule) {
       const rule = this.sizeRule;
-      size = [rule(f.size[0], this.alpha.slice([0], [1]).reshape([]), 0), rule(f.size[1], this.alpha.slice([1], [2]).reshape([]), 1)];
+      size = [
+        rule(f.size[0], this.alpha.slice([0], [1]).reshape([]), 0),
+        rule(f.size[1], this.alpha.slice([1], [2]).reshape([]), 1),
+      ];
       output = dynoSample(f.x, size[0], size[1]);
     } else {
       ({ output, size } = dynoPool2d(f.x, this.alpha, { inSize: [f.size[0], f.size[1]] }));

@@ -71,7 +71,12 @@ export class Conv2d extends Module implements CostedLayer {
   lastOutputShape: readonly number[] | null = null;
   baseline: { h: number; w: number; gmacs: number } | null = null;
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: IntPair, opts: Conv2dOptions = {}) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: IntPair,
+    opts: Conv2dOptions = {},
+  ) {
     super();
     const [kh, kw] = pair('Conv2d', 'kernelSize', kernelSize, 1, 1);
     this.stride = pair('Conv2d', 'stride', opts.stride, 1, 1);
@@ -79,11 +84,13 @@ export class Conv2d extends Module implements CostedLayer {
     this.dilation = pair('Conv2d', 'dilation', opts.dilation, 1, 1);
     this.groups = opts.groups ?? 1;
     if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
-      throw new Error(`Conv2d: groups=${this.groups} must divide in_channels=${inChannels} and out_channels=${outChannels}`);
+      throw new Error(
+        `Conv2d: groups=${this.groups} must divide in_channels=${inChannels} and out_channels=${outChannels}`,
+      );
     }
     const fanIn = (inChannels / this.groups) * kh * kw;
     this.weight = this.param('weight', kaimingNormal([outChannels, inChannels / this.groups, kh, kw], fanIn, opts));
-    this.bias = opts.bias ?? false ? this.param('bias', zeros([outChannels], { dtype: opts.dtype })) : null;
+    this.bias = (opts.bias ?? false) ? this.param('bias', zeros([outChannels], { dtype: opts.dtype })) : null;
   }
 
   get kernelSize(): [number, number] {
@@ -96,12 +103,23 @@ export class Conv2d extends Module implements CostedLayer {
   }
 
   forward(f: FeatureMap): FeatureMap {
-    const y = conv2d(f.x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    const y = conv2d(f.x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
     let size: readonly [Tensor, Tensor];
     if (this.stride[0] === 1 && this.stride[1] === 1) {
       const [kh, kw] = this.kernelSize;
-      const shift = [2 * this.padding[0] - this.dilation[0] * (kh - 1), 2 * this.padding[1] - this.dilation[1] * (kw - 1)];
-      size = [shift[0] === 0 ? f.size[0] : f.size[0].add(shift[0]), shift[1] === 0 ? f.size[1] : f.size[1].add(shift[1])];
+      const shift = [
+        2 * this.padding[0] - this.dilation[0] * (kh - 1),
+        2 * this.padding[1] - this.dilation[1] * (kw - 1),
+      ];
+      size = [
+        shift[0] === 0 ? f.size[0] : f.size[0].add(shift[0]),
+        shift[1] === 0 ? f.size[1] : f.size[1].add(shift[1]),
+      ];
     } else {
       size = featureMap(y).size;
     }
@@ -124,7 +142,10 @@ export class BatchNorm2d extends Module {
   readonly eps: number;
   readonly momentum: number;
 
-  constructor(readonly numFeatures: number, opts: BatchNorm2dOptions = {}) {
+  constructor(
+    readonly numFeatures: number,
+    opts: BatchNorm2dOptions = {},
+  ) {
     super();
     const dtype = opts.dtype;
     this.weight = this.param('weight', ones([numFeatures], { dtype }));
@@ -137,8 +158,13 @@ export class BatchNorm2d extends Module {
 
   forward(f: FeatureMap): FeatureMap {
     const x = batchNorm2d(f.x, {
-      weight: this.weight, bias: this.bias, runningMean: this.runningMean, runningVar: this.runningVar,
-      training: this.training, momentum: this.momentum, eps: this.eps,
+      weight: this.weight,
+      bias: this.bias,
+      runningMean: this.runningMean,
+      runningVar: this.runningVar,
+      training: this.training,
+      momentum: this.momentum,
+      eps: this.eps,
     });
     return { ...f, x };
   }
@@ -155,11 +181,15 @@ export class Linear extends Module<Tensor, Tensor> implements CostedLayer {
   lastOutputShape: readonly number[] | null = null;
   baseline: { h: number; w: number; gmacs: number } | null = null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LayerOptions & { bias?: boolean } = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    opts: LayerOptions & { bias?: boolean } = {},
+  ) {
     super();
     const bound = 1 / Math.sqrt(inFeatures);
     this.weight = this.param('weight', uniform([outFeatures, inFeatures], bound, opts));
-    this.bias = opts.bias ?? true ? this.param('bias', uniform([outFeatures], bound, opts)) : null;
+    this.bias = (opts.bias ?? true) ? this.param('bias', uniform([outFeatures], bound, opts)) : null;
   }
 
   macsAt(): number {
@@ -185,7 +215,10 @@ export class ReLU<T extends FeatureMap | Tensor = FeatureMap> extends Module<T, 
 }
 
 export class Dropout<T extends FeatureMap | Tensor = Tensor> extends Module<T, T> {
-  constructor(readonly p: number, readonly generator?: Generator) {
+  constructor(
+    readonly p: number,
+    readonly generator?: Generator,
+  ) {
     super();
   }
   forward(input: T): T {
@@ -200,7 +233,10 @@ export interface PoolLayerOptions {
 
 /** Max pooling; its output size is a constant (a fixed resizing operator). */
 export class MaxPool2d extends Module {
-  constructor(readonly kernelSize: IntPair, readonly opts: PoolLayerOptions = {}) {
+  constructor(
+    readonly kernelSize: IntPair,
+    readonly opts: PoolLayerOptions = {},
+  ) {
     super();
   }
   forward(f: FeatureMap): FeatureMap {
@@ -209,7 +245,10 @@ export class MaxPool2d extends Module {
 }
 
 export class AvgPool2d extends Module {
-  constructor(readonly kernelSize: IntPair, readonly opts: PoolLayerOptions & { countIncludePad?: boolean } = {}) {
+  constructor(
+    readonly kernelSize: IntPair,
+    readonly opts: PoolLayerOptions & { countIncludePad?: boolean } = {},
+  ) {
     super();
   }
   forward(f: FeatureMap): FeatureMap {
@@ -230,4 +269,3 @@ export class Flatten extends Module<FeatureMap, Tensor> {
     return f.x.flatten(1);
   }
 }
-

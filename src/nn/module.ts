@@ -81,7 +81,10 @@ export abstract class Module<In = FeatureMap, Out = In> {
     const seen = new Set<Module<unknown, unknown>>([this as Module<unknown, unknown>]);
     for (const [name, m] of this._modules) {
       for (const entry of m.namedModules(prefix ? `${prefix}.${name}` : name)) {
-        if (!seen.has(entry[1])) { seen.add(entry[1]); out.push(entry); }
+        if (!seen.has(entry[1])) {
+          seen.add(entry[1]);
+          out.push(entry);
+        }
       }
     }
     return out;
@@ -146,7 +149,8 @@ export abstract class Module<In = FeatureMap, Out = In> {
     const own = new Map([...this.namedParameters(), ...this.namedBuffers()]);
     const missing = [...own.keys()].filter((k) => !(k in state));
     const unexpected = Object.keys(state).filter((k) => !own.has(k));
-    const mismatched = [...own].filter(([k, t]) => k in state && (!sameShape(state[k].shape, t.shape) || state[k].dtype !== t.dtype))
+    const mismatched = [...own]
+      .filter(([k, t]) => k in state && (!sameShape(state[k].shape, t.shape) || state[k].dtype !== t.dtype))
       .map(([k, t]) => `${k}: expected ${t.dtype} ${fmt(t.shape)}, got ${state[k].dtype} ${fmt(state[k].shape)}`);
     if (missing.length || unexpected.length || mismatched.length) {
       const parts = [];

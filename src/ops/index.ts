@@ -4,7 +4,23 @@
  */
 export { METHOD_FORMS } from './methods.js';
 export { add, sub, mul, div, pow, maximum, minimum, eq, gt, ge, lt, le, where, sumTo } from './elementwise/binary.js';
-export { neg, exp, log, sqrt, abs, relu, leakyRelu, sigmoid, tanh, floor, round, clamp, cast, sign, step } from './elementwise/unary.js';
+export {
+  neg,
+  exp,
+  log,
+  sqrt,
+  abs,
+  relu,
+  leakyRelu,
+  sigmoid,
+  tanh,
+  floor,
+  round,
+  clamp,
+  cast,
+  sign,
+  step,
+} from './elementwise/unary.js';
 export { stopGradient, roundSurrogate, clampSurrogate } from './surrogate/surrogate.js';
 export { sum, mean, max, min, variance, variance as var, type VarOptions } from './reduce/reduce.js';
 export { reshape, flatten, permute, transpose, expand, slice, pad, concat, stack } from './movement/movement.js';
@@ -14,7 +30,11 @@ export { conv2d, convGeometry, type Conv2dOptions, type IntPair } from './conv/c
 export { maxPool2d, avgPool2d, globalAvgPool2d, type Pool2dOptions, type AvgPool2dOptions } from './pool/pool.js';
 export { batchNorm2d, type BatchNorm2dOptions } from './batchnorm/batchnorm.js';
 export {
-  dynoSample, dynoPool2d, dynoOutputSize, MIN_CONTINUOUS_SIZE,
-  type DynoPool2dOptions, type DynoPool2dResult,
+  dynoSample,
+  dynoPool2d,
+  dynoOutputSize,
+  MIN_CONTINUOUS_SIZE,
+  type DynoPool2dOptions,
+  type DynoPool2dResult,
 } from './dynopool/dynopool.js';
 export { linear, dropout, type DropoutOptions } from './functional/functional.js';

@@ -14,8 +14,18 @@ import { Tensor, type Scalar } from '../tensor/tensor.js';
  */
 export function runKernel<A>(kernel: Kernel<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
   const backend = inputs[0].backend;
-  const shapes = kernelShapes(kernel, attrs, inputs.map((t) => t.shape), inputs[0].dtype);
-  const storages = backend.run(kernel, inputs.map((t) => t.storage), attrs, shapes);
+  const shapes = kernelShapes(
+    kernel,
+    attrs,
+    inputs.map((t) => t.shape),
+    inputs[0].dtype,
+  );
+  const storages = backend.run(
+    kernel,
+    inputs.map((t) => t.storage),
+    attrs,
+    shapes,
+  );
   return storages.map((s, i) => new Tensor(s, shapes.outputs[i], backend));
 }
 
@@ -37,7 +47,8 @@ export function constant(values: TypedArray, shape: Shape, like: Tensor): Tensor
 /** A number becomes a 0-d constant of `like`'s dtype and backend. */
 export function asTensor(value: Scalar, like: Tensor, op = 'op'): Tensor {
   if (value instanceof Tensor) return value;
-  if (typeof value !== 'number') throw new Error(`${op}: expected a Tensor or a number, got ${value === null ? 'null' : typeof value}`);
+  if (typeof value !== 'number')
+    throw new Error(`${op}: expected a Tensor or a number, got ${value === null ? 'null' : typeof value}`);
   const values = like.dtype === 'float64' ? Float64Array.of(value) : Float32Array.of(value);
   return constant(values, [], like);
 }
@@ -45,7 +56,9 @@ export function asTensor(value: Scalar, like: Tensor, op = 'op'): Tensor {
 /** Inputs of one op must share a dtype and a backend. */
 export function assertCompatible(op: string, a: Tensor, b: Tensor, names: [string, string] = ['a', 'b']): void {
   if (a.dtype !== b.dtype) {
-    throw new Error(`${op}: dtype mismatch: ${names[0]} is ${a.dtype} ${fmt(a.shape)}, ${names[1]} is ${b.dtype} ${fmt(b.shape)} (convert one with .to('${a.dtype}'))`);
+    throw new Error(
+      `${op}: dtype mismatch: ${names[0]} is ${a.dtype} ${fmt(a.shape)}, ${names[1]} is ${b.dtype} ${fmt(b.shape)} (convert one with .to('${a.dtype}'))`,
+    );
   }
   if (a.backend !== b.backend) {
     throw new Error(`${op}: ${names[0]} lives on backend '${a.backend.name}', ${names[1]} on '${b.backend.name}'`);
@@ -59,7 +72,13 @@ export function assertNdim(op: string, name: string, t: Tensor, ndim: number, la
 }
 
 /** An option given as n or [a, b] becomes [a, b]; each must be an integer >= min. */
-export function pair(op: string, name: string, v: number | readonly [number, number] | undefined, fallback: number, min: number): [number, number] {
+export function pair(
+  op: string,
+  name: string,
+  v: number | readonly [number, number] | undefined,
+  fallback: number,
+  min: number,
+): [number, number] {
   const p: [number, number] = v === undefined ? [fallback, fallback] : typeof v === 'number' ? [v, v] : [v[0], v[1]];
   if (p.length !== 2 || !p.every((x) => Number.isInteger(x) && x >= min)) {
     throw new Error(`${op}: ${name} must be an integer >= ${min} or a pair of them, got ${JSON.stringify(v)}`);

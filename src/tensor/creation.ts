@@ -27,12 +27,14 @@ export function fromTypedArray(values: TypedArray, shape: Shape, opts: { require
 
 function inferShape(values: NestedArray | readonly NestedArray[], path: string): number[] {
   if (typeof values === 'number') return [];
-  if (!Array.isArray(values)) throw new Error(`tensor: expected a number or an array at ${path || 'top level'}, got ${typeof values}`);
+  if (!Array.isArray(values))
+    throw new Error(`tensor: expected a number or an array at ${path || 'top level'}, got ${typeof values}`);
   if (values.length === 0) return [0];
   const inner = inferShape(values[0], `${path}[0]`);
   values.forEach((v, i) => {
     const s = inferShape(v, `${path}[${i}]`);
-    if (fmt(s) !== fmt(inner)) throw new Error(`tensor: ragged nested array: ${path}[${i}] has shape ${fmt(s)}, ${path}[0] has ${fmt(inner)}`);
+    if (fmt(s) !== fmt(inner))
+      throw new Error(`tensor: ragged nested array: ${path}[${i}] has shape ${fmt(s)}, ${path}[0] has ${fmt(inner)}`);
   });
   return [values.length, ...inner];
 }
@@ -51,7 +53,7 @@ export function tensor(values: NestedArray | readonly number[] | TypedArray, opt
     shape = opts.shape ?? [flat.length];
   } else {
     const inferred = inferShape(values as NestedArray, '');
-    flat = typeof values === 'number' ? [values] : (values as NestedArray[]).flat(Infinity as 1) as number[];
+    flat = typeof values === 'number' ? [values] : ((values as NestedArray[]).flat(Infinity as 1) as number[]);
     shape = opts.shape ?? inferred;
   }
   assertValidShape('tensor', shape);

@@ -35,7 +35,9 @@ export function formatTensor(values: TypedArray, shape: Shape, dtype: DType, req
   const render = (dim: number, offset: number, indent: string): string => {
     if (dim === shape.length) return str(offset).padStart(width);
     const stride = sizeOf(shape.slice(dim + 1));
-    const parts = indices(shape[dim]).map((i) => (i === null ? '...' : render(dim + 1, offset + i * stride, indent + ' ')));
+    const parts = indices(shape[dim]).map((i) =>
+      i === null ? '...' : render(dim + 1, offset + i * stride, indent + ' '),
+    );
     const sep = dim === shape.length - 1 ? ', ' : ',' + '\n'.repeat(shape.length - dim - 1) + indent + ' ';
     return '[' + parts.join(sep) + ']';
   };

@@ -20,7 +20,9 @@ export class Generator {
    */
   seed(seed: number): this {
     if (!Number.isSafeInteger(seed) || seed < 0) {
-      throw new Error(`Generator: seed must be an integer in [0, 2^53), got ${seed} (seeds are not rounded or wrapped; pick another)`);
+      throw new Error(
+        `Generator: seed must be an integer in [0, 2^53), got ${seed} (seeds are not rounded or wrapped; pick another)`,
+      );
     }
     const low = seed >>> 0;
     const high = Math.floor(seed / 2 ** 32);
@@ -32,7 +34,9 @@ export class Generator {
     }
     // mix32 is a bijection with mix32(0) = 0: high = 0 changes nothing, and word 0 alone
     // determines `low`, so (low, high) -> state is one-to-one
-    if (high !== 0) for (let i = 1; i < 4; i++) this.s[i] = (this.s[i] ^ mix32((high + Math.imul(i, 0x632be5ab)) | 0) ^ mix32(Math.imul(i, 0x632be5ab))) >>> 0;
+    if (high !== 0)
+      for (let i = 1; i < 4; i++)
+        this.s[i] = (this.s[i] ^ mix32((high + Math.imul(i, 0x632be5ab)) | 0) ^ mix32(Math.imul(i, 0x632be5ab))) >>> 0;
     if ((this.s[0] | this.s[1] | this.s[2] | this.s[3]) === 0) this.s[0] = 1;
     this.spare = null;
     return this;

@@ -37,7 +37,10 @@ export function assertValidShape(op: string, shape: Shape): void {
     }
   }
   const n = sizeOf(shape);
-  if (n > MAX_ELEMENTS) throw new Error(`${op}: shape ${fmt(shape)} has ${Number.isSafeInteger(n) ? n : n.toExponential()} elements, more than the ${MAX_ELEMENTS} a tensor can hold (a typed array's limit; is a dimension wrong?)`);
+  if (n > MAX_ELEMENTS)
+    throw new Error(
+      `${op}: shape ${fmt(shape)} has ${Number.isSafeInteger(n) ? n : n.toExponential()} elements, more than the ${MAX_ELEMENTS} a tensor can hold (a typed array's limit; is a dimension wrong?)`,
+    );
 }
 
 /** NumPy broadcasting: align from the right; each pair of dims must match or contain a 1. */
@@ -48,7 +51,9 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
     const da = a[a.length - n + i] ?? 1;
     const db = b[b.length - n + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) {
-      throw new Error(`${op}: shapes ${fmt(a)} and ${fmt(b)} cannot be broadcast together (dimension ${i} is ${da} vs ${db})`);
+      throw new Error(
+        `${op}: shapes ${fmt(a)} and ${fmt(b)} cannot be broadcast together (dimension ${i} is ${da} vs ${db})`,
+      );
     }
     out[i] = da === 1 ? db : da;
   }

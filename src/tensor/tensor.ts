@@ -44,7 +44,12 @@ export class Tensor {
   private _requiresGrad: boolean;
   private _node: Node | null;
 
-  constructor(storage: Storage, shape: Shape, backend: Backend, opts: { requiresGrad?: boolean; node?: Node | null } = {}) {
+  constructor(
+    storage: Storage,
+    shape: Shape,
+    backend: Backend,
+    opts: { requiresGrad?: boolean; node?: Node | null } = {},
+  ) {
     if (sizeOf(shape) !== storage.size) {
       throw new Error(`Tensor: shape ${fmt(shape)} needs ${sizeOf(shape)} elements, storage has ${storage.size}`);
     }
@@ -59,25 +64,42 @@ export class Tensor {
    * Gradient accumulated by `backward()` (leaves only, like PyTorch). It survives `tidy` scopes
    * until it is replaced or cleared.
    */
-  get grad(): Tensor | null { return this._grad; }
+  get grad(): Tensor | null {
+    return this._grad;
+  }
   set grad(g: Tensor | null) {
     const old = this._grad;
     this._grad = g ? keep(g) : null;
     if (old && old.storage !== g?.storage) unkeep(old);
   }
 
-  get storage(): Storage { return this._storage; }
-  get dtype(): DType { return this._storage.dtype; }
-  get size(): number { return this._storage.size; }
-  get ndim(): number { return this.shape.length; }
+  get storage(): Storage {
+    return this._storage;
+  }
+  get dtype(): DType {
+    return this._storage.dtype;
+  }
+  get size(): number {
+    return this._storage.size;
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
   /** The op that made this tensor (null for leaves and constants). */
-  get node(): Node | null { return this._node; }
+  get node(): Node | null {
+    return this._node;
+  }
   /** Leaves are tensors not made by a recorded op; only leaves receive `.grad`. */
-  get isLeaf(): boolean { return this._node === null; }
+  get isLeaf(): boolean {
+    return this._node === null;
+  }
 
-  get requiresGrad(): boolean { return this._requiresGrad; }
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
   set requiresGrad(flag: boolean) {
-    if (!flag && this._node) throw new Error('requiresGrad: cannot turn off requiresGrad of a non-leaf tensor (use detach())');
+    if (!flag && this._node)
+      throw new Error('requiresGrad: cannot turn off requiresGrad of a non-leaf tensor (use detach())');
     this._requiresGrad = flag;
   }
 
@@ -98,7 +120,9 @@ export class Tensor {
   assign(value: Tensor): this {
     if (this._node) throw new Error('assign: cannot assign to a tensor produced by an op (it is part of a graph)');
     if (!sameShape(value.shape, this.shape) || value.dtype !== this.dtype) {
-      throw new Error(`assign: expected a ${this.dtype} tensor of shape ${fmt(this.shape)}, got ${value.dtype} ${fmt(value.shape)}`);
+      throw new Error(
+        `assign: expected a ${this.dtype} tensor of shape ${fmt(this.shape)}, got ${value.dtype} ${fmt(value.shape)}`,
+      );
     }
     // an assigned value outlives any tidy scope (parameters, running statistics); the one it
     // replaces goes with the current scope
@@ -125,7 +149,8 @@ export class Tensor {
 
   /** The value of a tensor with exactly one element. */
   item(): number {
-    if (this.size !== 1) throw new Error(`item: tensor of shape ${fmt(this.shape)} has ${this.size} elements, expected 1`);
+    if (this.size !== 1)
+      throw new Error(`item: tensor of shape ${fmt(this.shape)} has ${this.size} elements, expected 1`);
     return this.data()[0];
   }
 

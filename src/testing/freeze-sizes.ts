@@ -34,17 +34,24 @@ export function freezeSizes(model: Module<any, any>, forward: () => unknown): ()
   try {
     forward();
   } catch (e) {
-    pools.forEach((p) => { p.sizeRule = null; });
+    pools.forEach((p) => {
+      p.sizeRule = null;
+    });
     throw e;
   }
   for (const p of pools) {
     const point = base.get(p);
     if (!point) {
-      pools.forEach((q) => { q.sizeRule = null; });
+      pools.forEach((q) => {
+        q.sizeRule = null;
+      });
       throw new Error('freezeSizes: a DynOPool layer did not run in forward()');
     }
     const { s0, n } = point;
     p.sizeRule = (inSize, alpha, axis) => dynoContinuousSize(inSize, alpha).sub(s0[axis]).add(n[axis]);
   }
-  return () => pools.forEach((p) => { p.sizeRule = null; });
+  return () =>
+    pools.forEach((p) => {
+      p.sizeRule = null;
+    });
 }

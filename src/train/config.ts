@@ -49,19 +49,50 @@ export const NAN_POLICIES = ['error', 'ignore'] as const;
 export type NanPolicy = (typeof NAN_POLICIES)[number];
 
 export const DEFAULTS: Omit<RunConfig, 'model' | 'dataset'> = {
-  width: 1, dynopool: false, lambda: 0, epochs: 10, batchSize: 64, lr: 0.05, momentum: 0.9, weightDecay: 5e-4,
-  alphaLr: 0.005, alphaMomentum: 0.9, alphaWarmup: 1, alphaClip: 2, alphaMin: 0.25, alphaMax: 16,
-  cropPadding: 0, flip: false, seed: 0, backend: 'reference',
+  width: 1,
+  dynopool: false,
+  lambda: 0,
+  epochs: 10,
+  batchSize: 64,
+  lr: 0.05,
+  momentum: 0.9,
+  weightDecay: 5e-4,
+  alphaLr: 0.005,
+  alphaMomentum: 0.9,
+  alphaWarmup: 1,
+  alphaClip: 2,
+  alphaMin: 0.25,
+  alphaMax: 16,
+  cropPadding: 0,
+  flip: false,
+  seed: 0,
+  backend: 'reference',
 };
 
-export function buildModel(cfg: RunConfig, shape: readonly [number, number, number], numClasses: number, opts: Pick<BackboneOptions, 'generator'>): ImageClassifier {
-  const o: BackboneOptions = { numClasses, inChannels: shape[0], inputSize: [shape[1], shape[2]], width: cfg.width, dynopool: cfg.dynopool, generator: opts.generator };
+export function buildModel(
+  cfg: RunConfig,
+  shape: readonly [number, number, number],
+  numClasses: number,
+  opts: Pick<BackboneOptions, 'generator'>,
+): ImageClassifier {
+  const o: BackboneOptions = {
+    numClasses,
+    inChannels: shape[0],
+    inputSize: [shape[1], shape[2]],
+    width: cfg.width,
+    dynopool: cfg.dynopool,
+    generator: opts.generator,
+  };
   if (cfg.model in VGG_CONFIGS) return vgg(cfg.model as VggName, o);
   switch (cfg.model) {
-    case 'resnet20': return resnet20(o);
-    case 'resnet50': return resnet50(o);
-    case 'mobilenetv2': return mobilenetv2(o);
-    default: throw new Error(`unknown model '${cfg.model}' (choose from ${MODELS.join(', ')})`);
+    case 'resnet20':
+      return resnet20(o);
+    case 'resnet50':
+      return resnet50(o);
+    case 'mobilenetv2':
+      return mobilenetv2(o);
+    default:
+      throw new Error(`unknown model '${cfg.model}' (choose from ${MODELS.join(', ')})`);
   }
 }
 
@@ -73,37 +104,51 @@ export const MAX_SEED = 2 ** 32 - 1;
  * `source` (the file) prefixes every message.
  */
 export function validateConfig(raw: unknown, source: string): RunConfig {
-  const fail = (msg: string): never => { throw new Error(`${source}: ${msg} (the file is damaged or was edited by hand)`); };
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('not a run configuration (expected a JSON object)');
+  const fail = (msg: string): never => {
+    throw new Error(`${source}: ${msg} (the file is damaged or was edited by hand)`);
+  };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return fail('not a run configuration (expected a JSON object)');
   const c = raw as Record<string, unknown>;
   const show = (v: unknown) => (v === undefined ? 'undefined' : typeof v === 'number' ? String(v) : JSON.stringify(v));
   const oneOf = (key: string, values: readonly string[], optional = false) => {
     if (optional && c[key] === undefined) return;
     if (typeof c[key] === 'string' && values.includes(c[key] as string)) return;
-    fail(c[key] === undefined ? `${key} is missing (one of ${values.join(', ')})` : `${key} ${show(c[key]).replace(/^"|"$/g, "'")} is not one of ${values.join(', ')}`);
+    fail(
+      c[key] === undefined
+        ? `${key} is missing (one of ${values.join(', ')})`
+        : `${key} ${show(c[key]).replace(/^"|"$/g, "'")} is not one of ${values.join(', ')}`,
+    );
   };
   const number = (key: string, min: number, integer = false, max = Infinity, optional = false) => {
     const v = c[key];
     if (optional && v === undefined) return;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-      fail(`${key} must be ${integer ? 'an integer' : 'a number'} >= ${min}${max < Infinity ? ` and <= ${max}` : ''}, got ${show(v)}`);
+      fail(
+        `${key} must be ${integer ? 'an integer' : 'a number'} >= ${min}${max < Infinity ? ` and <= ${max}` : ''}, got ${show(v)}`,
+      );
     }
   };
   oneOf('model', MODELS);
   oneOf('dataset', DATASETS);
-  if (typeof c.width !== 'number' || !(c.width > 0 && c.width <= MAX_WIDTH)) fail(`width must be a number in (0, ${MAX_WIDTH}], got ${show(c.width)}`);
+  if (typeof c.width !== 'number' || !(c.width > 0 && c.width <= MAX_WIDTH))
+    fail(`width must be a number in (0, ${MAX_WIDTH}], got ${show(c.width)}`);
   for (const key of ['epochs', 'batchSize']) number(key, 1, true);
   number('limit', 1, true, Infinity, true);
-  for (const key of ['lambda', 'lr', 'momentum', 'weightDecay', 'alphaLr', 'alphaMomentum', 'alphaClip']) number(key, 0);
+  for (const key of ['lambda', 'lr', 'momentum', 'weightDecay', 'alphaLr', 'alphaMomentum', 'alphaClip'])
+    number(key, 0);
   for (const key of ['alphaWarmup', 'cropPadding']) number(key, 0, true);
   for (const key of ['alphaMin', 'alphaMax']) number(key, Number.MIN_VALUE);
-  if ((c.alphaMin as number) > (c.alphaMax as number)) fail(`alphaMin ${show(c.alphaMin)} is above alphaMax ${show(c.alphaMax)}`);
+  if ((c.alphaMin as number) > (c.alphaMax as number))
+    fail(`alphaMin ${show(c.alphaMin)} is above alphaMax ${show(c.alphaMax)}`);
   number('seed', 0, true, MAX_SEED);
-  for (const key of ['dynopool', 'flip']) if (typeof c[key] !== 'boolean') fail(`${key} must be true or false, got ${show(c[key])}`);
+  for (const key of ['dynopool', 'flip'])
+    if (typeof c[key] !== 'boolean') fail(`${key} must be true or false, got ${show(c[key])}`);
   oneOf('backend', ['reference', 'gpu']);
   oneOf('gpuMode', ['auto', 'headlessgl', 'webasm', 'cpu'], true);
   oneOf('transform', ['stretch', 'tile', 'large'], true);
   oneOf('nanPolicy', NAN_POLICIES, true);
-  if (c.dataDir !== undefined && typeof c.dataDir !== 'string') fail(`dataDir must be a directory name, got ${show(c.dataDir)}`);
+  if (c.dataDir !== undefined && typeof c.dataDir !== 'string')
+    fail(`dataDir must be a directory name, got ${show(c.dataDir)}`);
   return c as unknown as RunConfig;
 }

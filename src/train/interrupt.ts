@@ -71,7 +71,8 @@ export function runInterruptibly<T>(fn: () => T): T {
   slots[SLOT] = fn;
   try {
     const result = script.runInThisContext({ breakOnSigint: true }) as T;
-    if (result instanceof Promise) throw new Error('runInterruptibly: the function must be synchronous (it returned a Promise)');
+    if (result instanceof Promise)
+      throw new Error('runInterruptibly: the function must be synchronous (it returned a Promise)');
     return result;
   } catch (e) {
     if ((e as { code?: unknown } | null)?.code !== 'ERR_SCRIPT_EXECUTION_INTERRUPTED') throw e;

@@ -10,7 +10,11 @@ import { join } from 'node:path';
 
 export const LOCK_FILE = '.dynopool.lock';
 
-interface LockInfo { pid: number; command: string; started: string }
+interface LockInfo {
+  pid: number;
+  command: string;
+  started: string;
+}
 
 export interface RunLock {
   readonly path: string;
@@ -29,14 +33,20 @@ function alive(pid: number): boolean {
 function readLock(path: string): LockInfo | null {
   try {
     const info = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockInfo>;
-    return Number.isSafeInteger(info.pid) && (info.pid as number) > 0 ? { pid: info.pid as number, command: String(info.command ?? '?'), started: String(info.started ?? '?') } : null;
+    return Number.isSafeInteger(info.pid) && (info.pid as number) > 0
+      ? { pid: info.pid as number, command: String(info.command ?? '?'), started: String(info.started ?? '?') }
+      : null;
   } catch {
     return null;
   }
 }
 
 /** Takes the lock of run directory `dir` (which must exist) for `command`, or throws. */
-export function lockRun(dir: string, command: string, notice: (message: string) => void = (m) => process.stderr.write(`${m}\n`)): RunLock {
+export function lockRun(
+  dir: string,
+  command: string,
+  notice: (message: string) => void = (m) => process.stderr.write(`${m}\n`),
+): RunLock {
   const path = join(dir, LOCK_FILE);
   for (let attempt = 0; ; attempt++) {
     let fd: number;
@@ -46,10 +56,18 @@ export function lockRun(dir: string, command: string, notice: (message: string) 
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw e;
       const holder = readLock(path);
       if (holder && alive(holder.pid)) {
-        throw new Error(`${command}: ${dir} is in use by another dynopool process (pid ${holder.pid}, ${holder.command} since ${holder.started}); wait for it to finish, stop it, or use another --out (if pid ${holder.pid} is not dynopool, delete ${path})`);
+        throw new Error(
+          `${command}: ${dir} is in use by another dynopool process (pid ${holder.pid}, ${holder.command} since ${holder.started}); wait for it to finish, stop it, or use another --out (if pid ${holder.pid} is not dynopool, delete ${path})`,
+        );
       }
-      notice(`${command}: taking over the stale lock ${path} (${holder ? `pid ${holder.pid}, ${holder.command} since ${holder.started}, is no longer running` : 'unreadable'})`);
-      try { unlinkSync(path); } catch { /* another process took it over first; retry */ }
+      notice(
+        `${command}: taking over the stale lock ${path} (${holder ? `pid ${holder.pid}, ${holder.command} since ${holder.started}, is no longer running` : 'unreadable'})`,
+      );
+      try {
+        unlinkSync(path);
+      } catch {
+        /* another process took it over first; retry */
+      }
       continue;
     }
     const info: LockInfo = { pid: process.pid, command, started: new Date().toISOString() };
@@ -64,7 +82,12 @@ export function lockRun(dir: string, command: string, notice: (message: string) 
       held = false;
       process.off('exit', release);
       // only our own lock: never one another process has taken over since
-      if (readLock(path)?.pid === process.pid) try { unlinkSync(path); } catch { /* already gone */ }
+      if (readLock(path)?.pid === process.pid)
+        try {
+          unlinkSync(path);
+        } catch {
+          /* already gone */
+        }
     };
     process.on('exit', release);
     return { path, release };

@@ -22,8 +22,12 @@ export function comparisonTable(runs: readonly RunSummary[]): string {
   const rows = runs.map((r) => {
     const last = r.history[r.history.length - 1];
     return [
-      r.name, `${r.cfg.model}${r.cfg.width !== 1 ? ` x${r.cfg.width}` : ''}`, r.cfg.dynopool ? `DynOPool (lambda ${r.cfg.lambda})` : 'human',
-      last ? (100 * last.testAcc).toFixed(1) : '-', last ? (last.gmacs * 1e3).toFixed(4) : '-', last ? fmtSizes(last.sizes) : '-',
+      r.name,
+      `${r.cfg.model}${r.cfg.width !== 1 ? ` x${r.cfg.width}` : ''}`,
+      r.cfg.dynopool ? `DynOPool (lambda ${r.cfg.lambda})` : 'human',
+      last ? (100 * last.testAcc).toFixed(1) : '-',
+      last ? (last.gmacs * 1e3).toFixed(4) : '-',
+      last ? fmtSizes(last.sizes) : '-',
     ];
   });
   const head = ['run', 'model', 'resizing', 'test acc %', 'MMACs/img', 'feature-map sizes [H,W]'];
@@ -39,11 +43,14 @@ async function svg(spec: vl.TopLevelSpec): Promise<string> {
   return out;
 }
 
-const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const escape = (s: string) =>
+  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 /** Boxes drawn to scale: each stage's final [H, W], per run (a text-free Fig. 4). */
 function shapesSvg(runs: readonly RunSummary[]): string {
-  const scale = 5, gap = 18, rowH = 0;
+  const scale = 5,
+    gap = 18,
+    rowH = 0;
   let y = 10;
   const parts: string[] = [];
   let maxW = 0;
@@ -53,7 +60,9 @@ function shapesSvg(runs: readonly RunSummary[]): string {
     parts.push(`<text x="4" y="${y + 12}" font-size="12" font-family="sans-serif">${escape(r.name)}</text>`);
     let x = 160;
     for (const [h, w] of sizes) {
-      parts.push(`<rect x="${x}" y="${y + (tallest - h * scale) / 2 + 16}" width="${w * scale}" height="${h * scale}" fill="${r.cfg.dynopool ? '#e45756' : '#4c78a8'}" fill-opacity="0.35" stroke="#333"/>`);
+      parts.push(
+        `<rect x="${x}" y="${y + (tallest - h * scale) / 2 + 16}" width="${w * scale}" height="${h * scale}" fill="${r.cfg.dynopool ? '#e45756' : '#4c78a8'}" fill-opacity="0.35" stroke="#333"/>`,
+      );
       parts.push(`<text x="${x}" y="${y + 12}" font-size="10" font-family="sans-serif">${h}x${w}</text>`);
       x += w * scale + gap;
     }
@@ -64,41 +73,80 @@ function shapesSvg(runs: readonly RunSummary[]): string {
 }
 
 export async function htmlReport(runs: readonly RunSummary[], title = 'dynopool report'): Promise<string> {
-  const curves = runs.flatMap((r) => r.history.flatMap((h) => [
-    { run: r.name, epoch: h.epoch, metric: 'train loss', value: h.trainLoss },
-    { run: r.name, epoch: h.epoch, metric: 'test loss', value: h.testLoss },
-    { run: r.name, epoch: h.epoch, metric: 'test accuracy', value: h.testAcc },
-    { run: r.name, epoch: h.epoch, metric: 'MMACs per image', value: h.gmacs * 1e3 },
-  ]));
-  const sizes = runs.flatMap((r) => r.history.flatMap((h) => h.layers.flatMap((l, i) => l.size ? [
-    { run: r.name, layer: `DynOPool ${i + 1}`, epoch: h.epoch, axis: 'H_out', value: l.size[0] },
-    { run: r.name, layer: `DynOPool ${i + 1}`, epoch: h.epoch, axis: 'W_out', value: l.size[1] },
-  ] : [])));
+  const curves = runs.flatMap((r) =>
+    r.history.flatMap((h) => [
+      { run: r.name, epoch: h.epoch, metric: 'train loss', value: h.trainLoss },
+      { run: r.name, epoch: h.epoch, metric: 'test loss', value: h.testLoss },
+      { run: r.name, epoch: h.epoch, metric: 'test accuracy', value: h.testAcc },
+      { run: r.name, epoch: h.epoch, metric: 'MMACs per image', value: h.gmacs * 1e3 },
+    ]),
+  );
+  const sizes = runs.flatMap((r) =>
+    r.history.flatMap((h) =>
+      h.layers.flatMap((l, i) =>
+        l.size
+          ? [
+              { run: r.name, layer: `DynOPool ${i + 1}`, epoch: h.epoch, axis: 'H_out', value: l.size[0] },
+              { run: r.name, layer: `DynOPool ${i + 1}`, epoch: h.epoch, axis: 'W_out', value: l.size[1] },
+            ]
+          : [],
+      ),
+    ),
+  );
   const charts: string[] = [];
-  charts.push(`<h2>Learned feature-map sizes</h2><p>Each DynOPool layer's output height and width after every epoch.</p>`);
+  charts.push(
+    `<h2>Learned feature-map sizes</h2><p>Each DynOPool layer's output height and width after every epoch.</p>`,
+  );
   if (sizes.length) {
-    charts.push(await svg({
-      data: { values: sizes },
-      facet: { column: { field: 'layer', type: 'nominal', title: null }, row: { field: 'run', type: 'nominal', title: null } },
-      spec: { width: 220, height: 150, mark: { type: 'line', point: true }, encoding: {
-        x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1, format: 'd' } }, y: { field: 'value', type: 'quantitative', title: 'size' },
-        color: { field: 'axis', type: 'nominal', title: null },
-      } },
-    } as vl.TopLevelSpec));
+    charts.push(
+      await svg({
+        data: { values: sizes },
+        facet: {
+          column: { field: 'layer', type: 'nominal', title: null },
+          row: { field: 'run', type: 'nominal', title: null },
+        },
+        spec: {
+          width: 220,
+          height: 150,
+          mark: { type: 'line', point: true },
+          encoding: {
+            x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1, format: 'd' } },
+            y: { field: 'value', type: 'quantitative', title: 'size' },
+            color: { field: 'axis', type: 'nominal', title: null },
+          },
+        },
+      } as vl.TopLevelSpec),
+    );
   } else charts.push('<p>(no DynOPool runs)</p>');
-  charts.push(`<h2>Final feature-map shapes</h2><p>Each stage drawn to scale (height x width), as in the paper's Fig. 4.</p>${shapesSvg(runs)}`);
+  charts.push(
+    `<h2>Final feature-map shapes</h2><p>Each stage drawn to scale (height x width), as in the paper's Fig. 4.</p>${shapesSvg(runs)}`,
+  );
   charts.push('<h2>Training curves</h2>');
-  charts.push(await svg({
-    data: { values: curves },
-    facet: { field: 'metric', type: 'nominal', title: null }, columns: 2,
-    resolve: { scale: { y: 'independent' } },
-    spec: { width: 300, height: 170, mark: { type: 'line', point: true }, encoding: {
-      x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1, format: 'd' } }, y: { field: 'value', type: 'quantitative', title: null },
-      color: { field: 'run', type: 'nominal' },
-    } },
-  } as vl.TopLevelSpec));
+  charts.push(
+    await svg({
+      data: { values: curves },
+      facet: { field: 'metric', type: 'nominal', title: null },
+      columns: 2,
+      resolve: { scale: { y: 'independent' } },
+      spec: {
+        width: 300,
+        height: 170,
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1, format: 'd' } },
+          y: { field: 'value', type: 'quantitative', title: null },
+          color: { field: 'run', type: 'nominal' },
+        },
+      },
+    } as vl.TopLevelSpec),
+  );
   const table = comparisonTable(runs);
-  const configs = runs.map((r) => `<details><summary>${escape(r.name)}: configuration</summary><pre>${escape(JSON.stringify(r.cfg, null, 2))}</pre></details>`).join('\n');
+  const configs = runs
+    .map(
+      (r) =>
+        `<details><summary>${escape(r.name)}: configuration</summary><pre>${escape(JSON.stringify(r.cfg, null, 2))}</pre></details>`,
+    )
+    .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}pre{background:#f6f6f6;padding:.8em;overflow-x:auto}h2{margin-top:1.6em}</style>

@@ -78,7 +78,12 @@ export function argmaxCorrect(logits: Float32Array | Float64Array, labels: Array
  * (on gpu.js GL modes it frees the step's textures; parameters and optimizer buffers are kept).
  * The model should be in training mode. Returns the step's numbers for the caller to record.
  */
-export function trainStep(model: ImageClassifier, optimizer: Optimizer, batch: StepBatch, opts: StepOptions = {}): StepResult {
+export function trainStep(
+  model: ImageClassifier,
+  optimizer: Optimizer,
+  batch: StepBatch,
+  opts: StepOptions = {},
+): StepResult {
   const lambda = opts.lambda ?? 0;
   if (!(lambda >= 0)) throw new Error(`trainStep: lambda must be >= 0, got ${lambda}`);
   return tidy(() => {
@@ -96,8 +101,10 @@ export function trainStep(model: ImageClassifier, optimizer: Optimizer, batch: S
     const [total, taskLoss] = loss === task ? [task.item(), task.item()] : stack([loss, task]).data();
     const [classes] = out.logits.shape.slice(-1);
     return {
-      loss: total, taskLoss, gmacs: out.gmacs.item(),
-      correct: opts.accuracy ?? true ? argmaxCorrect(out.logits.data(), batch.labels, classes) : null,
+      loss: total,
+      taskLoss,
+      gmacs: out.gmacs.item(),
+      correct: (opts.accuracy ?? true) ? argmaxCorrect(out.logits.data(), batch.labels, classes) : null,
       count: batch.labels.length,
     };
   });
@@ -121,7 +128,9 @@ function interruptibly<T>(model: ImageClassifier, fn: () => T): T {
   } catch (e) {
     if (e instanceof Interrupted) {
       buffers.forEach((t, i) => t.assign(before[i]));
-      modules.forEach((m, i) => { m.training = modes[i]; });
+      modules.forEach((m, i) => {
+        m.training = modes[i];
+      });
     }
     throw e;
   } finally {

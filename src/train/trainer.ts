@@ -57,7 +57,14 @@ export interface BatchInfo {
 }
 
 export interface TrainHooks {
-  onStart?(info: { cfg: RunConfig; dataset: Dataset; model: ImageClassifier; startEpoch: number; startBatch: number; baselineGmacs: number }): void;
+  onStart?(info: {
+    cfg: RunConfig;
+    dataset: Dataset;
+    model: ImageClassifier;
+    startEpoch: number;
+    startBatch: number;
+    baselineGmacs: number;
+  }): void;
   onBatch?(info: BatchInfo): void;
   onEpoch?(record: EpochRecord): void;
   /** polled after every batch; true saves a checkpoint and stops */
@@ -104,7 +111,12 @@ export interface RunFiles {
 }
 
 export function runFiles(dir: string): RunFiles {
-  return { dir, config: join(dir, 'config.json'), metrics: join(dir, 'metrics.jsonl'), checkpoint: join(dir, 'checkpoint.safetensors') };
+  return {
+    dir,
+    config: join(dir, 'config.json'),
+    metrics: join(dir, 'metrics.jsonl'),
+    checkpoint: join(dir, 'checkpoint.safetensors'),
+  };
 }
 
 interface Progress {
@@ -127,30 +139,59 @@ export interface Session {
 
 export function createSession(cfg: RunConfig, dataset: Dataset): Session {
   const model = buildModel(cfg, dataset.shape, dataset.numClasses, { generator: new Generator(cfg.seed) });
-  const alphas = model.modules().filter((m): m is DynOPool => m instanceof DynOPool).map((m) => m.alpha);
+  const alphas = model
+    .modules()
+    .filter((m): m is DynOPool => m instanceof DynOPool)
+    .map((m) => m.alpha);
   const weights = model.parameters().filter((p) => !alphas.includes(p));
   const batches = Math.floor(dataset.train.count / cfg.batchSize);
-  if (batches < 1) throw new Error(`train: batch size ${cfg.batchSize} is larger than the ${dataset.train.count} training images`);
+  if (batches < 1)
+    throw new Error(`train: batch size ${cfg.batchSize} is larger than the ${dataset.train.count} training images`);
   const groups: ParamGroupSpec[] = [{ params: weights, name: 'weights' }];
   if (alphas.length) {
     groups.push({
-      params: alphas, name: 'alpha', lr: cfg.alphaLr, weightDecay: 0, momentum: cfg.alphaMomentum,
+      params: alphas,
+      name: 'alpha',
+      lr: cfg.alphaLr,
+      weightDecay: 0,
+      momentum: cfg.alphaMomentum,
       // alpha rests during epochs e < alphaWarmup, then its gradient is clipped; it stays in a box
-      warmupSteps: Math.max(0, Math.ceil(cfg.alphaWarmup)) * batches, clipGrad: cfg.alphaClip, project: [cfg.alphaMin, cfg.alphaMax],
+      warmupSteps: Math.max(0, Math.ceil(cfg.alphaWarmup)) * batches,
+      clipGrad: cfg.alphaClip,
+      project: [cfg.alphaMin, cfg.alphaMax],
     });
   }
-  const optimizer = new SGD(groups, { lr: cfg.lr, momentum: cfg.momentum, nesterov: cfg.momentum > 0, weightDecay: cfg.weightDecay });
+  const optimizer = new SGD(groups, {
+    lr: cfg.lr,
+    momentum: cfg.momentum,
+    nesterov: cfg.momentum > 0,
+    weightDecay: cfg.weightDecay,
+  });
   const scheduler = new LRScheduler(optimizer, { kind: 'cosine', total: cfg.epochs * batches });
   const baselineGmacs = countMacs(model, dataset.shape).gmacs;
-  return { cfg, dataset, model, alphas, optimizer, scheduler, stats: channelStats(dataset.train, dataset.shape), baselineGmacs };
+  return {
+    cfg,
+    dataset,
+    model,
+    alphas,
+    optimizer,
+    scheduler,
+    stats: channelStats(dataset.train, dataset.shape),
+    baselineGmacs,
+  };
 }
 
 /** Test loss and accuracy in eval mode. */
-export function evaluate(s: Pick<Session, 'model' | 'dataset' | 'stats'>, split: Split = s.dataset.test, batchSize = 256): { loss: number; acc: number } {
+export function evaluate(
+  s: Pick<Session, 'model' | 'dataset' | 'stats'>,
+  split: Split = s.dataset.test,
+  batchSize = 256,
+): { loss: number; acc: number } {
   const { model, dataset } = s;
   const wasTraining = model.training;
   model.eval();
-  let loss = 0, correct = 0;
+  let loss = 0,
+    correct = 0;
   noGrad(() => {
     for (let b = 0; b < split.count; b += batchSize) {
       const idx = Array.from({ length: Math.min(batchSize, split.count - b) }, (_, i) => b + i);
@@ -185,8 +226,15 @@ export interface TrainResult {
   session: Session;
 }
 
-export async function train(cfg: RunConfig, dataset: Dataset, dir: string, hooks: TrainHooks = {}, resume = false): Promise<TrainResult> {
-  if (typeof dir !== 'string' || dir.trim() === '') throw new Error(`train: the run directory must be a non-empty path, got ${JSON.stringify(dir)}`);
+export async function train(
+  cfg: RunConfig,
+  dataset: Dataset,
+  dir: string,
+  hooks: TrainHooks = {},
+  resume = false,
+): Promise<TrainResult> {
+  if (typeof dir !== 'string' || dir.trim() === '')
+    throw new Error(`train: the run directory must be a non-empty path, got ${JSON.stringify(dir)}`);
   mkdirSync(dir, { recursive: true });
   const lock = lockRun(dir, resume ? 'train --resume' : 'train', hooks.onNotice);
   try {
@@ -207,27 +255,49 @@ function nonFiniteState(model: ImageClassifier): string | null {
 
 /** The error of a diverged run: where, what, and what to try. */
 function divergence(cfg: RunConfig, dir: string, what: string, lastGood: number | null): Error {
-  const kept = lastGood === null ? `no checkpoint was written (the run diverged in its first epoch)` : `the last good checkpoint (epoch ${lastGood}) in ${dir} is kept`;
-  return new Error(`train: ${what}; the run diverged: lower --lr (now ${cfg.lr})${cfg.dynopool ? ` or --alpha-lr (now ${cfg.alphaLr})` : ''}; ${kept}. (--nan-policy ignore trains on regardless.)`);
+  const kept =
+    lastGood === null
+      ? `no checkpoint was written (the run diverged in its first epoch)`
+      : `the last good checkpoint (epoch ${lastGood}) in ${dir} is kept`;
+  return new Error(
+    `train: ${what}; the run diverged: lower --lr (now ${cfg.lr})${cfg.dynopool ? ` or --alpha-lr (now ${cfg.alphaLr})` : ''}; ${kept}. (--nan-policy ignore trains on regardless.)`,
+  );
 }
 
 /** Checks the progress record a checkpoint carries in `extra` (it steers the resumed loop). */
 function checkProgress(extra: unknown, path: string, epoch: number, batches: number): Progress {
-  const fail = (msg: string): never => { throw new Error(`train --resume: ${path}: damaged metadata: ${msg}`); };
+  const fail = (msg: string): never => {
+    throw new Error(`train --resume: ${path}: damaged metadata: ${msg}`);
+  };
   const p = (extra as { progress?: unknown } | undefined)?.progress as Progress | undefined;
-  if (typeof p !== 'object' || p === null || Array.isArray(p)) return fail(`extra.progress is missing or not an object (got ${JSON.stringify(p) ?? 'nothing'})`);
-  if (!Number.isInteger(p.batch) || p.batch < 0 || p.batch > batches) fail(`extra.progress.batch must be an integer in [0, ${batches}], got ${JSON.stringify(p.batch)}`);
-  if (!Array.isArray(p.history) || p.history.length !== epoch || !p.history.every((r) => typeof r === 'object' && r !== null)) {
-    fail(`extra.progress.history must be an array of ${epoch} epoch records, got ${JSON.stringify(p.history)?.slice(0, 80)}`);
+  if (typeof p !== 'object' || p === null || Array.isArray(p))
+    return fail(`extra.progress is missing or not an object (got ${JSON.stringify(p) ?? 'nothing'})`);
+  if (!Number.isInteger(p.batch) || p.batch < 0 || p.batch > batches)
+    fail(`extra.progress.batch must be an integer in [0, ${batches}], got ${JSON.stringify(p.batch)}`);
+  if (
+    !Array.isArray(p.history) ||
+    p.history.length !== epoch ||
+    !p.history.every((r) => typeof r === 'object' && r !== null)
+  ) {
+    fail(
+      `extra.progress.history must be an array of ${epoch} epoch records, got ${JSON.stringify(p.history)?.slice(0, 80)}`,
+    );
   }
   for (const key of ['loss', 'correct', 'seen', 'seconds'] as const) {
     const v = (p.sums as Record<string, unknown> | undefined)?.[key];
-    if (typeof v !== 'number' || !Number.isFinite(v)) fail(`extra.progress.sums.${key} must be a finite number, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      fail(`extra.progress.sums.${key} must be a finite number, got ${JSON.stringify(v)}`);
   }
   return p;
 }
 
-async function trainLocked(cfg: RunConfig, dataset: Dataset, dir: string, hooks: TrainHooks, resume: boolean): Promise<TrainResult> {
+async function trainLocked(
+  cfg: RunConfig,
+  dataset: Dataset,
+  dir: string,
+  hooks: TrainHooks,
+  resume: boolean,
+): Promise<TrainResult> {
   const files = runFiles(dir);
   const s = createSession(cfg, dataset);
   const { model, optimizer, scheduler } = s;
@@ -238,17 +308,29 @@ async function trainLocked(cfg: RunConfig, dataset: Dataset, dir: string, hooks:
     const saved = loadCheckpoint(files.checkpoint, { model, optimizer, scheduler });
     const perEpoch = Math.floor(dataset.train.count / cfg.batchSize);
     const plural = cfg.epochs === 1 ? '' : 's';
-    if (saved.epoch > cfg.epochs) throw new Error(`train --resume: ${files.checkpoint}: damaged metadata: epoch ${saved.epoch} is beyond the run's ${cfg.epochs} epoch${plural}`);
+    if (saved.epoch > cfg.epochs)
+      throw new Error(
+        `train --resume: ${files.checkpoint}: damaged metadata: epoch ${saved.epoch} is beyond the run's ${cfg.epochs} epoch${plural}`,
+      );
     progress = checkProgress(saved.extra, files.checkpoint, saved.epoch, perEpoch);
     if (saved.epoch === cfg.epochs) {
-      throw new Error(`train --resume: the run in ${dir} already completed its ${cfg.epochs} epoch${plural}; nothing to resume (evaluate it with: dynopool eval ${dir}; train longer in a new --out)`);
+      throw new Error(
+        `train --resume: the run in ${dir} already completed its ${cfg.epochs} epoch${plural}; nothing to resume (evaluate it with: dynopool eval ${dir}; train longer in a new --out)`,
+      );
     }
     epoch = saved.epoch;
   } else {
     writeFileAtomic(files.config, JSON.stringify(cfg, null, 2) + '\n');
   }
   const batches = Math.floor(dataset.train.count / cfg.batchSize);
-  hooks.onStart?.({ cfg, dataset, model, startEpoch: epoch, startBatch: progress.batch, baselineGmacs: s.baselineGmacs });
+  hooks.onStart?.({
+    cfg,
+    dataset,
+    model,
+    startEpoch: epoch,
+    startBatch: progress.batch,
+    baselineGmacs: s.baselineGmacs,
+  });
   /** `completed` epochs are done; `progress.batch` batches of the next one */
   const nanPolicy = cfg.nanPolicy ?? 'error';
   /** the epoch of the checkpoint on disk (null: none yet) */
@@ -257,7 +339,13 @@ async function trainLocked(cfg: RunConfig, dataset: Dataset, dir: string, hooks:
   const save = (completed: number) => {
     // never let a diverged model replace the last good checkpoint
     const bad = nanPolicy === 'error' ? nonFiniteState(model) : null;
-    if (bad) throw divergence(cfg, dir, `the model holds a non-finite value (${bad}) ${progress.batch === 0 ? `after epoch ${completed}` : `at epoch ${completed + 1}, batch ${progress.batch}`}`, lastGood);
+    if (bad)
+      throw divergence(
+        cfg,
+        dir,
+        `the model holds a non-finite value (${bad}) ${progress.batch === 0 ? `after epoch ${completed}` : `at epoch ${completed + 1}, batch ${progress.batch}`}`,
+        lastGood,
+      );
     saveCheckpoint(files.checkpoint, { model, optimizer, scheduler, epoch: completed, extra: { progress } });
     lastGood = completed;
   };
@@ -274,7 +362,8 @@ async function trainLocked(cfg: RunConfig, dataset: Dataset, dir: string, hooks:
       const idx = order.slice(b * cfg.batchSize, (b + 1) * cfg.batchSize);
       const { x, labels } = gather(dataset.train, dataset.shape, idx);
       const g = new Generator(cfg.seed * 7 + epoch * 100_003 + b);
-      if (cfg.cropPadding > 0 || cfg.flip) augmentBatch(x, idx.length, dataset.shape, { cropPadding: cfg.cropPadding, flip: cfg.flip }, g);
+      if (cfg.cropPadding > 0 || cfg.flip)
+        augmentBatch(x, idx.length, dataset.shape, { cropPadding: cfg.cropPadding, flip: cfg.flip }, g);
       normalize(x, idx.length, dataset.shape, s.stats.mean, s.stats.std);
 
       // lambda is relative to the model's GMACs at initialisation
@@ -288,7 +377,12 @@ async function trainLocked(cfg: RunConfig, dataset: Dataset, dir: string, hooks:
         throw e;
       }
       if (!Number.isFinite(step.loss) && nanPolicy === 'error') {
-        throw divergence(cfg, dir, `the loss became ${step.loss} at epoch ${epoch + 1}, batch ${b + 1} (step ${epoch * batches + b + 1})`, lastGood);
+        throw divergence(
+          cfg,
+          dir,
+          `the loss became ${step.loss} at epoch ${epoch + 1}, batch ${b + 1} (step ${epoch * batches + b + 1})`,
+          lastGood,
+        );
       }
       scheduler.step();
 
@@ -298,7 +392,14 @@ async function trainLocked(cfg: RunConfig, dataset: Dataset, dir: string, hooks:
       progress.sums.seconds += (Date.now() - t0) / 1000;
       progress.batch = b + 1;
       const ips = progress.sums.seen / Math.max(progress.sums.seconds, 1e-9);
-      hooks.onBatch?.({ epoch, batch: b + 1, batches, loss: progress.sums.loss / progress.sums.seen, imagesPerSecond: ips, etaSeconds: ((batches - b - 1) * cfg.batchSize) / ips });
+      hooks.onBatch?.({
+        epoch,
+        batch: b + 1,
+        batches,
+        loss: progress.sums.loss / progress.sums.seen,
+        imagesPerSecond: ips,
+        etaSeconds: ((batches - b - 1) * cfg.batchSize) / ips,
+      });
       await yieldToEventLoop();
       if (hooks.shouldStop?.()) {
         save(epoch);
@@ -317,7 +418,8 @@ async function trainLocked(cfg: RunConfig, dataset: Dataset, dir: string, hooks:
       epoch: epoch + 1,
       trainLoss: progress.sums.loss / Math.max(progress.sums.seen, 1),
       trainAcc: progress.sums.correct / Math.max(progress.sums.seen, 1),
-      testLoss: test.loss, testAcc: test.acc,
+      testLoss: test.loss,
+      testAcc: test.acc,
       gmacs: countMacs(model, dataset.shape).gmacs,
       sizes: featureMapSizes(model),
       layers: dynoPoolStates(model),
@@ -346,9 +448,16 @@ export function readRun(dir: string): { cfg: RunConfig; history: EpochRecord[] }
   }
   const cfg = validateConfig(raw, files.config);
   const history = existsSync(files.metrics)
-    ? readFileSync(files.metrics, 'utf8').split('\n').filter((l) => l.trim()).map((l, i) => {
-      try { return JSON.parse(l) as EpochRecord; } catch { throw new Error(`${files.metrics}: line ${i + 1} is not valid JSON`); }
-    })
+    ? readFileSync(files.metrics, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((l, i) => {
+          try {
+            return JSON.parse(l) as EpochRecord;
+          } catch {
+            throw new Error(`${files.metrics}: line ${i + 1} is not valid JSON`);
+          }
+        })
     : [];
   return { cfg, history };
 }

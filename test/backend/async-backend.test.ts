@@ -9,7 +9,11 @@ import { conv2d, registerBackend, runReference, setBackend, tensor, type Tensor 
 import type { DType, TypedArray } from '../../src/tensor/dtype.js';
 
 class PendingStorage implements Storage {
-  constructor(readonly dtype: DType, readonly size: number, readonly values: Promise<TypedArray>) {}
+  constructor(
+    readonly dtype: DType,
+    readonly size: number,
+    readonly values: Promise<TypedArray>,
+  ) {}
   hostValues(): TypedArray {
     throw new Error('async backend: values are not on the host yet; read them with await tensor.dataAsync()');
   }
@@ -19,16 +23,25 @@ const pending = (s: Storage): Promise<TypedArray> => (s as PendingStorage).value
 
 const asyncBackend: Backend = {
   name: 'async-test',
-  upload: (values) => new PendingStorage(values instanceof Float64Array ? 'float64' : 'float32', values.length, Promise.resolve(values)),
-  read: () => { throw new Error('async backend: a synchronous read is not possible here; use await tensor.dataAsync()'); },
+  upload: (values) =>
+    new PendingStorage(values instanceof Float64Array ? 'float64' : 'float32', values.length, Promise.resolve(values)),
+  read: () => {
+    throw new Error('async backend: a synchronous read is not possible here; use await tensor.dataAsync()');
+  },
   readAsync: async (x) => (await pending(x)).slice(),
   run: (kernel, inputs, attrs, shapes) => {
     const results = Promise.all(inputs.map(pending)).then(async (values) => {
       await new Promise((r) => setTimeout(r, 0)); // really later
       return runReference(kernel, values, attrs, shapes);
     });
-    return shapes.outputs.map((shape, i) =>
-      new PendingStorage(shapes.dtypes[i], shape.reduce((p, d) => p * d, 1), results.then((r) => r[i])));
+    return shapes.outputs.map(
+      (shape, i) =>
+        new PendingStorage(
+          shapes.dtypes[i],
+          shape.reduce((p, d) => p * d, 1),
+          results.then((r) => r[i]),
+        ),
+    );
   },
   has: () => false,
 };
@@ -36,15 +49,23 @@ registerBackend('async-test', () => asyncBackend);
 
 /** conv2d + relu + sum, and the gradients of x and w. */
 function graph(): { loss: Tensor; x: Tensor; w: Tensor } {
-  const x = tensor(Array.from({ length: 2 * 2 * 5 * 5 }, (_, i) => Math.sin(i)), { shape: [2, 2, 5, 5], dtype: 'float64', requiresGrad: true });
-  const w = tensor(Array.from({ length: 3 * 2 * 3 * 3 }, (_, i) => Math.cos(i)), { shape: [3, 2, 3, 3], dtype: 'float64', requiresGrad: true });
+  const x = tensor(
+    Array.from({ length: 2 * 2 * 5 * 5 }, (_, i) => Math.sin(i)),
+    { shape: [2, 2, 5, 5], dtype: 'float64', requiresGrad: true },
+  );
+  const w = tensor(
+    Array.from({ length: 3 * 2 * 3 * 3 }, (_, i) => Math.cos(i)),
+    { shape: [3, 2, 3, 3], dtype: 'float64', requiresGrad: true },
+  );
   const loss = conv2d(x, w, null, { padding: 1 }).relu().sum();
   loss.backward();
   return { loss, x, w };
 }
 
 describe('an asynchronous backend (storages hold Promises)', () => {
-  afterEach(() => { setBackend('reference'); });
+  afterEach(() => {
+    setBackend('reference');
+  });
 
   it('computes the reference values, read with dataAsync()', async () => {
     setBackend('reference');

@@ -19,7 +19,8 @@ export const tsBlocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) =>
 /** Splits `s` at `sep` where no bracket is open. */
 function splitTop(s: string, sep: string): string[] {
   const parts: string[] = [];
-  let depth = 0, from = 0;
+  let depth = 0,
+    from = 0;
   for (let i = 0; i < s.length; i++) {
     if ('([{'.includes(s[i])) depth++;
     else if (')]}'.includes(s[i])) depth--;
@@ -66,7 +67,9 @@ describe('README', () => {
 
   describe('library example', () => {
     let m: Record<string, unknown>;
-    beforeAll(async () => { m = await runBlock(0); });
+    beforeAll(async () => {
+      m = await runBlock(0);
+    });
 
     it('prints the gradient the comment shows', () => {
       const comment = /dx = .*\/\/ (tensor\(.*\))/.exec(tsBlocks[0])![1];
@@ -82,7 +85,9 @@ describe('README', () => {
 
   describe('modules example', () => {
     let m: Record<string, unknown>;
-    beforeAll(async () => { m = await runBlock(1); }, 300_000);
+    beforeAll(async () => {
+      m = await runBlock(1);
+    }, 300_000);
 
     it('counts the GMACs the comment shows', () => {
       const claimed = Number(/gmacs;?\s*\/\/ ([\d.]+)/.exec(tsBlocks[1])![1]);

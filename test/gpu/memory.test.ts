@@ -1,14 +1,27 @@
 /** tidy / keep on a GL mode, where tensors own textures: what a scope releases and what survives. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SGD, Tensor, getBackend, gpuMemoryStats, keep, modeUnavailableReason, setBackend, tidy } from '../../src/index.js';
+import {
+  SGD,
+  Tensor,
+  getBackend,
+  gpuMemoryStats,
+  keep,
+  modeUnavailableReason,
+  setBackend,
+  tidy,
+} from '../../src/index.js';
 import { REQUIRED_GPU_MODES } from '../support/config.js';
 
 const reason = modeUnavailableReason('headlessgl');
 const skip = reason !== null && !REQUIRED_GPU_MODES.includes('headlessgl');
 
 describe.skipIf(skip)(`tidy and keep on headlessgl${skip ? ` (skipped: ${reason})` : ''}`, () => {
-  beforeAll(() => { setBackend('gpu', { mode: 'headlessgl' }); });
-  afterAll(() => { setBackend('reference'); });
+  beforeAll(() => {
+    setBackend('gpu', { mode: 'headlessgl' });
+  });
+  afterAll(() => {
+    setBackend('reference');
+  });
   const onGpu = (v: number) => new Tensor(getBackend().upload(new Float32Array(5000).fill(v)), [5000], getBackend());
   const live = () => gpuMemoryStats().liveTextures;
 
@@ -22,12 +35,15 @@ describe.skipIf(skip)(`tidy and keep on headlessgl${skip ? ` (skipped: ${reason}
     });
     expect(live()).toBe(before + 1);
     expect(out.data()[0]).toBe(8);
-    expect(() => inner!.data()).toThrow('gpu backend: a tensor of 5000 values was used after tidy() released its device memory (return it from the tidy function, or keep() it)');
+    expect(() => inner!.data()).toThrow(
+      'gpu backend: a tensor of 5000 values was used after tidy() released its device memory (return it from the tidy function, or keep() it)',
+    );
   });
 
   it('keeps kept values, and values read back before the scope ended stay readable', () => {
     const before = live();
-    let kept: Tensor | null = null, readBack: Tensor | null = null;
+    let kept: Tensor | null = null,
+      readBack: Tensor | null = null;
     tidy(() => {
       kept = keep(onGpu(2).mul(2));
       readBack = onGpu(2).mul(5);
@@ -52,11 +68,12 @@ describe.skipIf(skip)(`tidy and keep on headlessgl${skip ? ` (skipped: ${reason}
     const p = onGpu(1);
     p.requiresGrad = true;
     const opt = new SGD([{ params: [p] }], { lr: 0.1, momentum: 0.9 });
-    const step = () => tidy(() => {
-      opt.zeroGrad();
-      p.mul(p).sum().backward();
-      opt.step();
-    });
+    const step = () =>
+      tidy(() => {
+        opt.zeroGrad();
+        p.mul(p).sum().backward();
+        opt.step();
+      });
     step();
     step(); // from step 2 on the momentum buffer is its own texture (step 1 shares the gradient's)
     const after2 = live();
@@ -72,14 +89,19 @@ describe.skipIf(skip)(`tidy and keep on headlessgl${skip ? ` (skipped: ${reason}
   it('refuses a tensor too large for exact GLSL indexing, before compiling anything', async () => {
     const { KernelCache } = await import('../../src/backend/gpu/runtime.js');
     const cache = new KernelCache('headlessgl');
-    const fill = function (this: { thread: { x: number } }) { return this.thread.x; };
+    const fill = function (this: { thread: { x: number } }) {
+      return this.thread.x;
+    };
     expect(() => cache.run('fill', fill, {}, 2 ** 24 + 1, [])).toThrow(
-      'gpu backend (headlessgl): fill needs a tensor of 16777217 values, more than the 16777216 that GLSL float indices address exactly; use the webasm mode or the reference backend');
+      'gpu backend (headlessgl): fill needs a tensor of 16777217 values, more than the 16777216 that GLSL float indices address exactly; use the webasm mode or the reference backend',
+    );
     expect(cache.size).toBe(0);
   });
 
   it('refuses an async function', () => {
-    expect(() => tidy((async () => 1) as never)).toThrow('tidy: the function must be synchronous (it returned a Promise)');
+    expect(() => tidy((async () => 1) as never)).toThrow(
+      'tidy: the function must be synchronous (it returned a Promise)',
+    );
   });
 });
 
@@ -87,8 +109,11 @@ describe.skipIf(modeUnavailableReason('webasm') !== null)('kernel cache on webas
   it('destroys idle and least recently used kernels and recompiles them on demand', async () => {
     const { KernelCache } = await import('../../src/backend/gpu/runtime.js');
     const cache = new KernelCache('webasm', 8, 4);
-    const fill = function (this: { thread: { x: number }; constants: Record<string, number> }) { return this.constants.v + this.thread.x; };
-    for (let v = 0; v < 20; v++) expect(Array.from(cache.run('fill', fill, { v }, 3, []) as Float32Array)).toEqual([v, v + 1, v + 2]);
+    const fill = function (this: { thread: { x: number }; constants: Record<string, number> }) {
+      return this.constants.v + this.thread.x;
+    };
+    for (let v = 0; v < 20; v++)
+      expect(Array.from(cache.run('fill', fill, { v }, 3, []) as Float32Array)).toEqual([v, v + 1, v + 2]);
     expect(cache.size).toBeLessThanOrEqual(4);
     expect(Array.from(cache.run('fill', fill, { v: 0 }, 3, []) as Float32Array)).toEqual([0, 1, 2]);
     cache.clear();

@@ -15,52 +15,151 @@ import { arbSeed, valuesFor } from '../support/arbitraries.js';
 import { absOf as abs, describeEachGpuMode, expectParity, f64, onDevice, vals } from '../support/gpu.js';
 import { naiveDynoSample } from '../support/naive.js';
 
-const arbConv = () => fc.record({
-  N: fc.integer({ min: 1, max: 3 }), groups: fc.integer({ min: 1, max: 3 }), cg: fc.integer({ min: 1, max: 3 }), ocg: fc.integer({ min: 1, max: 3 }),
-  H: fc.integer({ min: 1, max: 9 }), W: fc.integer({ min: 1, max: 9 }), KH: fc.integer({ min: 1, max: 3 }), KW: fc.integer({ min: 1, max: 3 }),
-  SH: fc.integer({ min: 1, max: 3 }), SW: fc.integer({ min: 1, max: 2 }), PH: fc.integer({ min: 0, max: 2 }), PW: fc.integer({ min: 0, max: 1 }),
-  DH: fc.integer({ min: 1, max: 2 }), DW: fc.integer({ min: 1, max: 2 }), seed: arbSeed(),
-}).filter((c) => c.DH * (c.KH - 1) + 1 <= c.H + 2 * c.PH && c.DW * (c.KW - 1) + 1 <= c.W + 2 * c.PW)
-  .map((c): ConvGeometry & { seed: number } => {
-    const C = c.groups * c.cg, OC = c.groups * c.ocg;
-    const OH = Math.floor((c.H + 2 * c.PH - c.DH * (c.KH - 1) - 1) / c.SH) + 1;
-    const OW = Math.floor((c.W + 2 * c.PW - c.DW * (c.KW - 1) - 1) / c.SW) + 1;
-    return { N: c.N, C, H: c.H, W: c.W, OC, KH: c.KH, KW: c.KW, OH, OW, strideH: c.SH, strideW: c.SW, padH: c.PH, padW: c.PW, dilationH: c.DH, dilationW: c.DW, groups: c.groups, seed: c.seed };
-  });
+const arbConv = () =>
+  fc
+    .record({
+      N: fc.integer({ min: 1, max: 3 }),
+      groups: fc.integer({ min: 1, max: 3 }),
+      cg: fc.integer({ min: 1, max: 3 }),
+      ocg: fc.integer({ min: 1, max: 3 }),
+      H: fc.integer({ min: 1, max: 9 }),
+      W: fc.integer({ min: 1, max: 9 }),
+      KH: fc.integer({ min: 1, max: 3 }),
+      KW: fc.integer({ min: 1, max: 3 }),
+      SH: fc.integer({ min: 1, max: 3 }),
+      SW: fc.integer({ min: 1, max: 2 }),
+      PH: fc.integer({ min: 0, max: 2 }),
+      PW: fc.integer({ min: 0, max: 1 }),
+      DH: fc.integer({ min: 1, max: 2 }),
+      DW: fc.integer({ min: 1, max: 2 }),
+      seed: arbSeed(),
+    })
+    .filter((c) => c.DH * (c.KH - 1) + 1 <= c.H + 2 * c.PH && c.DW * (c.KW - 1) + 1 <= c.W + 2 * c.PW)
+    .map((c): ConvGeometry & { seed: number } => {
+      const C = c.groups * c.cg,
+        OC = c.groups * c.ocg;
+      const OH = Math.floor((c.H + 2 * c.PH - c.DH * (c.KH - 1) - 1) / c.SH) + 1;
+      const OW = Math.floor((c.W + 2 * c.PW - c.DW * (c.KW - 1) - 1) / c.SW) + 1;
+      return {
+        N: c.N,
+        C,
+        H: c.H,
+        W: c.W,
+        OC,
+        KH: c.KH,
+        KW: c.KW,
+        OH,
+        OW,
+        strideH: c.SH,
+        strideW: c.SW,
+        padH: c.PH,
+        padW: c.PW,
+        dilationH: c.DH,
+        dilationW: c.DW,
+        groups: c.groups,
+        seed: c.seed,
+      };
+    });
 
 /** The 3x3 / stride 1 / one group convolutions that take the padded, unrolled fast path. */
-const arbConv3x3 = () => fc.record({
-  N: fc.integer({ min: 1, max: 3 }), C: fc.integer({ min: 1, max: 5 }), OC: fc.integer({ min: 1, max: 5 }),
-  H: fc.integer({ min: 1, max: 9 }), W: fc.integer({ min: 1, max: 9 }), PH: fc.integer({ min: 0, max: 2 }), PW: fc.integer({ min: 0, max: 2 }), seed: arbSeed(),
-}).filter((c) => c.H + 2 * c.PH >= 3 && c.W + 2 * c.PW >= 3)
-  .map((c): ConvGeometry & { seed: number } => ({
-    N: c.N, C: c.C, H: c.H, W: c.W, OC: c.OC, KH: 3, KW: 3, OH: c.H + 2 * c.PH - 2, OW: c.W + 2 * c.PW - 2,
-    strideH: 1, strideW: 1, padH: c.PH, padW: c.PW, dilationH: 1, dilationW: 1, groups: 1, seed: c.seed,
-  }));
+const arbConv3x3 = () =>
+  fc
+    .record({
+      N: fc.integer({ min: 1, max: 3 }),
+      C: fc.integer({ min: 1, max: 5 }),
+      OC: fc.integer({ min: 1, max: 5 }),
+      H: fc.integer({ min: 1, max: 9 }),
+      W: fc.integer({ min: 1, max: 9 }),
+      PH: fc.integer({ min: 0, max: 2 }),
+      PW: fc.integer({ min: 0, max: 2 }),
+      seed: arbSeed(),
+    })
+    .filter((c) => c.H + 2 * c.PH >= 3 && c.W + 2 * c.PW >= 3)
+    .map((c): ConvGeometry & { seed: number } => ({
+      N: c.N,
+      C: c.C,
+      H: c.H,
+      W: c.W,
+      OC: c.OC,
+      KH: 3,
+      KW: 3,
+      OH: c.H + 2 * c.PH - 2,
+      OW: c.W + 2 * c.PW - 2,
+      strideH: 1,
+      strideW: 1,
+      padH: c.PH,
+      padW: c.PW,
+      dilationH: 1,
+      dilationW: 1,
+      groups: 1,
+      seed: c.seed,
+    }));
 
-const arbBN = () => fc.record({ N: fc.integer({ min: 1, max: 4 }), C: fc.integer({ min: 1, max: 5 }), HW: fc.integer({ min: 1, max: 30 }), training: fc.boolean(), seed: arbSeed() })
-  .filter((c) => c.N * c.HW > 1);
+const arbBN = () =>
+  fc
+    .record({
+      N: fc.integer({ min: 1, max: 4 }),
+      C: fc.integer({ min: 1, max: 5 }),
+      HW: fc.integer({ min: 1, max: 30 }),
+      training: fc.boolean(),
+      seed: arbSeed(),
+    })
+    .filter((c) => c.N * c.HW > 1);
 
 /** Sampling problems away from ties and kinks (float32 rounding must not flip a winner). */
-const arbDyno = () => fc.record({
-  N: fc.integer({ min: 1, max: 2 }), C: fc.integer({ min: 1, max: 3 }), H: fc.integer({ min: 1, max: 12 }), W: fc.integer({ min: 1, max: 12 }),
-  fh: fc.double({ min: 0.2, max: 2.2, noNaN: true }), fw: fc.double({ min: 0.2, max: 2.2, noNaN: true }), seed: arbSeed(),
-}).map((c) => ({ ...c, h: Math.max(0.6, c.H * c.fh), w: Math.max(0.6, c.W * c.fw) }))
-  .filter((c) => {
-    const r = naiveDynoSample(valuesFor([c.N, c.C, c.H, c.W], c.seed), [c.N, c.C, c.H, c.W], c.h, c.w);
-    return r.minTieGap > 1e-3 && r.minKinkDistance > 1e-4;
-  })
-  .map((c): DynoGeometry & { seed: number } => ({ N: c.N, C: c.C, H: c.H, W: c.W, OH: Math.floor(c.h + 0.5), OW: Math.floor(c.w + 0.5), h: c.h, w: c.w, seed: c.seed }));
+const arbDyno = () =>
+  fc
+    .record({
+      N: fc.integer({ min: 1, max: 2 }),
+      C: fc.integer({ min: 1, max: 3 }),
+      H: fc.integer({ min: 1, max: 12 }),
+      W: fc.integer({ min: 1, max: 12 }),
+      fh: fc.double({ min: 0.2, max: 2.2, noNaN: true }),
+      fw: fc.double({ min: 0.2, max: 2.2, noNaN: true }),
+      seed: arbSeed(),
+    })
+    .map((c) => ({ ...c, h: Math.max(0.6, c.H * c.fh), w: Math.max(0.6, c.W * c.fw) }))
+    .filter((c) => {
+      const r = naiveDynoSample(valuesFor([c.N, c.C, c.H, c.W], c.seed), [c.N, c.C, c.H, c.W], c.h, c.w);
+      return r.minTieGap > 1e-3 && r.minKinkDistance > 1e-4;
+    })
+    .map((c): DynoGeometry & { seed: number } => ({
+      N: c.N,
+      C: c.C,
+      H: c.H,
+      W: c.W,
+      OH: Math.floor(c.h + 0.5),
+      OW: Math.floor(c.w + 0.5),
+      h: c.h,
+      w: c.w,
+      seed: c.seed,
+    }));
 
 describeEachGpuMode('heavy kernels', (gpu) => {
   const f32 = (v: ArrayLike<number>) => onDevice(gpu, v);
 
   const checkConv = (g: ConvGeometry & { seed: number }): true => {
-    const x = valuesFor([g.N, g.C, g.H, g.W], g.seed), w = valuesFor([g.OC, g.C / g.groups, g.KH, g.KW], g.seed + 1);
+    const x = valuesFor([g.N, g.C, g.H, g.W], g.seed),
+      w = valuesFor([g.OC, g.C / g.groups, g.KH, g.KW], g.seed + 1);
     const dy = valuesFor([g.N, g.OC, g.OH, g.OW], g.seed + 2);
-    expectParity('conv2d', vals(gpu.conv2d(f32(x), f32(w), g)), vals(ref.conv2d(f64(x), f64(w), g)), vals(ref.conv2d(f64(abs(x)), f64(abs(w)), g)));
-    expectParity('conv2dGradInput', vals(gpu.conv2dGradInput(f32(dy), f32(w), g)), vals(ref.conv2dGradInput(f64(dy), f64(w), g)), vals(ref.conv2dGradInput(f64(abs(dy)), f64(abs(w)), g)));
-    return expectParity('conv2dGradWeight', vals(gpu.conv2dGradWeight(f32(x), f32(dy), g)), vals(ref.conv2dGradWeight(f64(x), f64(dy), g)), vals(ref.conv2dGradWeight(f64(abs(x)), f64(abs(dy)), g)));
+    expectParity(
+      'conv2d',
+      vals(gpu.conv2d(f32(x), f32(w), g)),
+      vals(ref.conv2d(f64(x), f64(w), g)),
+      vals(ref.conv2d(f64(abs(x)), f64(abs(w)), g)),
+    );
+    expectParity(
+      'conv2dGradInput',
+      vals(gpu.conv2dGradInput(f32(dy), f32(w), g)),
+      vals(ref.conv2dGradInput(f64(dy), f64(w), g)),
+      vals(ref.conv2dGradInput(f64(abs(dy)), f64(abs(w)), g)),
+    );
+    return expectParity(
+      'conv2dGradWeight',
+      vals(gpu.conv2dGradWeight(f32(x), f32(dy), g)),
+      vals(ref.conv2dGradWeight(f64(x), f64(dy), g)),
+      vals(ref.conv2dGradWeight(f64(abs(x)), f64(abs(dy)), g)),
+    );
   };
 
   it('conv2d forward, input gradient and weight gradient', () => {
@@ -72,44 +171,87 @@ describeEachGpuMode('heavy kernels', (gpu) => {
   });
 
   it('batchnorm statistics, apply and backward (training and eval)', () => {
-    fc.assert(fc.property(arbBN(), ({ N, C, HW, training, seed }) => {
-      const x = valuesFor([N, C, HW], seed, { lo: -3, hi: 3 }), dy = valuesFor([N, C, HW], seed + 1);
-      const w = valuesFor([C], seed + 2), b = valuesFor([C], seed + 3);
-      const meanAbs = x.reduce((s, v) => s + Math.abs(v), 0) / x.length;
-      const s32 = gpu.batchNormStats(f32(x), N, C, HW), s64 = ref.batchNormStats(f64(x), N, C, HW);
-      expectParity('batchNormStats mean', vals(s32.mean), vals(s64.mean), meanAbs);
-      expectParity('batchNormStats var', vals(s32.variance), vals(s64.variance), 9 * 4);
-      // the same statistics for both, so apply / backward are compared on equal inputs
-      const mean = vals(s64.mean), invStd = Float64Array.from(vals(s64.variance), (v) => 1 / Math.sqrt(v + 1e-5));
-      const y32 = gpu.batchNormApply(f32(x), f32(mean), f32(invStd), f32(w), f32(b), N, C, HW);
-      const y64 = ref.batchNormApply(f64(x), f64(mean), f64(invStd), f64(w), f64(b), N, C, HW);
-      const maxK = Math.max(...invStd) * Math.max(...abs(w));
-      expectParity('batchNormApply', vals(y32), vals(y64), 6 * maxK + 2);
-      const g32 = gpu.batchNormBackward(f32(x), f32(dy), f32(mean), f32(invStd), f32(w), N, C, HW, training);
-      const g64 = ref.batchNormBackward(f64(x), f64(dy), f64(mean), f64(invStd), f64(w), N, C, HW, training);
-      const M = N * HW, sumAbsDy = dy.reduce((s, v) => s + Math.abs(v), 0);
-      expectParity('batchNorm dbias', vals(g32.dbias), vals(g64.dbias), sumAbsDy);
-      expectParity('batchNorm dweight', vals(g32.dweight), vals(g64.dweight), sumAbsDy * 6 * Math.max(...invStd));
-      return expectParity('batchNorm dx', vals(g32.dx), vals(g64.dx), maxK * (3 + (2 * sumAbsDy) / M) * 6 * Math.max(...invStd));
-    }), { numRuns: RUNS.expensive });
+    fc.assert(
+      fc.property(arbBN(), ({ N, C, HW, training, seed }) => {
+        const x = valuesFor([N, C, HW], seed, { lo: -3, hi: 3 }),
+          dy = valuesFor([N, C, HW], seed + 1);
+        const w = valuesFor([C], seed + 2),
+          b = valuesFor([C], seed + 3);
+        const meanAbs = x.reduce((s, v) => s + Math.abs(v), 0) / x.length;
+        const s32 = gpu.batchNormStats(f32(x), N, C, HW),
+          s64 = ref.batchNormStats(f64(x), N, C, HW);
+        expectParity('batchNormStats mean', vals(s32.mean), vals(s64.mean), meanAbs);
+        expectParity('batchNormStats var', vals(s32.variance), vals(s64.variance), 9 * 4);
+        // the same statistics for both, so apply / backward are compared on equal inputs
+        const mean = vals(s64.mean),
+          invStd = Float64Array.from(vals(s64.variance), (v) => 1 / Math.sqrt(v + 1e-5));
+        const y32 = gpu.batchNormApply(f32(x), f32(mean), f32(invStd), f32(w), f32(b), N, C, HW);
+        const y64 = ref.batchNormApply(f64(x), f64(mean), f64(invStd), f64(w), f64(b), N, C, HW);
+        const maxK = Math.max(...invStd) * Math.max(...abs(w));
+        expectParity('batchNormApply', vals(y32), vals(y64), 6 * maxK + 2);
+        const g32 = gpu.batchNormBackward(f32(x), f32(dy), f32(mean), f32(invStd), f32(w), N, C, HW, training);
+        const g64 = ref.batchNormBackward(f64(x), f64(dy), f64(mean), f64(invStd), f64(w), N, C, HW, training);
+        const M = N * HW,
+          sumAbsDy = dy.reduce((s, v) => s + Math.abs(v), 0);
+        expectParity('batchNorm dbias', vals(g32.dbias), vals(g64.dbias), sumAbsDy);
+        expectParity('batchNorm dweight', vals(g32.dweight), vals(g64.dweight), sumAbsDy * 6 * Math.max(...invStd));
+        return expectParity(
+          'batchNorm dx',
+          vals(g32.dx),
+          vals(g64.dx),
+          maxK * (3 + (2 * sumAbsDy) / M) * 6 * Math.max(...invStd),
+        );
+      }),
+      { numRuns: RUNS.expensive },
+    );
   });
 
   it('dynoSample forward, x gradient (gather) and size gradient', () => {
-    fc.assert(fc.property(arbDyno(), (g) => {
-      const x = valuesFor([g.N, g.C, g.H, g.W], g.seed), dy = valuesFor([g.N, g.C, g.OH, g.OW], g.seed + 1);
-      const maxX = Math.max(...abs(x)), sumAbsDy = dy.reduce((s, v) => s + Math.abs(v), 0);
-      expectParity('dynoSample', vals(gpu.dynoSample(f32(x), g)), vals(ref.dynoSample(f64(x), g)), maxX);
-      const g32 = gpu.dynoSampleBackward(f32(x), f32(dy), g), g64 = ref.dynoSampleBackward(f64(x), f64(dy), g);
-      expectParity('dynoSampleBackward dx', vals(g32.dx), vals(g64.dx), vals(ref.dynoSampleBackward(f64(x), f64(abs(dy)), g).dx));
-      const scale = Math.max(g.H / g.h ** 2, g.W / g.w ** 2) * (Math.max(g.OH, g.OW) + 1);
-      return expectParity('dynoSampleBackward dh, dw', [g32.dh, g32.dw], [g64.dh, g64.dw], 2 * maxX * sumAbsDy * scale);
-    }), { numRuns: RUNS.expensive });
+    fc.assert(
+      fc.property(arbDyno(), (g) => {
+        const x = valuesFor([g.N, g.C, g.H, g.W], g.seed),
+          dy = valuesFor([g.N, g.C, g.OH, g.OW], g.seed + 1);
+        const maxX = Math.max(...abs(x)),
+          sumAbsDy = dy.reduce((s, v) => s + Math.abs(v), 0);
+        expectParity('dynoSample', vals(gpu.dynoSample(f32(x), g)), vals(ref.dynoSample(f64(x), g)), maxX);
+        const g32 = gpu.dynoSampleBackward(f32(x), f32(dy), g),
+          g64 = ref.dynoSampleBackward(f64(x), f64(dy), g);
+        expectParity(
+          'dynoSampleBackward dx',
+          vals(g32.dx),
+          vals(g64.dx),
+          vals(ref.dynoSampleBackward(f64(x), f64(abs(dy)), g).dx),
+        );
+        const scale = Math.max(g.H / g.h ** 2, g.W / g.w ** 2) * (Math.max(g.OH, g.OW) + 1);
+        return expectParity(
+          'dynoSampleBackward dh, dw',
+          [g32.dh, g32.dw],
+          [g64.dh, g64.dw],
+          2 * maxX * sumAbsDy * scale,
+        );
+      }),
+      { numRuns: RUNS.expensive },
+    );
   });
 
   it('alpha = (2, 2) sampling is exactly 2x2 max pooling on this mode too', () => {
     const x = valuesFor([2, 3, 8, 6], 4);
     const g: DynoGeometry = { N: 2, C: 3, H: 8, W: 6, OH: 4, OW: 3, h: 4, w: 3 };
-    const pool = ref.maxPool2d(f32(x), { N: 2, C: 3, H: 8, W: 6, OH: 4, OW: 3, KH: 2, KW: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, countIncludePad: true });
+    const pool = ref.maxPool2d(f32(x), {
+      N: 2,
+      C: 3,
+      H: 8,
+      W: 6,
+      OH: 4,
+      OW: 3,
+      KH: 2,
+      KW: 2,
+      strideH: 2,
+      strideW: 2,
+      padH: 0,
+      padW: 0,
+      countIncludePad: true,
+    });
     expect(Array.from(vals(gpu.dynoSample(f32(x), g)))).toEqual(Array.from(vals(pool)));
   });
 

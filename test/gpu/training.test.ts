@@ -4,7 +4,19 @@
  * textures does not grow from step to step.
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { DynOPool, GPU_MODES, GpuBackend, SGD, getBackend, gpuMemoryStats, GPU_HOST_PLACEMENT_LIMIT, modeUnavailableReason, setBackend, tensor, trainStep } from '../../src/index.js';
+import {
+  DynOPool,
+  GPU_MODES,
+  GpuBackend,
+  SGD,
+  getBackend,
+  gpuMemoryStats,
+  GPU_HOST_PLACEMENT_LIMIT,
+  modeUnavailableReason,
+  setBackend,
+  tensor,
+  trainStep,
+} from '../../src/index.js';
 import { REQUIRED_GPU_MODES } from '../support/config.js';
 import { valuesFor } from '../support/arbitraries.js';
 import { tinyVgg } from '../nn/support.js';
@@ -14,7 +26,13 @@ import { legacy } from '../support/kernels.js';
 function trainer(): { step: () => number } {
   const model = tinyVgg(true, 'float32', 5);
   const pools = model.modules().filter((m): m is DynOPool => m instanceof DynOPool);
-  const opt = new SGD([{ params: model.parameters().filter((p) => !pools.some((d) => d.alpha === p)) }, { params: pools.map((d) => d.alpha), lr: 0.01 }], { lr: 0.05, momentum: 0.9 });
+  const opt = new SGD(
+    [
+      { params: model.parameters().filter((p) => !pools.some((d) => d.alpha === p)) },
+      { params: pools.map((d) => d.alpha), lr: 0.01 },
+    ],
+    { lr: 0.05, momentum: 0.9 },
+  );
   const x = tensor(valuesFor([4, 1, 8, 8], 2), { shape: [4, 1, 8, 8], dtype: 'float32' });
   return {
     // the loss is the only readback: no accuracy count
@@ -31,45 +49,57 @@ function trainSteps(steps: number, onStep?: () => void): number[] {
   });
 }
 
-afterAll(() => { setBackend('reference'); });
+afterAll(() => {
+  setBackend('reference');
+});
 
 describe('training on the gpu backend', () => {
   const reference = trainSteps(6);
   for (const mode of GPU_MODES) {
     const reason = modeUnavailableReason(mode);
     const skip = reason !== null && !REQUIRED_GPU_MODES.includes(mode);
-    it.skipIf(skip)(`${mode}${skip ? ` (skipped: ${reason})` : ''}: same losses as the reference, no fallback, no recompiles after the first two steps`, () => {
-      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-      try {
-        const backend = setBackend('gpu', { mode }) as GpuBackend;
-        expect(getBackend().name).toBe(`gpu:${mode}`);
-        const sizes: number[] = [];
-        const losses = trainSteps(6, () => sizes.push(backend.kernels.size));
-        losses.forEach((l, i) => expect(Math.abs(l - reference[i])).toBeLessThan(2e-4 * (1 + Math.abs(reference[i]))));
-        // step 2 adds the momentum update's kernels; from then on every configuration is cached
-        expect(sizes.slice(2).every((s) => s === sizes[1])).toBe(true);
-        expect(backend.fallbacks).toEqual([]);
-        expect(warn).not.toHaveBeenCalled();
-      } finally {
-        warn.mockRestore();
-        setBackend('reference');
-      }
-    });
+    it.skipIf(skip)(
+      `${mode}${skip ? ` (skipped: ${reason})` : ''}: same losses as the reference, no fallback, no recompiles after the first two steps`,
+      () => {
+        const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+        try {
+          const backend = setBackend('gpu', { mode }) as GpuBackend;
+          expect(getBackend().name).toBe(`gpu:${mode}`);
+          const sizes: number[] = [];
+          const losses = trainSteps(6, () => sizes.push(backend.kernels.size));
+          losses.forEach((l, i) =>
+            expect(Math.abs(l - reference[i])).toBeLessThan(2e-4 * (1 + Math.abs(reference[i]))),
+          );
+          // step 2 adds the momentum update's kernels; from then on every configuration is cached
+          expect(sizes.slice(2).every((s) => s === sizes[1])).toBe(true);
+          expect(backend.fallbacks).toEqual([]);
+          expect(warn).not.toHaveBeenCalled();
+        } finally {
+          warn.mockRestore();
+          setBackend('reference');
+        }
+      },
+    );
   }
   it('float64 tensors fall back to the reference with one warning per op', () => {
     const warn = vi.fn();
     const backend = legacy(new GpuBackend('cpu', warn));
     const n = GPU_HOST_PLACEMENT_LIMIT;
-    const a = backend.fromValues(new Float64Array(n).fill(1)), b = backend.fromValues(new Float64Array(n).fill(2));
-    for (let i = 0; i < 3; i++) expect(backend.binary('add', a, [n], b, [n], [n]).hostValues()).toEqual(new Float64Array(n).fill(3));
+    const a = backend.fromValues(new Float64Array(n).fill(1)),
+      b = backend.fromValues(new Float64Array(n).fill(2));
+    for (let i = 0; i < 3; i++)
+      expect(backend.binary('add', a, [n], b, [n], [n]).hostValues()).toEqual(new Float64Array(n).fill(3));
     expect(backend.fallbacks).toEqual(['binary']);
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0][0])).toContain("'binary' runs on the CPU reference (float64 tensors have no gpu.js kernel)");
+    expect(String(warn.mock.calls[0][0])).toContain(
+      "'binary' runs on the CPU reference (float64 tensors have no gpu.js kernel)",
+    );
   });
 
   const glReason = modeUnavailableReason('headlessgl');
   it.skipIf(glReason !== null && !REQUIRED_GPU_MODES.includes('headlessgl'))(
-    `headlessgl: activations stay on the device, and live textures stay flat over 24 steps${glReason ? ` (skipped: ${glReason})` : ''}`, () => {
+    `headlessgl: activations stay on the device, and live textures stay flat over 24 steps${glReason ? ` (skipped: ${glReason})` : ''}`,
+    () => {
       const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
       try {
         setBackend('gpu', { mode: 'headlessgl' });
@@ -84,7 +114,9 @@ describe('training on the gpu backend', () => {
           live.push(gpuMemoryStats().liveTextures - start.liveTextures);
         }
         const created = gpuMemoryStats().texturesCreated - start.texturesCreated;
-        console.log(`headlessgl textures: ${created} created in 24 steps; live after each step: ${[...new Set(live)].join(', ')}; most readbacks in one step: ${readbacks}`);
+        console.log(
+          `headlessgl textures: ${created} created in 24 steps; live after each step: ${[...new Set(live)].join(', ')}; most readbacks in one step: ${readbacks}`,
+        );
         // hundreds of textures per step, and after each step only what the model and the optimizer
         // hold: parameters, gradients and momentum buffers (from step 2 on, when momentum exists)
         expect(created).toBeGreaterThan(24 * 100);
@@ -96,7 +128,8 @@ describe('training on the gpu backend', () => {
         warn.mockRestore();
         setBackend('reference');
       }
-    });
+    },
+  );
 
   it('refuses an unknown backend or mode', () => {
     expect(() => setBackend('cuda')).toThrow("setBackend: unknown backend 'cuda' (choose 'reference' or 'gpu')");

@@ -3,7 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  Generator, LRScheduler, SGD, crossEntropy, decodeSafetensors, encodeSafetensors, gmacsLoss, loadCheckpoint, saveCheckpoint, tensor,
+  Generator,
+  LRScheduler,
+  SGD,
+  crossEntropy,
+  decodeSafetensors,
+  encodeSafetensors,
+  gmacsLoss,
+  loadCheckpoint,
+  saveCheckpoint,
+  tensor,
 } from '../../src/index.js';
 import { vals } from '../support/props.js';
 import { tinyBatch, tinyVgg } from './support.js';
@@ -12,9 +21,18 @@ const dir = mkdtempSync(join(tmpdir(), 'dynopool-ckpt-'));
 
 function setup() {
   const model = tinyVgg(true, 'float32');
-  const alphas = model.namedParameters().filter(([k]) => k.endsWith('alpha')).map(([, p]) => p);
+  const alphas = model
+    .namedParameters()
+    .filter(([k]) => k.endsWith('alpha'))
+    .map(([, p]) => p);
   const weights = model.parameters().filter((p) => !alphas.includes(p));
-  const optimizer = new SGD([{ params: weights, name: 'weights' }, { params: alphas, name: 'alpha', lr: 0.01, weightDecay: 0 }], { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
+  const optimizer = new SGD(
+    [
+      { params: weights, name: 'weights' },
+      { params: alphas, name: 'alpha', lr: 0.01, weightDecay: 0 },
+    ],
+    { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 5e-4 },
+  );
   const scheduler = new LRScheduler(optimizer, { kind: 'cosine', total: 20 });
   const generator = new Generator(11);
   return { model, optimizer, scheduler, generator };
@@ -52,11 +70,16 @@ describe('safetensors', () => {
   });
   it('refuses truncated and malformed files with a message', () => {
     const bytes = encodeSafetensors({ w: tensor([1, 2, 3, 4]) });
-    expect(() => decodeSafetensors(bytes.slice(0, 5), 'x.safetensors')).toThrow('safetensors: x.safetensors: truncated: 5 bytes');
+    expect(() => decodeSafetensors(bytes.slice(0, 5), 'x.safetensors')).toThrow(
+      'safetensors: x.safetensors: truncated: 5 bytes',
+    );
     expect(() => decodeSafetensors(bytes.slice(0, 30))).toThrow(/truncated: the header needs \d+ bytes/);
-    expect(() => decodeSafetensors(bytes.slice(0, bytes.length - 4))).toThrow("truncated: tensor 'w' ends at byte 16 of the data, but only 12 bytes of data are present");
+    expect(() => decodeSafetensors(bytes.slice(0, bytes.length - 4))).toThrow(
+      "truncated: tensor 'w' ends at byte 16 of the data, but only 12 bytes of data are present",
+    );
     const garbage = bytes.slice();
-    garbage[9] = 0x7b; garbage[10] = 0x7b;
+    garbage[9] = 0x7b;
+    garbage[10] = 0x7b;
     expect(() => decodeSafetensors(garbage)).toThrow('the header is not valid JSON');
     const extra = new Uint8Array(bytes.length + 3);
     extra.set(bytes);
@@ -95,6 +118,8 @@ describe('checkpoints', () => {
     writeFileSync(foreign, encodeSafetensors({ w: tensor([1]) }));
     expect(() => loadCheckpoint(foreign, setup())).toThrow(`loadCheckpoint: ${foreign} is not a dynopool checkpoint`);
     const other = tinyVgg(false, 'float32');
-    expect(() => loadCheckpoint(path, { model: other })).toThrow(/loadCheckpoint: .*good.safetensors: loadStateDict: unexpected keys: features.3.alpha, features.7.alpha/);
+    expect(() => loadCheckpoint(path, { model: other })).toThrow(
+      /loadCheckpoint: .*good.safetensors: loadStateDict: unexpected keys: features.3.alpha, features.7.alpha/,
+    );
   });
 });

@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { DynOPool, countMacs, gmacsLoss, mobilenetv2, randn, resnet20, resnet50, vgg16, Generator, dynoPoolStates } from '../../src/index.js';
+import {
+  DynOPool,
+  countMacs,
+  gmacsLoss,
+  mobilenetv2,
+  randn,
+  resnet20,
+  resnet50,
+  vgg16,
+  Generator,
+  dynoPoolStates,
+} from '../../src/index.js';
 
-describe('backbones: the MAC counter reproduces the paper\'s human-designed GMACs on CIFAR (within 5%)', () => {
+describe("backbones: the MAC counter reproduces the paper's human-designed GMACs on CIFAR (within 5%)", () => {
   const cases = [
     ['VGG-16', vgg16, 0.31],
     ['ResNet-50', resnet50, 1.31],
@@ -20,10 +31,46 @@ describe('backbones: the MAC counter reproduces the paper\'s human-designed GMAC
 
 describe('backbones with DynOPool (paper section 4.4)', () => {
   const cases = [
-    ['vgg16', vgg16, 4, [[16, 16], [8, 8], [4, 4], [2, 2]]],
-    ['resnet50', resnet50, 3, [[16, 16], [8, 8], [4, 4]]],
-    ['resnet20', resnet20, 2, [[16, 16], [8, 8]]],
-    ['mobilenetv2', mobilenetv2, 3, [[16, 16], [8, 8], [4, 4]]],
+    [
+      'vgg16',
+      vgg16,
+      4,
+      [
+        [16, 16],
+        [8, 8],
+        [4, 4],
+        [2, 2],
+      ],
+    ],
+    [
+      'resnet50',
+      resnet50,
+      3,
+      [
+        [16, 16],
+        [8, 8],
+        [4, 4],
+      ],
+    ],
+    [
+      'resnet20',
+      resnet20,
+      2,
+      [
+        [16, 16],
+        [8, 8],
+      ],
+    ],
+    [
+      'mobilenetv2',
+      mobilenetv2,
+      3,
+      [
+        [16, 16],
+        [8, 8],
+        [4, 4],
+      ],
+    ],
   ] as const;
   for (const [name, build, pools, sizes] of cases) {
     it(`${name}: every resizer but the global pool is a DynOPool at alpha = 2, giving the human sizes`, () => {

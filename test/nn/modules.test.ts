@@ -1,8 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AvgPool2d, BatchNorm2d, Conv2d, Dropout, DynOPool, Flatten, Generator, Linear, ReLU, Sequential, avgPool2d, countMacs, crossEntropy,
-  dynoPoolStates, featureMap,
-  gmacsLoss, gradcheck, gradcheckParams, tensor, type Tensor,
+  AvgPool2d,
+  BatchNorm2d,
+  Conv2d,
+  Dropout,
+  DynOPool,
+  Flatten,
+  Generator,
+  Linear,
+  ReLU,
+  Sequential,
+  avgPool2d,
+  countMacs,
+  crossEntropy,
+  dynoPoolStates,
+  featureMap,
+  gmacsLoss,
+  gradcheck,
+  gradcheckParams,
+  tensor,
+  type Tensor,
 } from '../../src/index.js';
 import { freezeSizes } from '../../src/testing/index.js';
 import { vals } from '../support/props.js';
@@ -13,7 +30,14 @@ describe('Module', () => {
   it('names parameters and buffers with dotted paths, like PyTorch', () => {
     expect(net.namedParameters().map(([k]) => k)).toEqual(['0.weight', '0.bias', '1.weight', '1.bias']);
     expect(net.namedBuffers().map(([k]) => k)).toEqual(['1.running_mean', '1.running_var']);
-    expect(Object.keys(net.stateDict())).toEqual(['0.weight', '0.bias', '1.weight', '1.bias', '1.running_mean', '1.running_var']);
+    expect(Object.keys(net.stateDict())).toEqual([
+      '0.weight',
+      '0.bias',
+      '1.weight',
+      '1.bias',
+      '1.running_mean',
+      '1.running_var',
+    ]);
     expect(net.parameters().every((p) => p.requiresGrad)).toBe(true);
   });
   it('train()/eval() reach every sub-module', () => {
@@ -26,8 +50,14 @@ describe('Module', () => {
     const sd = net.stateDict();
     const bad: Record<string, Tensor> = { ...sd, extra: tensor([1]), '1.weight': tensor([1, 2, 3]) };
     delete bad['0.bias'];
-    expect(() => net.loadStateDict(bad)).toThrow("loadStateDict: missing keys: 0.bias; unexpected keys: extra; shape/dtype mismatches: 1.weight: expected float32 [2], got float32 [3]");
-    const other = new Sequential(new Conv2d(1, 2, 3, { padding: 1, bias: true, generator: new Generator(9) }), new BatchNorm2d(2), new ReLU());
+    expect(() => net.loadStateDict(bad)).toThrow(
+      'loadStateDict: missing keys: 0.bias; unexpected keys: extra; shape/dtype mismatches: 1.weight: expected float32 [2], got float32 [3]',
+    );
+    const other = new Sequential(
+      new Conv2d(1, 2, 3, { padding: 1, bias: true, generator: new Generator(9) }),
+      new BatchNorm2d(2),
+      new ReLU(),
+    );
     other.loadStateDict(sd);
     expect(vals(other.namedParameters()[0][1])).toEqual(vals(sd['0.weight']));
   });
@@ -46,10 +76,13 @@ describe('DynOPool layer', () => {
     const out = pool.forward(featureMap(tensor(new Float32Array(2 * 10 * 6), { shape: [1, 2, 10, 6] })));
     expect(pool.outputSize).toEqual([5, 3]);
     expect(out.x.shape).toEqual([1, 2, 5, 3]);
-    expect(() => new DynOPool({ alpha: [2, -1] })).toThrow('DynOPool: initial alpha must be finite and positive, got [2, -1]');
+    expect(() => new DynOPool({ alpha: [2, -1] })).toThrow(
+      'DynOPool: initial alpha must be finite and positive, got [2, -1]',
+    );
   });
   it('stacked layers pass size tensors, so a later size depends on an earlier alpha', () => {
-    const a = new DynOPool({ alpha: [1.5, 2] }), b = new DynOPool({ alpha: [1.25, 1.1] });
+    const a = new DynOPool({ alpha: [1.5, 2] }),
+      b = new DynOPool({ alpha: [1.25, 1.1] });
     const f = b.forward(a.forward(featureMap(tensor(new Float32Array(24 * 24), { shape: [1, 1, 24, 24] }))));
     expect(a.outputSize).toEqual([16, 12]);
     expect(b.outputSize).toEqual([13, 11]);
@@ -74,7 +107,10 @@ describe('whole-model gradients (float64, tiny VGG with two DynOPools)', () => {
       return crossEntropy(out.logits, labels).add(gmacsLoss(model, out).mul(300));
     };
     const unfreeze = freezeSizes(model, loss);
-    expect(pools.map((p) => p.outputSize)).toEqual([[5, 3], [4, 2]]);
+    expect(pools.map((p) => p.outputSize)).toEqual([
+      [5, 3],
+      [4, 2],
+    ]);
     const report = gradcheckParams(loss, model.parameters(), { maxElements: 40 });
     expect(report.inputs.length).toBe(model.parameters().length);
     unfreeze();
@@ -116,7 +152,10 @@ describe('complexity', () => {
     expect(loss.item()).toBeCloseTo(count.gmacs, 15);
     expect(count.gmacs).not.toBeCloseTo(base, 9);
     // by hand: convs 1->2 @8x8, 2->3 @6x3, 3->3 @8x2 (3/0.8 = 3.75 -> 4? no: 6/0.8 = 7.5 -> 8, 3/1.7 -> 2), linear 3*3
-    expect(dynoPoolStates(model).map((s) => s.size)).toEqual([[6, 3], [8, 2]]);
+    expect(dynoPoolStates(model).map((s) => s.size)).toEqual([
+      [6, 3],
+      [8, 2],
+    ]);
     expect(count.totalMacs).toBe(8 * 8 * 2 * 1 * 9 + 6 * 3 * 3 * 2 * 9 + 8 * 2 * 3 * 3 * 9 + 9);
     loss.backward();
     for (const p of pools) expect(vals(p.alpha.grad!).every((g) => g < 0)).toBe(true);

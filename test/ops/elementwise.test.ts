@@ -20,7 +20,8 @@ describe('binary ops: gradients against finite differences (broadcasting shapes)
     it(`${c.name}`, () => {
       fc.assert(
         fc.property(arbBroadcastPair(), arbSeed(), ([sa, sb], seed) =>
-          expectGradOk(c.fn, [tensorFor(sa, seed, c.a), tensorFor(sb, seed + 1, c.b)])),
+          expectGradOk(c.fn, [tensorFor(sa, seed, c.a), tensorFor(sb, seed + 1, c.b)]),
+        ),
         { numRuns: RUNS.cheap },
       );
     });
@@ -29,8 +30,22 @@ describe('binary ops: gradients against finite differences (broadcasting shapes)
     it(`${name} (values on disjoint lattices, so never tied)`, () => {
       fc.assert(
         fc.property(arbBroadcastPair(), arbSeed(), ([sa, sb], seed) => {
-          const a = f64(latticeValues(sa.reduce((x, y) => x * y, 1), seed, 0.025), sa);
-          const b = f64(latticeValues(sb.reduce((x, y) => x * y, 1), seed + 7, 0.075), sb);
+          const a = f64(
+            latticeValues(
+              sa.reduce((x, y) => x * y, 1),
+              seed,
+              0.025,
+            ),
+            sa,
+          );
+          const b = f64(
+            latticeValues(
+              sb.reduce((x, y) => x * y, 1),
+              seed + 7,
+              0.075,
+            ),
+            sb,
+          );
           return expectGradOk(dp[name], [a, b]);
         }),
         { numRuns: RUNS.cheap },
@@ -100,7 +115,9 @@ describe('binary ops: exact values and conventions', () => {
   });
   it('rejects shapes that do not broadcast and mixed dtypes, naming the op', () => {
     expect(() => tensor([1, 2, 3]).add(tensor([1, 2]))).toThrow('add: shapes [3] and [2] cannot be broadcast together');
-    expect(() => tensor([1, 2]).mul(tensor([1, 2], { dtype: 'float64' }))).toThrow(/mul: dtype mismatch: a is float32 \[2\], b is float64 \[2\]/);
+    expect(() => tensor([1, 2]).mul(tensor([1, 2], { dtype: 'float64' }))).toThrow(
+      /mul: dtype mismatch: a is float32 \[2\], b is float64 \[2\]/,
+    );
   });
 });
 
@@ -124,7 +141,9 @@ describe('unary ops: gradients against finite differences', () => {
   for (const c of cases) {
     it(c.name, () => {
       fc.assert(
-        fc.property(arbShape({ maxDims: 3 }), arbSeed(), (shape, seed) => expectGradOk(c.fn, [tensorFor(shape, seed, c.values)])),
+        fc.property(arbShape({ maxDims: 3 }), arbSeed(), (shape, seed) =>
+          expectGradOk(c.fn, [tensorFor(shape, seed, c.values)]),
+        ),
         { numRuns: RUNS.cheap },
       );
     });
@@ -170,7 +189,9 @@ describe('unary ops: exact values and conventions', () => {
     const y = x.to('float32');
     expect(y.dtype).toBe('float32');
     expect(vals(y)).toEqual([Math.fround(1.1), Math.fround(2.2)]);
-    y.mul(tensor([3, 4])).sum().backward();
+    y.mul(tensor([3, 4]))
+      .sum()
+      .backward();
     expect(x.grad!.dtype).toBe('float64');
     expect(vals(x.grad!)).toEqual([3, 4]);
   });

@@ -7,7 +7,16 @@ import { expectGradOk, vals } from '../support/props.js';
 
 /** matmul operand shapes: vectors, matrices and broadcast batches. */
 const arbMatmulShapes = () =>
-  fc.record({ m: arbDim(), k: arbDim(), n: arbDim(), batchA: fc.array(arbDim(1, 3), { maxLength: 2 }), ones: fc.boolean(), vecA: fc.boolean(), vecB: fc.boolean() })
+  fc
+    .record({
+      m: arbDim(),
+      k: arbDim(),
+      n: arbDim(),
+      batchA: fc.array(arbDim(1, 3), { maxLength: 2 }),
+      ones: fc.boolean(),
+      vecA: fc.boolean(),
+      vecB: fc.boolean(),
+    })
     .map(({ m, k, n, batchA, ones, vecA, vecB }) => {
       const batchB = ones ? batchA.map(() => 1) : batchA.slice(1);
       const a = vecA ? [k] : [...batchA, m, k];
@@ -17,19 +26,46 @@ const arbMatmulShapes = () =>
 
 describe('matmul', () => {
   it('gradients against finite differences (vectors, batches, broadcast batches)', () => {
-    fc.assert(fc.property(arbMatmulShapes(), arbSeed(), ([sa, sb], seed) =>
-      expectGradOk(matmul, [tensorFor(sa, seed), tensorFor(sb, seed + 1)])), { numRuns: RUNS.medium });
+    fc.assert(
+      fc.property(arbMatmulShapes(), arbSeed(), ([sa, sb], seed) =>
+        expectGradOk(matmul, [tensorFor(sa, seed), tensorFor(sb, seed + 1)]),
+      ),
+      { numRuns: RUNS.medium },
+    );
   });
   it('computes products with NumPy shapes', () => {
-    const a = tensor([[1, 2], [3, 4]]);
-    expect(vals(a.matmul(tensor([[5, 6], [7, 8]])))).toEqual([19, 22, 43, 50]);
+    const a = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(
+      vals(
+        a.matmul(
+          tensor([
+            [5, 6],
+            [7, 8],
+          ]),
+        ),
+      ),
+    ).toEqual([19, 22, 43, 50]);
     expect(vals(a.matmul(tensor([1, 1])))).toEqual([3, 7]);
     expect(a.matmul(tensor([1, 1])).shape).toEqual([2]);
     expect(tensor([1, 1]).matmul(tensor([1, 1])).shape).toEqual([]);
     expect(vals(a.matmul(eye(2)))).toEqual(vals(a));
-    expect(tensor([[[1, 0], [0, 1]]]).expand([3, 2, 2]).matmul(a).shape).toEqual([3, 2, 2]);
+    expect(
+      tensor([
+        [
+          [1, 0],
+          [0, 1],
+        ],
+      ])
+        .expand([3, 2, 2])
+        .matmul(a).shape,
+    ).toEqual([3, 2, 2]);
   });
   it('rejects mismatched inner dimensions', () => {
-    expect(() => tensor([[1, 2, 3]]).matmul(tensor([[1, 2]]))).toThrow('matmul: inner dimensions differ: [1, 3] @ [1, 2] (3 vs 1)');
+    expect(() => tensor([[1, 2, 3]]).matmul(tensor([[1, 2]]))).toThrow(
+      'matmul: inner dimensions differ: [1, 3] @ [1, 2] (3 vs 1)',
+    );
   });
 });

@@ -7,42 +7,76 @@ import { expectGradOk, vals } from '../support/props.js';
 
 describe('movement ops: gradients against finite differences', () => {
   it('reshape (with an inferred -1)', () => {
-    fc.assert(fc.property(arbShape({ minDims: 1 }), arbSeed(), (shape, seed) =>
-      expectGradOk((x) => x.reshape([-1]).reshape([...shape].reverse()), [tensorFor(shape, seed)])), { numRuns: RUNS.cheap });
+    fc.assert(
+      fc.property(arbShape({ minDims: 1 }), arbSeed(), (shape, seed) =>
+        expectGradOk((x) => x.reshape([-1]).reshape([...shape].reverse()), [tensorFor(shape, seed)]),
+      ),
+      { numRuns: RUNS.cheap },
+    );
   });
   it('permute / transpose', () => {
-    fc.assert(fc.property(arbShape({ minDims: 2, maxDims: 4 }), arbSeed(), (shape, seed) => {
-      const g = (s: number) => (s * 2654435761) >>> 0;
-      const perm = shape.map((_, i) => i).sort((a, b) => g(seed + a) - g(seed + b));
-      return expectGradOk((x) => x.permute(perm).transpose(0, -1), [tensorFor(shape, seed)]);
-    }), { numRuns: RUNS.cheap });
+    fc.assert(
+      fc.property(arbShape({ minDims: 2, maxDims: 4 }), arbSeed(), (shape, seed) => {
+        const g = (s: number) => (s * 2654435761) >>> 0;
+        const perm = shape.map((_, i) => i).sort((a, b) => g(seed + a) - g(seed + b));
+        return expectGradOk((x) => x.permute(perm).transpose(0, -1), [tensorFor(shape, seed)]);
+      }),
+      { numRuns: RUNS.cheap },
+    );
   });
   it('expand', () => {
-    fc.assert(fc.property(arbShape({ maxDims: 3 }), fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), arbSeed(), (target, ones, seed) => {
-      const src = target.map((d, i) => (ones[i] ? 1 : d));
-      return expectGradOk((x) => x.expand([2, ...target]), [tensorFor(src, seed)]);
-    }), { numRuns: RUNS.cheap });
+    fc.assert(
+      fc.property(
+        arbShape({ maxDims: 3 }),
+        fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+        arbSeed(),
+        (target, ones, seed) => {
+          const src = target.map((d, i) => (ones[i] ? 1 : d));
+          return expectGradOk((x) => x.expand([2, ...target]), [tensorFor(src, seed)]);
+        },
+      ),
+      { numRuns: RUNS.cheap },
+    );
   });
   it('slice (negative and clipped indices)', () => {
-    fc.assert(fc.property(arbShape({ minDims: 1, maxDims: 3, max: 5 }), arbSeed(), (shape, seed) => {
-      const starts = shape.map((d, i) => ((seed >> i) & 1 ? -Math.ceil(d / 2) : Math.floor(d / 3)));
-      const ends = shape.map((d, i) => ((seed >> (i + 3)) & 1 ? d + 2 : undefined));
-      return expectGradOk((x) => x.slice(starts, ends), [tensorFor(shape, seed)]);
-    }), { numRuns: RUNS.cheap });
+    fc.assert(
+      fc.property(arbShape({ minDims: 1, maxDims: 3, max: 5 }), arbSeed(), (shape, seed) => {
+        const starts = shape.map((d, i) => ((seed >> i) & 1 ? -Math.ceil(d / 2) : Math.floor(d / 3)));
+        const ends = shape.map((d, i) => ((seed >> (i + 3)) & 1 ? d + 2 : undefined));
+        return expectGradOk((x) => x.slice(starts, ends), [tensorFor(shape, seed)]);
+      }),
+      { numRuns: RUNS.cheap },
+    );
   });
   it('pad', () => {
-    fc.assert(fc.property(arbShape({ minDims: 1, maxDims: 3 }), arbSeed(), (shape, seed) => {
-      const pads = shape.map((_, i) => [(seed >> i) & 3, (seed >> (i + 2)) & 1] as [number, number]);
-      return expectGradOk((x) => x.pad(pads, 0.5), [tensorFor(shape, seed)]);
-    }), { numRuns: RUNS.cheap });
+    fc.assert(
+      fc.property(arbShape({ minDims: 1, maxDims: 3 }), arbSeed(), (shape, seed) => {
+        const pads = shape.map((_, i) => [(seed >> i) & 3, (seed >> (i + 2)) & 1] as [number, number]);
+        return expectGradOk((x) => x.pad(pads, 0.5), [tensorFor(shape, seed)]);
+      }),
+      { numRuns: RUNS.cheap },
+    );
   });
   it('concat and stack', () => {
-    fc.assert(fc.property(arbShape({ minDims: 1, maxDims: 3 }), fc.nat(2), fc.integer({ min: 1, max: 3 }), arbSeed(), (shape, axisSeed, k, seed) => {
-      const axis = axisSeed % shape.length;
-      const other = shape.map((d, i) => (i === axis ? k : d));
-      return expectGradOk((a, b, c) => concat([a, b, c], axis), [tensorFor(shape, seed), tensorFor(other, seed + 1), tensorFor(shape, seed + 2)])
-        && expectGradOk((a, b) => stack([a, b], -1), [tensorFor(shape, seed), tensorFor(shape, seed + 3)]);
-    }), { numRuns: RUNS.cheap });
+    fc.assert(
+      fc.property(
+        arbShape({ minDims: 1, maxDims: 3 }),
+        fc.nat(2),
+        fc.integer({ min: 1, max: 3 }),
+        arbSeed(),
+        (shape, axisSeed, k, seed) => {
+          const axis = axisSeed % shape.length;
+          const other = shape.map((d, i) => (i === axis ? k : d));
+          return (
+            expectGradOk(
+              (a, b, c) => concat([a, b, c], axis),
+              [tensorFor(shape, seed), tensorFor(other, seed + 1), tensorFor(shape, seed + 2)],
+            ) && expectGradOk((a, b) => stack([a, b], -1), [tensorFor(shape, seed), tensorFor(shape, seed + 3)])
+          );
+        },
+      ),
+      { numRuns: RUNS.cheap },
+    );
   });
 });
 

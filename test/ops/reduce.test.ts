@@ -10,40 +10,74 @@ const arbReduction = () =>
   arbShape({ minDims: 1, maxDims: 4, max: 3 }).chain((shape) =>
     fc.record({
       shape: fc.constant(shape),
-      axes: fc.option(fc.subarray(shape.map((_, i) => i), { minLength: 1 }).chain((ax) =>
-        fc.tuple(...ax.map((a) => fc.constantFrom(a, a - shape.length)))), { nil: undefined }),
+      axes: fc.option(
+        fc
+          .subarray(
+            shape.map((_, i) => i),
+            { minLength: 1 },
+          )
+          .chain((ax) => fc.tuple(...ax.map((a) => fc.constantFrom(a, a - shape.length)))),
+        { nil: undefined },
+      ),
       keepdim: fc.boolean(),
       seed: arbSeed(),
-    }));
+    }),
+  );
 
 describe('reductions: gradients against finite differences', () => {
   it('sum', () => {
-    fc.assert(fc.property(arbReduction(), ({ shape, axes, keepdim, seed }) =>
-      expectGradOk((x) => x.sum(axes, keepdim), [tensorFor(shape, seed)])), { numRuns: RUNS.medium });
+    fc.assert(
+      fc.property(arbReduction(), ({ shape, axes, keepdim, seed }) =>
+        expectGradOk((x) => x.sum(axes, keepdim), [tensorFor(shape, seed)]),
+      ),
+      { numRuns: RUNS.medium },
+    );
   });
   it('mean', () => {
-    fc.assert(fc.property(arbReduction(), ({ shape, axes, keepdim, seed }) =>
-      expectGradOk((x) => x.mean(axes, keepdim), [tensorFor(shape, seed)])), { numRuns: RUNS.medium });
+    fc.assert(
+      fc.property(arbReduction(), ({ shape, axes, keepdim, seed }) =>
+        expectGradOk((x) => x.mean(axes, keepdim), [tensorFor(shape, seed)]),
+      ),
+      { numRuns: RUNS.medium },
+    );
   });
   for (const op of ['max', 'min'] as const) {
     it(`${op} (distinct values, no ties)`, () => {
-      fc.assert(fc.property(arbReduction(), ({ shape, axes, keepdim, seed }) => {
-        const x = tensor(distinctValues(shape.reduce((a, b) => a * b, 1), seed), { shape, dtype: 'float64' });
-        return expectGradOk((t: Tensor) => t[op](axes, keepdim), [x]);
-      }), { numRuns: RUNS.medium });
+      fc.assert(
+        fc.property(arbReduction(), ({ shape, axes, keepdim, seed }) => {
+          const x = tensor(
+            distinctValues(
+              shape.reduce((a, b) => a * b, 1),
+              seed,
+            ),
+            { shape, dtype: 'float64' },
+          );
+          return expectGradOk((t: Tensor) => t[op](axes, keepdim), [x]);
+        }),
+        { numRuns: RUNS.medium },
+      );
     });
   }
   it('var (correction 0 and 1)', () => {
-    fc.assert(fc.property(arbReduction(), fc.constantFrom(0, 1), ({ shape, axes, keepdim, seed }, correction) => {
-      const count = (axes ?? shape.map((_, i) => i)).reduce((n: number, a: number) => n * shape[(a + shape.length) % shape.length], 1);
-      fc.pre(count - correction > 0);
-      return expectGradOk((x) => x.var(axes, { correction, keepdim }), [tensorFor(shape, seed)]);
-    }), { numRuns: RUNS.medium });
+    fc.assert(
+      fc.property(arbReduction(), fc.constantFrom(0, 1), ({ shape, axes, keepdim, seed }, correction) => {
+        const count = (axes ?? shape.map((_, i) => i)).reduce(
+          (n: number, a: number) => n * shape[(a + shape.length) % shape.length],
+          1,
+        );
+        fc.pre(count - correction > 0);
+        return expectGradOk((x) => x.var(axes, { correction, keepdim }), [tensorFor(shape, seed)]);
+      }),
+      { numRuns: RUNS.medium },
+    );
   });
 });
 
 describe('reductions: values and conventions', () => {
-  const x = tensor([[1, 5, 3], [4, 2, 6]]);
+  const x = tensor([
+    [1, 5, 3],
+    [4, 2, 6],
+  ]);
   it('reduces the named axes, keeping them on request', () => {
     expect(vals(x.sum())).toEqual([21]);
     expect(x.sum().shape).toEqual([]);

@@ -16,14 +16,17 @@ import { readRun, runFiles, train } from '../../src/train/trainer.js';
 const root = mkdtempSync(join(tmpdir(), 'dynopool-rel-'));
 const data = barcodes({ train: 64, test: 32, size: 16 });
 const cfg: RunConfig = { ...DEFAULTS, model: 'vgg5', width: 0.125, dataset: 'barcodes', epochs: 2, batchSize: 16 };
-const finite = (path: string) => Object.values(loadSafetensors(path).tensors).every((t) => Array.from(t.data()).every(Number.isFinite));
+const finite = (path: string) =>
+  Object.values(loadSafetensors(path).tensors).every((t) => Array.from(t.data()).every(Number.isFinite));
 
 describe('item 2: a non-finite loss stops the run', () => {
   it('names the step, the loss and the learning rate; keeps the last good checkpoint', async () => {
     const dir = join(root, 'diverge');
     let model: ImageClassifier | undefined;
     const run = train(cfg, data, dir, {
-      onStart: (info) => { model = info.model; },
+      onStart: (info) => {
+        model = info.model;
+      },
       // after the first step of epoch 2, a classifier weight becomes NaN: the next loss is NaN
       onBatch: (b) => {
         if (b.epoch === 1 && b.batch === 1) {
@@ -32,13 +35,15 @@ describe('item 2: a non-finite loss stops the run', () => {
         }
       },
     });
-    await expect(run).rejects.toThrow(/train: the loss became NaN at epoch 2, batch 2 \(step 6\); the run diverged: lower --lr \(now 0\.05\); the last good checkpoint \(epoch 1\) .* is kept/s);
+    await expect(run).rejects.toThrow(
+      /train: the loss became NaN at epoch 2, batch 2 \(step 6\); the run diverged: lower --lr \(now 0\.05\); the last good checkpoint \(epoch 1\) .* is kept/s,
+    );
     const meta = loadSafetensors(runFiles(dir).checkpoint).metadata;
     expect(meta.epoch).toBe('1');
     expect(finite(runFiles(dir).checkpoint)).toBe(true);
     expect(existsSync(join(dir, '.dynopool.lock'))).toBe(false);
   });
-  it("--nan-policy ignore keeps the old behaviour (the run goes on)", async () => {
+  it('--nan-policy ignore keeps the old behaviour (the run goes on)', async () => {
     const dir = join(root, 'ignore');
     const r = await train({ ...cfg, epochs: 1, lr: 1e30, nanPolicy: 'ignore' }, data, dir);
     expect(r.history.length).toBe(1);
@@ -50,7 +55,9 @@ describe('item 4: one run per directory', () => {
     const dir = join(root, 'twice');
     const first = train({ ...cfg, epochs: 1 }, data, dir);
     await new Promise((r) => setTimeout(r, 10));
-    await expect(train({ ...cfg, epochs: 1, seed: 5 }, data, dir)).rejects.toThrow(new RegExp(`is in use by another dynopool process \\(pid ${process.pid}, train since `));
+    await expect(train({ ...cfg, epochs: 1, seed: 5 }, data, dir)).rejects.toThrow(
+      new RegExp(`is in use by another dynopool process \\(pid ${process.pid}, train since `),
+    );
     await first;
     expect(JSON.parse(readFileSync(runFiles(dir).config, 'utf8')).seed).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(['checkpoint.safetensors', 'config.json', 'metrics.jsonl']);
@@ -59,7 +66,10 @@ describe('item 4: one run per directory', () => {
     const dir = join(root, 'stale');
     mkdirSync(dir, { recursive: true });
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
-    writeFileSync(join(dir, '.dynopool.lock'), JSON.stringify({ pid: Number(dead), started: 'yesterday', command: 'train' }));
+    writeFileSync(
+      join(dir, '.dynopool.lock'),
+      JSON.stringify({ pid: Number(dead), started: 'yesterday', command: 'train' }),
+    );
     const notices: string[] = [];
     await train({ ...cfg, epochs: 1 }, data, dir, { onNotice: (m) => notices.push(m) });
     expect(notices.join('\n')).toMatch(new RegExp(`taking over the stale lock .*pid ${dead}.* no longer running`));
@@ -72,17 +82,49 @@ describe('item 3: Ctrl-C interrupts a long step at once', () => {
     // one vgg16 x0.5 step on 32 images takes ~18 s on the reference backend; before the
     // interrupt, Ctrl-C waited for it and saved batch 1 as done
     const out = join(root, 'ctrl-c-long-step');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', '--model', 'vgg16', '--width', '0.5', '--batch-size', '32', '--limit', '32', '--epochs', '2', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
-    onTestFinished(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
-    let stdout = '', stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/main.ts',
+        'train',
+        '--model',
+        'vgg16',
+        '--width',
+        '0.5',
+        '--batch-size',
+        '32',
+        '--limit',
+        '32',
+        '--epochs',
+        '2',
+        '--out',
+        out,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    let stdout = '',
+      stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    const started = (resolve: () => void) => child.stdout.on('data', (d) => { stdout += d; if (stdout.includes('[reference]')) resolve(); });
+    const started = (resolve: () => void) =>
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        if (stdout.includes('[reference]')) resolve();
+      });
     await new Promise<void>(started);
     await new Promise((r) => setTimeout(r, 1000));
     child.kill('SIGINT');
     expect(await exited).toBe(130);
-    expect(stderr).toContain('ctrl-c-long-step: Ctrl-C: interrupted batch 1 of epoch 1; checkpoint saved (the batch will run again on --resume)');
+    expect(stderr).toContain(
+      'ctrl-c-long-step: Ctrl-C: interrupted batch 1 of epoch 1; checkpoint saved (the batch will run again on --resume)',
+    );
     expect(stderr).not.toContain('stopping after this batch');
     expect(stdout).toContain('checkpoint saved to');
     expect(existsSync(join(out, '.dynopool.lock'))).toBe(false);
@@ -95,7 +137,10 @@ describe('item 3: Ctrl-C interrupts a long step at once', () => {
     const { cfg: saved } = readRun(out);
     const dataset = loadDataset({ name: saved.dataset, limit: saved.limit, seed: saved.seed });
     let start: unknown = null;
-    const onStart = (i: { startEpoch: number; startBatch: number }) => { start = [i.startEpoch, i.startBatch]; throw new Error('started'); };
+    const onStart = (i: { startEpoch: number; startBatch: number }) => {
+      start = [i.startEpoch, i.startBatch];
+      throw new Error('started');
+    };
     await expect(train(saved, dataset, out, { onStart }, true)).rejects.toThrow('started');
     expect(start).toEqual([0, 0]);
     expect(existsSync(join(out, '.dynopool.lock'))).toBe(false);
@@ -103,19 +148,53 @@ describe('item 3: Ctrl-C interrupts a long step at once', () => {
 });
 
 describe('item 6: SIGTERM and SIGHUP save like Ctrl-C', () => {
-  for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129], ['SIGINT', 130]] as const) {
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+    ['SIGINT', 130],
+  ] as const) {
     it(`${signal}: checkpoint saved, lock released, exit ${code}`, async () => {
       const out = join(root, `sig-${signal}`);
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', '--limit', '512', '--epochs', '50', '--batch-size', '16', '--width', '0.125', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '', stderr = '';
-      child.stderr.on('data', (d) => { stderr += d; });
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'src/cli/main.ts',
+          'train',
+          '--limit',
+          '512',
+          '--epochs',
+          '50',
+          '--batch-size',
+          '16',
+          '--width',
+          '0.125',
+          '--out',
+          out,
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '',
+        stderr = '';
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
       const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-      await new Promise<void>((resolve) => child.stdout.on('data', (d) => { stdout += d; if (stdout.includes('[reference]')) resolve(); }));
+      await new Promise<void>((resolve) =>
+        child.stdout.on('data', (d) => {
+          stdout += d;
+          if (stdout.includes('[reference]')) resolve();
+        }),
+      );
       await new Promise((r) => setTimeout(r, 300));
       child.kill(signal);
       expect(await exited).toBe(code);
       // Ctrl-C interrupts the step it lands in (item 3), unless it lands between two
-      if (signal === 'SIGINT') expect(stderr).toMatch(/: (SIGINT: stopping after this batch and saving a checkpoint|Ctrl-C: interrupted batch \d+ of epoch 1; checkpoint saved)/);
+      if (signal === 'SIGINT')
+        expect(stderr).toMatch(
+          /: (SIGINT: stopping after this batch and saving a checkpoint|Ctrl-C: interrupted batch \d+ of epoch 1; checkpoint saved)/,
+        );
       else expect(stderr).toContain(`: ${signal}: stopping after this batch and saving a checkpoint`);
       expect(stdout).toContain('checkpoint saved to');
       expect(existsSync(runFiles(out).checkpoint)).toBe(true);
@@ -125,7 +204,10 @@ describe('item 6: SIGTERM and SIGHUP save like Ctrl-C', () => {
 });
 
 describe('item 8: seeds use all their bits', () => {
-  const first3 = (seed: number) => { const g = new Generator(seed); return [g.nextUint32(), g.nextUint32(), g.nextUint32()]; };
+  const first3 = (seed: number) => {
+    const g = new Generator(seed);
+    return [g.nextUint32(), g.nextUint32(), g.nextUint32()];
+  };
   it('seeds >= 2^32 no longer collide with small ones', () => {
     expect(first3(4294967297)).not.toEqual(first3(0));
     expect(first3(4294967297)).not.toEqual(first3(1));

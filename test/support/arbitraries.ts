@@ -45,7 +45,9 @@ export interface ValueOptions {
 /** Fills `shape` from a seeded generator, pushing values away from kinks. */
 export function valuesFor(shape: readonly number[], seed: number, opts: ValueOptions = {}): Float64Array {
   const g = new Generator(seed);
-  const lo = opts.lo ?? -2, hi = opts.hi ?? 2, margin = opts.margin ?? 0.05;
+  const lo = opts.lo ?? -2,
+    hi = opts.hi ?? 2,
+    margin = opts.margin ?? 0.05;
   const n = shape.reduce((a, b) => a * b, 1);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {

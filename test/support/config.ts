@@ -26,4 +26,7 @@ export const RUNS = {
 export const FLOAT32_PARITY = { rtol: 2e-5, atol: 1e-6 } as const;
 
 /** Modes whose absence fails the gpu suites instead of skipping them (CI sets all three). */
-export const REQUIRED_GPU_MODES = (process.env.DYNOPOOL_REQUIRE_GPU_MODES ?? '').split(',').map((m) => m.trim()).filter(Boolean);
+export const REQUIRED_GPU_MODES = (process.env.DYNOPOOL_REQUIRE_GPU_MODES ?? '')
+  .split(',')
+  .map((m) => m.trim())
+  .filter(Boolean);

@@ -11,7 +11,10 @@ import { GPU_MODES, GpuBackend, GpuStorage, modeUnavailableReason, type GpuMode 
 import { FLOAT32_PARITY, REQUIRED_GPU_MODES } from './config.js';
 
 /** `body` runs inside a describe block for every gpu.js mode this machine offers. */
-export function describeEachGpuMode(title: string, body: (gpu: GpuBackend & LegacyKernels, mode: GpuMode) => void): void {
+export function describeEachGpuMode(
+  title: string,
+  body: (gpu: GpuBackend & LegacyKernels, mode: GpuMode) => void,
+): void {
   for (const mode of GPU_MODES) {
     const reason = modeUnavailableReason(mode);
     if (reason !== null && REQUIRED_GPU_MODES.includes(mode)) {
@@ -23,7 +26,10 @@ export function describeEachGpuMode(title: string, body: (gpu: GpuBackend & Lega
       continue;
     }
     describe.skipIf(reason !== null)(`${title}: gpu.js ${mode}${reason ? ` (skipped: ${reason})` : ''}`, () => {
-      body(reason === null ? legacy(new GpuBackend(mode, () => {})) : (null as unknown as GpuBackend & LegacyKernels), mode);
+      body(
+        reason === null ? legacy(new GpuBackend(mode, () => {})) : (null as unknown as GpuBackend & LegacyKernels),
+        mode,
+      );
     });
   }
 }
@@ -44,7 +50,12 @@ export const vals = (s: Storage): Float64Array => Float64Array.from(s.hostValues
 export const absOf = (v: ArrayLike<number>): Float64Array => Float64Array.from(v, Math.abs);
 
 /** Throws a readable report if |gpu - ref| > atol + rtol * magnitude anywhere. */
-export function expectParity(label: string, gpu: ArrayLike<number>, reference: ArrayLike<number>, magnitude: ArrayLike<number> | number): true {
+export function expectParity(
+  label: string,
+  gpu: ArrayLike<number>,
+  reference: ArrayLike<number>,
+  magnitude: ArrayLike<number> | number,
+): true {
   expect(gpu.length, `${label}: length`).toBe(reference.length);
   const bad: string[] = [];
   for (let i = 0; i < reference.length; i++) {
@@ -55,6 +66,7 @@ export function expectParity(label: string, gpu: ArrayLike<number>, reference: A
       bad.push(`[${i}] gpu ${gpu[i]} ref ${reference[i]} |diff| ${d.toExponential(2)} > ${tol.toExponential(2)}`);
     }
   }
-  if (bad.length) throw new Error(`${label}: ${bad.length} of ${reference.length} values differ: ${bad.slice(0, 4).join('; ')}`);
+  if (bad.length)
+    throw new Error(`${label}: ${bad.length} of ${reference.length} values differ: ${bad.slice(0, 4).join('; ')}`);
   return true;
 }

@@ -32,8 +32,27 @@ export interface LegacyKernels {
   avgPool2d(x: Storage, g: k.PoolGeometry): Storage;
   avgPool2dGrad(dy: Storage, g: k.PoolGeometry): Storage;
   batchNormStats(x: Storage, N: number, C: number, HW: number): { mean: Storage; variance: Storage };
-  batchNormApply(x: Storage, mean: Storage, invStd: Storage, weight: Storage, bias: Storage, N: number, C: number, HW: number): Storage;
-  batchNormBackward(x: Storage, dy: Storage, mean: Storage, invStd: Storage, weight: Storage, N: number, C: number, HW: number, training: boolean): { dx: Storage; dweight: Storage; dbias: Storage };
+  batchNormApply(
+    x: Storage,
+    mean: Storage,
+    invStd: Storage,
+    weight: Storage,
+    bias: Storage,
+    N: number,
+    C: number,
+    HW: number,
+  ): Storage;
+  batchNormBackward(
+    x: Storage,
+    dy: Storage,
+    mean: Storage,
+    invStd: Storage,
+    weight: Storage,
+    N: number,
+    C: number,
+    HW: number,
+    training: boolean,
+  ): { dx: Storage; dweight: Storage; dbias: Storage };
   dynoSample(x: Storage, g: k.DynoGeometry): Storage;
   dynoSampleBackward(x: Storage, dy: Storage, g: k.DynoGeometry): { dx: Storage; dh: number; dw: number };
 }
@@ -41,8 +60,14 @@ export interface LegacyKernels {
 export function legacy<B extends Backend>(backend: B): B & LegacyKernels {
   /** Runs `kernel`; inputs without a given shape are taken as flat. */
   const run = <A>(kernel: Kernel<A>, inputs: readonly Storage[], attrs: A, shapes?: readonly Shape[]): Storage[] =>
-    backend.run(kernel, inputs, attrs, kernelShapes(kernel, attrs, shapes ?? inputs.map((s) => [s.size]), inputs[0].dtype));
-  const one = <A>(kernel: Kernel<A>, inputs: readonly Storage[], attrs: A, shapes?: readonly Shape[]): Storage => run(kernel, inputs, attrs, shapes)[0];
+    backend.run(
+      kernel,
+      inputs,
+      attrs,
+      kernelShapes(kernel, attrs, shapes ?? inputs.map((s) => [s.size]), inputs[0].dtype),
+    );
+  const one = <A>(kernel: Kernel<A>, inputs: readonly Storage[], attrs: A, shapes?: readonly Shape[]): Storage =>
+    run(kernel, inputs, attrs, shapes)[0];
   const methods: LegacyKernels = {
     fromValues: (values) => backend.upload(values),
     unary: (op, x) => one(k.unaryKernel, [x], { op }),

@@ -3,7 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Generator } from '../../src/index.js';
-import { applyToyTransform, augmentBatch, barcodes, cifar, epochOrder, mnist, rings, type Dataset } from '../../src/data/index.js';
+import {
+  applyToyTransform,
+  augmentBatch,
+  barcodes,
+  cifar,
+  epochOrder,
+  mnist,
+  rings,
+  type Dataset,
+} from '../../src/data/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dynopool-data-'));
 
@@ -12,7 +21,9 @@ function writeCifar(path: string, labels: number[][], pixel: (i: number, p: numb
   const rec = labels[0].length + 3072;
   const buf = Buffer.alloc(labels.length * rec);
   labels.forEach((l, i) => {
-    l.forEach((v, k) => { buf[i * rec + k] = v; });
+    l.forEach((v, k) => {
+      buf[i * rec + k] = v;
+    });
     for (let p = 0; p < 3072; p++) buf[i * rec + l.length + p] = pixel(i, p);
   });
   writeFileSync(path, buf);
@@ -22,7 +33,8 @@ describe('CIFAR binary reader', () => {
   it('reads CIFAR-10 batches: labels, channel planes, scaling to [0, 1]', () => {
     const d = join(dir, 'c10');
     mkdirSync(d);
-    for (let k = 1; k <= 5; k++) writeCifar(join(d, `data_batch_${k}.bin`), [[k], [9]], (i, p) => (p < 1024 ? 255 : p < 2048 ? 0 : i * 10));
+    for (let k = 1; k <= 5; k++)
+      writeCifar(join(d, `data_batch_${k}.bin`), [[k], [9]], (i, p) => (p < 1024 ? 255 : p < 2048 ? 0 : i * 10));
     writeCifar(join(d, 'test_batch.bin'), [[3]], () => 51);
     const ds = cifar('cifar10', d, { officialCounts: false });
     expect(ds.shape).toEqual([3, 32, 32]);
@@ -36,7 +48,14 @@ describe('CIFAR binary reader', () => {
   it('reads CIFAR-100 (coarse + fine label bytes; fine labels are used)', () => {
     const d = join(dir, 'c100');
     mkdirSync(d);
-    writeCifar(join(d, 'train.bin'), [[1, 77], [2, 99]], () => 0);
+    writeCifar(
+      join(d, 'train.bin'),
+      [
+        [1, 77],
+        [2, 99],
+      ],
+      () => 0,
+    );
     writeCifar(join(d, 'test.bin'), [[0, 5]], () => 0);
     const ds = cifar('cifar100', d, { officialCounts: false });
     expect(ds.numClasses).toBe(100);
@@ -45,17 +64,25 @@ describe('CIFAR binary reader', () => {
   it('refuses missing, truncated, short and corrupt files with the path', () => {
     const d = join(dir, 'bad');
     mkdirSync(d);
-    expect(() => cifar('cifar100', join(dir, 'nowhere'))).toThrow(`cifar100: directory ${join(dir, 'nowhere')} does not exist`);
+    expect(() => cifar('cifar100', join(dir, 'nowhere'))).toThrow(
+      `cifar100: directory ${join(dir, 'nowhere')} does not exist`,
+    );
     expect(() => cifar('cifar100', d)).toThrow(`cifar100: missing file ${join(d, 'train.bin')}`);
     writeFileSync(join(d, 'train.bin'), Buffer.alloc(3074 + 100));
     writeFileSync(join(d, 'test.bin'), Buffer.alloc(3074));
-    expect(() => cifar('cifar100', d)).toThrow(`cifar100: ${join(d, 'train.bin')} is 3174 bytes, not a whole number of 3074-byte records`);
+    expect(() => cifar('cifar100', d)).toThrow(
+      `cifar100: ${join(d, 'train.bin')} is 3174 bytes, not a whole number of 3074-byte records`,
+    );
     writeFileSync(join(d, 'train.bin'), Buffer.alloc(3074 * 2));
-    expect(() => cifar('cifar100', d)).toThrow('cifar100: train.bin hold 2 records, expected 50000 (truncated download?)');
+    expect(() => cifar('cifar100', d)).toThrow(
+      'cifar100: train.bin hold 2 records, expected 50000 (truncated download?)',
+    );
     const bad = Buffer.alloc(3074 * 2);
     bad[1] = 150;
     writeFileSync(join(d, 'train.bin'), bad);
-    expect(() => cifar('cifar100', d, { officialCounts: false })).toThrow('cifar100: record 0 has label 150, out of range for 100 classes');
+    expect(() => cifar('cifar100', d, { officialCounts: false })).toThrow(
+      'cifar100: record 0 has label 150, out of range for 100 classes',
+    );
   });
 });
 
@@ -64,23 +91,28 @@ describe('built-in and packaged datasets', () => {
     const clean = barcodes({ train: 16, test: 8, noise: 0 });
     const [, H, W] = clean.shape;
     for (let i = 0; i < 16; i++) {
-      for (let r = 1; r < H; r++) for (let c = 0; c < W; c++) {
-        expect(clean.train.images[i * H * W + r * W + c]).toBe(clean.train.images[i * H * W + c]);
-      }
+      for (let r = 1; r < H; r++)
+        for (let c = 0; c < W; c++) {
+          expect(clean.train.images[i * H * W + r * W + c]).toBe(clean.train.images[i * H * W + c]);
+        }
     }
     const again = barcodes({ train: 16, test: 8 });
-    expect(Array.from(again.train.images.slice(0, 50))).toEqual(Array.from(barcodes({ train: 16, test: 8 }).train.images.slice(0, 50)));
+    expect(Array.from(again.train.images.slice(0, 50))).toEqual(
+      Array.from(barcodes({ train: 16, test: 8 }).train.images.slice(0, 50)),
+    );
   });
   /** Mean squared difference between vertical and between horizontal neighbours. */
   function gradientEnergy(ds: Dataset): [number, number] {
     const [, H, W] = ds.shape;
-    let v = 0, h = 0;
+    let v = 0,
+      h = 0;
     for (let i = 0; i < ds.train.count; i++) {
       const img = ds.train.images.subarray(i * H * W, (i + 1) * H * W);
-      for (let r = 0; r + 1 < H; r++) for (let c = 0; c + 1 < W; c++) {
-        v += (img[(r + 1) * W + c] - img[r * W + c]) ** 2;
-        h += (img[r * W + c + 1] - img[r * W + c]) ** 2;
-      }
+      for (let r = 0; r + 1 < H; r++)
+        for (let c = 0; c + 1 < W; c++) {
+          v += (img[(r + 1) * W + c] - img[r * W + c]) ** 2;
+          h += (img[r * W + c + 1] - img[r * W + c]) ** 2;
+        }
     }
     return [v, h];
   }
@@ -132,14 +164,17 @@ describe('transforms and batching', () => {
     for (let s = 0; s < 20 && !flipped; s++) {
       const y = x.slice();
       augmentBatch(y, 1, [1, 2, 2], { cropPadding: 0, flip: true }, new Generator(s));
-      if (y[0] === 1) { expect(Array.from(y)).toEqual([1, 0, 3, 2]); flipped = true; }
+      if (y[0] === 1) {
+        expect(Array.from(y)).toEqual([1, 0, 3, 2]);
+        flipped = true;
+      }
     }
     expect(flipped).toBe(true);
   });
 });
 
 describe('Fashion-MNIST', () => {
-  it('loads 70 000 images (the package\'s two empty entries dropped): 60 000 train / 10 000 test', async () => {
+  it("loads 70 000 images (the package's two empty entries dropped): 60 000 train / 10 000 test", async () => {
     const { fashionMnist } = await import('../../src/data/index.js');
     const ds = fashionMnist();
     expect(ds.train.count).toBe(60000);

@@ -9,17 +9,31 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
 function child(args: string[]) {
-  const p = spawn(process.execPath, ['--import', 'tsx', 'test/support/interrupt-child.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  onTestFinished(() => { if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL'); });
+  const p = spawn(process.execPath, ['--import', 'tsx', 'test/support/interrupt-child.ts', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  onTestFinished(() => {
+    if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  });
   return p;
 }
 
-interface Finished { code: number | null; result: Record<string, unknown>; stderr: string }
+interface Finished {
+  code: number | null;
+  result: Record<string, unknown>;
+  stderr: string;
+}
 
 async function finish(p: ReturnType<typeof child>, onStdout?: (all: string) => void): Promise<Finished> {
-  let stdout = '', stderr = '';
-  p.stdout.on('data', (d) => { stdout += d; onStdout?.(stdout); });
-  p.stderr.on('data', (d) => { stderr += d; });
+  let stdout = '',
+    stderr = '';
+  p.stdout.on('data', (d) => {
+    stdout += d;
+    onStdout?.(stdout);
+  });
+  p.stderr.on('data', (d) => {
+    stderr += d;
+  });
   const code = await new Promise<number | null>((resolve) => p.on('exit', (c) => resolve(c)));
   const last = stdout.trim().split('\n').at(-1) ?? '';
   return { code, result: last.startsWith('{') ? (JSON.parse(last) as Record<string, unknown>) : {}, stderr };
@@ -30,17 +44,24 @@ describe('runInterruptibly', () => {
     const p = child(['helper']);
     let sent = false;
     const { code, result, stderr } = await finish(p, (all) => {
-      if (!sent && all.includes('ready')) { sent = true; setTimeout(() => p.kill('SIGINT'), 300); }
+      if (!sent && all.includes('ready')) {
+        sent = true;
+        setTimeout(() => p.kill('SIGINT'), 300);
+      }
     });
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(result).toEqual({
       completed: false, // the 60 s loop did not run out
       finallyRan: false, // termination runs no finally: the caveat the helper documents
-      interrupted: true, message: 'interrupted by Ctrl-C (SIGINT)',
-      gradEnabled: true, scopeDepth: 0, // put back although noGrad's and tidy's finally never ran
-      handlerCalls: 0, handlers: 1, // the SIGINT went to the interrupt, not to the JS handler, which is back
-      passes: 42, rethrown: true, // a value passes through, and so does an ordinary error
+      interrupted: true,
+      message: 'interrupted by Ctrl-C (SIGINT)',
+      gradEnabled: true,
+      scopeDepth: 0, // put back although noGrad's and tidy's finally never ran
+      handlerCalls: 0,
+      handlers: 1, // the SIGINT went to the interrupt, not to the JS handler, which is back
+      passes: 42,
+      rethrown: true, // a value passes through, and so does an ordinary error
     });
   });
 });
@@ -52,7 +73,9 @@ describe('trainer with interruptible', () => {
     expect(code).toBe(0);
     expect(result).toEqual({
       step: {
-        stopped: true, interrupted: { phase: 'step', epoch: 1, batch: 2, batches: 4 }, history: 1,
+        stopped: true,
+        interrupted: { phase: 'step', epoch: 1, batch: 2, batches: 4 },
+        history: 1,
         checkpoint: { epoch: 1, batch: 2, steps: 6 },
         // the same as a run stopped between batches 2 and 3: the batchnorm statistics the
         // interrupted forward pass had replaced were put back
@@ -60,11 +83,14 @@ describe('trainer with interruptible', () => {
         resumedSame: true,
       },
       evaluation: {
-        stopped: true, interrupted: { phase: 'evaluation', epoch: 0, batch: 4, batches: 4 }, history: 0,
+        stopped: true,
+        interrupted: { phase: 'evaluation', epoch: 0, batch: 4, batches: 4 },
+        history: 0,
         checkpoint: { epoch: 0, batch: 4, steps: 4 },
         resumedSame: true,
       },
-      gradEnabled: true, scopeDepth: 0,
+      gradEnabled: true,
+      scopeDepth: 0,
     });
   });
 });

@@ -11,8 +11,17 @@ import { readRun, runFiles, train } from '../../src/train/trainer.js';
 const root = mkdtempSync(join(tmpdir(), 'dynopool-train-'));
 const data = barcodes({ train: 96, test: 32, size: 16 });
 const cfg: RunConfig = {
-  ...DEFAULTS, model: 'vgg5', width: 0.125, dataset: 'barcodes', dynopool: true, lambda: 0.5, epochs: 2, batchSize: 16,
-  alphaWarmup: 0, cropPadding: 1, flip: true,
+  ...DEFAULTS,
+  model: 'vgg5',
+  width: 0.125,
+  dataset: 'barcodes',
+  dynopool: true,
+  lambda: 0.5,
+  epochs: 2,
+  batchSize: 16,
+  alphaWarmup: 0,
+  cropPadding: 1,
+  flip: true,
 };
 
 describe('trainer', () => {
@@ -39,7 +48,8 @@ describe('trainer', () => {
     expect(resumed.stopped).toBe(false);
     const strip = (h: typeof straight.history) => h.map(({ seconds, imagesPerSecond, ...rest }) => rest);
     expect(strip(resumed.history)).toEqual(strip(straight.history));
-    const a = straight.session.model.stateDict(), b = resumed.session.model.stateDict();
+    const a = straight.session.model.stateDict(),
+      b = resumed.session.model.stateDict();
     for (const k of Object.keys(a)) expect(Array.from(b[k].data())).toEqual(Array.from(a[k].data()));
   });
 });
@@ -63,15 +73,38 @@ describe('CLI', () => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     try {
       const out = join(root, 'cli');
-      await program().parseAsync(['node', 'dynopool', 'train', '--dataset', 'barcodes', '--limit', '64', '--epochs', '1', '--batch-size', '32', '--width', '0.125', '--dynopool', '--lambda', '0.2', '--out', out]);
+      await program().parseAsync([
+        'node',
+        'dynopool',
+        'train',
+        '--dataset',
+        'barcodes',
+        '--limit',
+        '64',
+        '--epochs',
+        '1',
+        '--batch-size',
+        '32',
+        '--width',
+        '0.125',
+        '--dynopool',
+        '--lambda',
+        '0.2',
+        '--out',
+        out,
+      ]);
       expect(log.mock.calls.some(([l]) => String(l).includes('epoch 1/1'))).toBe(true);
       await program().parseAsync(['node', 'dynopool', 'eval', out]);
       expect(log.mock.calls.some(([l]) => /after 1 epochs: test loss .* accuracy/.test(String(l)))).toBe(true);
       const html = join(root, 'r.html');
       await program().parseAsync(['node', 'dynopool', 'report', out, '--out', html]);
       expect(readFileSync(html, 'utf8')).toContain('<svg');
-      await expect(program().exitOverride().parseAsync(['node', 'dynopool', 'train', '--out', out])).rejects.toThrow('already holds a run; use --resume');
-      await expect(program().parseAsync(['node', 'dynopool', 'eval', join(root, 'nowhere')])).rejects.toThrow('is not a dynopool run directory (no config.json)');
+      await expect(program().exitOverride().parseAsync(['node', 'dynopool', 'train', '--out', out])).rejects.toThrow(
+        'already holds a run; use --resume',
+      );
+      await expect(program().parseAsync(['node', 'dynopool', 'eval', join(root, 'nowhere')])).rejects.toThrow(
+        'is not a dynopool run directory (no config.json)',
+      );
     } finally {
       log.mockRestore();
     }
@@ -95,8 +128,12 @@ describe('CLI', () => {
     try {
       const p = program().exitOverride();
       p.commands.forEach((c) => c.exitOverride());
-      await expect(p.parseAsync(['node', 'dynopool', 'train', '--epochs', '0'])).rejects.toThrow('--epochs must be an integer >= 1');
-      await expect(p.parseAsync(['node', 'dynopool', 'train', '--model', 'alexnet'])).rejects.toThrow(/Allowed choices are vgg5/);
+      await expect(p.parseAsync(['node', 'dynopool', 'train', '--epochs', '0'])).rejects.toThrow(
+        '--epochs must be an integer >= 1',
+      );
+      await expect(p.parseAsync(['node', 'dynopool', 'train', '--model', 'alexnet'])).rejects.toThrow(
+        /Allowed choices are vgg5/,
+      );
     } finally {
       err.mockRestore();
     }

@@ -35,9 +35,16 @@ export function modeUnavailableReason(mode: GpuMode): string | null {
     let reason: string | null = null;
     try {
       if (mode === 'headlessgl' && !loadGpuJs().GPU.isHeadlessGLSupported) {
-        reason = process.env.DISPLAY ? 'the gl package cannot create a context' : 'no display: headlessgl needs DISPLAY (start Xvfb)';
+        reason = process.env.DISPLAY
+          ? 'the gl package cannot create a context'
+          : 'no display: headlessgl needs DISPLAY (start Xvfb)';
       } else {
-        const k = gpuFor(mode).createKernel(function (this: { thread: { x: number } }, a: Float32Array) { return a[this.thread.x] * 2; }, { output: [2] });
+        const k = gpuFor(mode).createKernel(
+          function (this: { thread: { x: number } }, a: Float32Array) {
+            return a[this.thread.x] * 2;
+          },
+          { output: [2] },
+        );
         const out = k(Float32Array.of(1, 2)) as Float32Array;
         if (out[1] !== 4) reason = `a test kernel returned ${Array.from(out)}`;
         k.destroy();
@@ -57,7 +64,11 @@ export function availableModes(): GpuMode[] {
 /** The OpenGL renderer string behind headlessgl ('llvmpipe ...' for Mesa's software renderer). */
 export function glRenderer(): string | null {
   try {
-    interface MiniGl { RENDERER: number; getParameter(p: number): unknown; getExtension(name: string): unknown }
+    interface MiniGl {
+      RENDERER: number;
+      getParameter(p: number): unknown;
+      getExtension(name: string): unknown;
+    }
     const createGl = require('gl') as (w: number, h: number) => MiniGl | null;
     const gl = createGl(1, 1);
     if (!gl) return null;
@@ -119,7 +130,10 @@ export function readBack(d: KernelData, length: number): Float32Array {
   return out.length === length ? Float32Array.from(out) : Float32Array.from(out.subarray(0, length));
 }
 
-interface Entry { kernel: IKernelRunShortcut; lastUsed: number }
+interface Entry {
+  kernel: IKernelRunShortcut;
+  lastUsed: number;
+}
 
 /** GLSL computes indices in float32, exact up to 2^24. */
 export const MAX_GL_VALUES = 2 ** 24;
@@ -145,7 +159,11 @@ export function release(d: KernelData): void {
 export class KernelCache {
   private readonly kernels = new Map<string, Entry>();
   private calls = 0;
-  constructor(readonly mode: GpuMode, readonly idleRuns = 4096, readonly maxKernels = 512) {}
+  constructor(
+    readonly mode: GpuMode,
+    readonly idleRuns = 4096,
+    readonly maxKernels = 512,
+  ) {}
 
   get size(): number {
     return this.kernels.size;
@@ -154,19 +172,31 @@ export class KernelCache {
   /** Runs kernel `name` (compiling it on first use for these constants, argument sizes and output length). */
   run(name: string, fn: KernelFn, constants: Constants, outputLength: number, args: readonly KernelData[]): KernelData {
     // gpu.js fixes argument sizes at compile time, so they are part of the configuration
-    const sizes = args.map((a) => (isTexture(a) ? (a as unknown as { output: number[] }).output.reduce((p, d) => p * d, 1) : a.length));
+    const sizes = args.map((a) =>
+      isTexture(a) ? (a as unknown as { output: number[] }).output.reduce((p, d) => p * d, 1) : a.length,
+    );
     const key = `${name}|${outputLength}|${sizes.join(',')}|${JSON.stringify(constants)}`;
     const gl = isGlMode(this.mode);
     const largest = Math.max(outputLength, ...sizes);
     if (gl && largest > MAX_GL_VALUES) {
-      throw new Error(`gpu backend (${this.mode}): ${name} needs a tensor of ${largest} values, more than the ${MAX_GL_VALUES} that GLSL float indices address exactly; use the webasm mode or the reference backend`);
+      throw new Error(
+        `gpu backend (${this.mode}): ${name} needs a tensor of ${largest} values, more than the ${MAX_GL_VALUES} that GLSL float indices address exactly; use the webasm mode or the reference backend`,
+      );
     }
     let e = this.kernels.get(key);
     if (!e) {
-      const kernel = gpuFor(this.mode).createKernel(fn as never, {
-        output: [outputLength], constants, precision: 'single', tactic: 'precision', loopMaxIterations: 1 << 20,
-        pipeline: gl, immutable: gl,
-      } as never);
+      const kernel = gpuFor(this.mode).createKernel(
+        fn as never,
+        {
+          output: [outputLength],
+          constants,
+          precision: 'single',
+          tactic: 'precision',
+          loopMaxIterations: 1 << 20,
+          pipeline: gl,
+          immutable: gl,
+        } as never,
+      );
       this.kernels.set(key, (e = { kernel, lastUsed: 0 }));
     }
     e.lastUsed = ++this.calls;
@@ -177,7 +207,13 @@ export class KernelCache {
   }
 
   /** Runs a kernel and reads its result back (for small results the host needs as numbers). */
-  runToHost(name: string, fn: KernelFn, constants: Constants, outputLength: number, args: readonly KernelData[]): Float32Array {
+  runToHost(
+    name: string,
+    fn: KernelFn,
+    constants: Constants,
+    outputLength: number,
+    args: readonly KernelData[],
+  ): Float32Array {
     const out = this.run(name, fn, constants, outputLength, args);
     const host = readBack(out, outputLength);
     release(out);
@@ -189,7 +225,9 @@ export class KernelCache {
    * least recently used ones (never the one that just ran). webasm / cpu only (see above).
    */
   evictIdle(): void {
-    const byAge = [...this.kernels].filter(([, e]) => e.lastUsed < this.calls).sort((a, b) => a[1].lastUsed - b[1].lastUsed);
+    const byAge = [...this.kernels]
+      .filter(([, e]) => e.lastUsed < this.calls)
+      .sort((a, b) => a[1].lastUsed - b[1].lastUsed);
     let excess = this.kernels.size - this.maxKernels;
     for (const [key, e] of byAge) {
       if (!(this.calls - e.lastUsed > this.idleRuns || excess > 0)) break;
@@ -209,7 +247,12 @@ export class KernelCache {
  * A gpu.js implementation: the kernel cache, the inputs as kernel arguments (textures or host
  * arrays), the attributes and shapes; one output per declared output.
  */
-export type GpuKernelFn<A> = (cache: KernelCache, inputs: readonly KernelData[], attrs: A, shapes: KernelShapes) => GpuOutput | readonly GpuOutput[];
+export type GpuKernelFn<A> = (
+  cache: KernelCache,
+  inputs: readonly KernelData[],
+  attrs: A,
+  shapes: KernelShapes,
+) => GpuOutput | readonly GpuOutput[];
 
 export type GpuKernelImpl = KernelImpl<GpuKernelFn<never>>;
 

@@ -24,7 +24,11 @@ const stats = { texturesCreated: 0, texturesDeleted: 0, readbacks: 0 };
 
 /** Textures alive right now, and the totals since start-up (GL modes only make textures). */
 export function gpuMemoryStats(): { liveTextures: number; texturesCreated: number; readbacks: number } {
-  return { liveTextures: stats.texturesCreated - stats.texturesDeleted, texturesCreated: stats.texturesCreated, readbacks: stats.readbacks };
+  return {
+    liveTextures: stats.texturesCreated - stats.texturesDeleted,
+    texturesCreated: stats.texturesCreated,
+    readbacks: stats.readbacks,
+  };
 }
 
 const textures = new FinalizationRegistry<Texture>((t) => {
@@ -43,7 +47,11 @@ export class GpuStorage implements Storage, Releasable {
    * @param data a host array (takes ownership) or a texture written by a kernel
    * @param onDevice whether a gpu.js kernel produced it (true for every texture)
    */
-  constructor(readonly size: number, data: KernelData, readonly onDevice: boolean) {
+  constructor(
+    readonly size: number,
+    data: KernelData,
+    readonly onDevice: boolean,
+  ) {
     if (isTexture(data)) {
       this.texture = data;
       this.host = null;
@@ -88,7 +96,9 @@ export class GpuStorage implements Storage, Releasable {
 
   private check(): void {
     if (this.released) {
-      throw new Error(`gpu backend: a tensor of ${this.size} values was used after tidy() released its device memory (return it from the tidy function, or keep() it)`);
+      throw new Error(
+        `gpu backend: a tensor of ${this.size} values was used after tidy() released its device memory (return it from the tidy function, or keep() it)`,
+      );
     }
   }
 }

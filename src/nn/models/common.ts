@@ -27,7 +27,9 @@ export const MAX_WIDTH = 16;
 /** Refuses a width multiplier that is not a number in (0, MAX_WIDTH]. */
 export function assertWidth(arch: string, width: unknown): asserts width is number {
   if (typeof width !== 'number' || !(width > 0 && width <= MAX_WIDTH)) {
-    throw new Error(`${arch}: width must be a number in (0, ${MAX_WIDTH}], got ${typeof width === 'number' ? width : JSON.stringify(width)} (the channel multiplier: 0.25 for quick runs, 1 for the paper's models)`);
+    throw new Error(
+      `${arch}: width must be a number in (0, ${MAX_WIDTH}], got ${typeof width === 'number' ? width : JSON.stringify(width)} (the channel multiplier: 0.25 for quick runs, 1 for the paper's models)`,
+    );
   }
 }
 
@@ -50,7 +52,12 @@ export class ImageClassifier extends Module<Tensor, Tensor> {
   readonly pool: GlobalAvgPool2d;
   readonly classifier: Linear;
 
-  constructor(readonly arch: string, features: Sequential, featureChannels: number, opts: BackboneOptions) {
+  constructor(
+    readonly arch: string,
+    features: Sequential,
+    featureChannels: number,
+    opts: BackboneOptions,
+  ) {
     super();
     this.features = this.child('features', features);
     this.pool = this.child('pool', new GlobalAvgPool2d());
@@ -81,12 +88,21 @@ export function poolResizer(dynopool: boolean | undefined, dtype?: DType): Modul
 }
 
 /** conv (no bias) -> batchnorm, a strided conv becoming conv(stride 1) -> DynOPool when asked. */
-export function convBn(inC: number, outC: number, k: number, stride: number, opts: BackboneOptions & { groups?: number; pool?: DynOPool }): Sequential {
+export function convBn(
+  inC: number,
+  outC: number,
+  k: number,
+  stride: number,
+  opts: BackboneOptions & { groups?: number; pool?: DynOPool },
+): Sequential {
   const padding = Math.floor(k / 2);
   const common = { padding, groups: opts.groups, dtype: opts.dtype, generator: opts.generator };
   const layers: Module[] = [];
   if (stride > 1 && opts.dynopool) {
-    layers.push(new Conv2d(inC, outC, k, { ...common, stride: 1 }), opts.pool ?? new DynOPool({ alpha: stride, dtype: opts.dtype }));
+    layers.push(
+      new Conv2d(inC, outC, k, { ...common, stride: 1 }),
+      opts.pool ?? new DynOPool({ alpha: stride, dtype: opts.dtype }),
+    );
   } else {
     layers.push(new Conv2d(inC, outC, k, { ...common, stride }));
   }

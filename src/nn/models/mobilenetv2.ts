@@ -10,12 +10,23 @@ import { assertWidth, convBn, ImageClassifier, ReLU6, scaled, type BackboneOptio
 
 class InvertedResidual extends Module {
   readonly body: Sequential;
-  constructor(inC: number, outC: number, expand: number, stride: number, opts: BackboneOptions, readonly residual = stride === 1 && inC === outC) {
+  constructor(
+    inC: number,
+    outC: number,
+    expand: number,
+    stride: number,
+    opts: BackboneOptions,
+    readonly residual = stride === 1 && inC === outC,
+  ) {
     super();
     const hidden = inC * expand;
     const layers: Module[] = [];
     if (expand !== 1) layers.push(convBn(inC, hidden, 1, 1, opts), new ReLU6());
-    layers.push(convBn(hidden, hidden, 3, stride, { ...opts, groups: hidden }), new ReLU6(), convBn(hidden, outC, 1, 1, opts));
+    layers.push(
+      convBn(hidden, hidden, 3, stride, { ...opts, groups: hidden }),
+      new ReLU6(),
+      convBn(hidden, outC, 1, 1, opts),
+    );
     this.body = this.child('body', new Sequential(...layers));
   }
   forward(f: FeatureMap): FeatureMap {
@@ -25,7 +36,15 @@ class InvertedResidual extends Module {
 }
 
 /** (expansion t, channels c, repeats n, stride s) per stage. */
-const CIFAR_STAGES = [[1, 16, 1, 1], [6, 24, 2, 1], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]] as const;
+const CIFAR_STAGES = [
+  [1, 16, 1, 1],
+  [6, 24, 2, 1],
+  [6, 32, 3, 2],
+  [6, 64, 4, 2],
+  [6, 96, 3, 1],
+  [6, 160, 3, 2],
+  [6, 320, 1, 1],
+] as const;
 
 export function mobilenetv2(opts: BackboneOptions = {}): ImageClassifier {
   if (opts.width !== undefined) assertWidth('mobilenetv2', opts.width);
@@ -42,4 +61,3 @@ export function mobilenetv2(opts: BackboneOptions = {}): ImageClassifier {
   layers.push(convBn(inC, last, 1, 1, opts), new ReLU6());
   return new ImageClassifier('mobilenetv2', new Sequential(...layers), last, opts);
 }
-

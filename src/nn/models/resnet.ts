@@ -44,8 +44,10 @@ function bottleneck(inC: number, planes: number, stride: number, opts: BackboneO
   const outC = planes * 4;
   const pool = blockPool(stride, opts);
   const body = [
-    convBn(inC, planes, 1, 1, opts), new ReLU(),
-    convBn(planes, planes, 3, stride, { ...opts, pool }), new ReLU(),
+    convBn(inC, planes, 1, 1, opts),
+    new ReLU(),
+    convBn(planes, planes, 3, stride, { ...opts, pool }),
+    new ReLU(),
     convBn(planes, outC, 1, 1, opts),
   ];
   const shortcut = stride !== 1 || inC !== outC ? convBn(inC, outC, 1, stride, { ...opts, pool }) : null;
@@ -64,7 +66,12 @@ export function resnet50(opts: BackboneOptions = {}): ImageClassifier {
   const w = (c: number) => scaled(c, opts.width);
   const layers: Module[] = [convBn(opts.inChannels ?? 3, w(64), 3, 1, opts), new ReLU()];
   let inC = w(64);
-  [[64, 3, 1], [128, 4, 2], [256, 6, 2], [512, 3, 2]].forEach(([planes, blocks, stride]) => {
+  [
+    [64, 3, 1],
+    [128, 4, 2],
+    [256, 6, 2],
+    [512, 3, 2],
+  ].forEach(([planes, blocks, stride]) => {
     for (let i = 0; i < blocks; i++) {
       layers.push(bottleneck(inC, w(planes), i === 0 ? stride : 1, opts));
       inC = w(planes) * 4;
@@ -78,7 +85,11 @@ export function resnet20(opts: BackboneOptions = {}): ImageClassifier {
   const w = (c: number) => scaled(c, opts.width);
   const layers: Module[] = [convBn(opts.inChannels ?? 3, w(16), 3, 1, opts), new ReLU()];
   let inC = w(16);
-  [[16, 1], [32, 2], [64, 2]].forEach(([c, stride]) => {
+  [
+    [16, 1],
+    [32, 2],
+    [64, 2],
+  ].forEach(([c, stride]) => {
     for (let i = 0; i < 3; i++) {
       layers.push(basic(inC, w(c), i === 0 ? stride : 1, opts));
       inC = w(c);
@@ -86,4 +97,3 @@ export function resnet20(opts: BackboneOptions = {}): ImageClassifier {
   });
   return new ImageClassifier('resnet20', new Sequential(...layers), inC, opts);
 }
-

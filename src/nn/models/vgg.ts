@@ -12,13 +12,29 @@ export const VGG_CONFIGS = {
   /** a small VGG for quick experiments: blocks at 1, 1/2, 1/4, 1/8 of the input */
   vgg5: [[32], [64], [128], [128]],
   vgg11: [[64], [128], [256, 256], [512, 512], [512, 512]],
-  vgg13: [[64, 64], [128, 128], [256, 256], [512, 512], [512, 512]],
-  vgg16: [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]],
+  vgg13: [
+    [64, 64],
+    [128, 128],
+    [256, 256],
+    [512, 512],
+    [512, 512],
+  ],
+  vgg16: [
+    [64, 64],
+    [128, 128],
+    [256, 256, 256],
+    [512, 512, 512],
+    [512, 512, 512],
+  ],
 } as const;
 
 export type VggName = keyof typeof VGG_CONFIGS;
 
-export function vgg(name: VggName, opts: BackboneOptions = {}, blocks: readonly (readonly number[])[] = VGG_CONFIGS[name]): ImageClassifier {
+export function vgg(
+  name: VggName,
+  opts: BackboneOptions = {},
+  blocks: readonly (readonly number[])[] = VGG_CONFIGS[name],
+): ImageClassifier {
   if (opts.width !== undefined) assertWidth(name, opts.width);
   const layers: Module[] = [];
   let inC = opts.inChannels ?? 3;
@@ -26,7 +42,11 @@ export function vgg(name: VggName, opts: BackboneOptions = {}, blocks: readonly 
     if (b > 0) layers.push(poolResizer(opts.dynopool, opts.dtype));
     for (const c of block) {
       const outC = scaled(c, opts.width);
-      layers.push(new Conv2d(inC, outC, 3, { padding: 1, dtype: opts.dtype, generator: opts.generator }), new BatchNorm2d(outC, { dtype: opts.dtype }), new ReLU());
+      layers.push(
+        new Conv2d(inC, outC, 3, { padding: 1, dtype: opts.dtype, generator: opts.generator }),
+        new BatchNorm2d(outC, { dtype: opts.dtype }),
+        new ReLU(),
+      );
       inC = outC;
     }
   });

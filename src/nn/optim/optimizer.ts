@@ -69,27 +69,54 @@ export abstract class Optimizer {
   steps = 0;
 
   constructor(params: readonly Tensor[] | readonly ParamGroupSpec[], defaults: { lr: number; weightDecay?: number }) {
-    const specs: ParamGroupSpec[] = params.length > 0 && !('params' in params[0]) ? [{ params: params as Tensor[] }] : [...(params as ParamGroupSpec[])];
+    const specs: ParamGroupSpec[] =
+      params.length > 0 && !('params' in params[0])
+        ? [{ params: params as Tensor[] }]
+        : [...(params as ParamGroupSpec[])];
     const seen = new Set<Tensor>();
     this.groups = specs.map((g, i) => {
       for (const p of g.params) {
-        if (seen.has(p)) throw new Error(`${this.constructor.name}: a parameter ${fmt(p.shape)} appears in more than one group`);
-        if (!p.requiresGrad) throw new Error(`${this.constructor.name}: parameter ${fmt(p.shape)} in group ${g.name ?? i} does not require grad`);
-        if (!p.isLeaf) throw new Error(`${this.constructor.name}: parameter ${fmt(p.shape)} in group ${g.name ?? i} is not a leaf tensor (it is the result of an op, so step() could not update it); pass the tensor itself, or x.detach() with requiresGrad set`);
+        if (seen.has(p))
+          throw new Error(`${this.constructor.name}: a parameter ${fmt(p.shape)} appears in more than one group`);
+        if (!p.requiresGrad)
+          throw new Error(
+            `${this.constructor.name}: parameter ${fmt(p.shape)} in group ${g.name ?? i} does not require grad`,
+          );
+        if (!p.isLeaf)
+          throw new Error(
+            `${this.constructor.name}: parameter ${fmt(p.shape)} in group ${g.name ?? i} is not a leaf tensor (it is the result of an op, so step() could not update it); pass the tensor itself, or x.detach() with requiresGrad set`,
+          );
         seen.add(p);
       }
       const lr = g.lr ?? defaults.lr;
       if (!(lr >= 0)) throw new Error(`${this.constructor.name}: invalid learning rate ${lr} for group ${g.name ?? i}`);
       const weightDecay = g.weightDecay ?? defaults.weightDecay ?? 0;
-      if (!(weightDecay >= 0)) throw new Error(`${this.constructor.name}: invalid weight decay ${weightDecay} for group ${g.name ?? i}`);
+      if (!(weightDecay >= 0))
+        throw new Error(`${this.constructor.name}: invalid weight decay ${weightDecay} for group ${g.name ?? i}`);
       const name = g.name ?? String(i);
       const warmupSteps = g.warmupSteps ?? 0;
-      if (!(Number.isInteger(warmupSteps) && warmupSteps >= 0)) throw new Error(`${this.constructor.name}: warmupSteps must be a non-negative integer, got ${warmupSteps} for group ${name}`);
+      if (!(Number.isInteger(warmupSteps) && warmupSteps >= 0))
+        throw new Error(
+          `${this.constructor.name}: warmupSteps must be a non-negative integer, got ${warmupSteps} for group ${name}`,
+        );
       const clipGrad = g.clipGrad ?? 0;
       if (!(clipGrad >= 0)) throw new Error(`${this.constructor.name}: invalid clipGrad ${clipGrad} for group ${name}`);
       const project = g.project ? ([g.project[0], g.project[1]] as const) : null;
-      if (project && !(project[0] <= project[1])) throw new Error(`${this.constructor.name}: project [${project.join(', ')}] for group ${name} is not a box [lo, hi] with lo <= hi`);
-      return { params: g.params, name, lr, weightDecay, initialLr: lr, momentum: g.momentum, warmupSteps, clipGrad, project };
+      if (project && !(project[0] <= project[1]))
+        throw new Error(
+          `${this.constructor.name}: project [${project.join(', ')}] for group ${name} is not a box [lo, hi] with lo <= hi`,
+        );
+      return {
+        params: g.params,
+        name,
+        lr,
+        weightDecay,
+        initialLr: lr,
+        momentum: g.momentum,
+        warmupSteps,
+        clipGrad,
+        project,
+      };
     });
   }
 
@@ -132,31 +159,53 @@ export abstract class Optimizer {
 
   stateDict(): OptimizerState {
     const buffers: Record<string, Tensor> = {};
-    this.groups.forEach((g, gi) => g.params.forEach((p, pi) => {
-      for (const [k, t] of Object.entries(this.state.get(p) ?? {})) buffers[`${gi}.${pi}.${k}`] = t;
-    }));
+    this.groups.forEach((g, gi) =>
+      g.params.forEach((p, pi) => {
+        for (const [k, t] of Object.entries(this.state.get(p) ?? {})) buffers[`${gi}.${pi}.${k}`] = t;
+      }),
+    );
     return {
-      groups: this.groups.map((g) => ({ name: g.name, lr: g.lr, weightDecay: g.weightDecay, initialLr: g.initialLr, size: g.params.length, momentum: g.momentum })),
-      buffers, steps: this.steps,
+      groups: this.groups.map((g) => ({
+        name: g.name,
+        lr: g.lr,
+        weightDecay: g.weightDecay,
+        initialLr: g.initialLr,
+        size: g.params.length,
+        momentum: g.momentum,
+      })),
+      buffers,
+      steps: this.steps,
     };
   }
 
   loadStateDict(sd: OptimizerState): void {
     const shape = (gs: { name: string; size: number }[]) => gs.map((g) => `${g.name}:${g.size}`).join(', ');
     if (sd.groups.length !== this.groups.length || sd.groups.some((g, i) => g.size !== this.groups[i].params.length)) {
-      throw new Error(`${this.constructor.name}.loadStateDict: groups [${shape(sd.groups)}] do not match this optimizer's [${shape(this.groups.map((g) => ({ name: g.name, size: g.params.length })))}]`);
+      throw new Error(
+        `${this.constructor.name}.loadStateDict: groups [${shape(sd.groups)}] do not match this optimizer's [${shape(this.groups.map((g) => ({ name: g.name, size: g.params.length })))}]`,
+      );
     }
     this.state.clear();
     for (const [key, t] of Object.entries(sd.buffers)) {
       const [gi, pi, name] = key.split('.');
       const p = this.groups[Number(gi)]?.params[Number(pi)];
       if (!p || !name) throw new Error(`${this.constructor.name}.loadStateDict: buffer '${key}' names no parameter`);
-      if (!sameShape(p.shape, t.shape)) throw new Error(`${this.constructor.name}.loadStateDict: buffer '${key}' has shape ${fmt(t.shape)}, parameter has ${fmt(p.shape)}`);
+      if (!sameShape(p.shape, t.shape))
+        throw new Error(
+          `${this.constructor.name}.loadStateDict: buffer '${key}' has shape ${fmt(t.shape)}, parameter has ${fmt(p.shape)}`,
+        );
       const s = this.state.get(p) ?? {};
       s[name] = keep(t.detach());
       this.state.set(p, s);
     }
-    sd.groups.forEach((g, i) => Object.assign(this.groups[i], { lr: g.lr, weightDecay: g.weightDecay, initialLr: g.initialLr, momentum: g.momentum }));
+    sd.groups.forEach((g, i) =>
+      Object.assign(this.groups[i], {
+        lr: g.lr,
+        weightDecay: g.weightDecay,
+        initialLr: g.initialLr,
+        momentum: g.momentum,
+      }),
+    );
     this.steps = sd.steps;
   }
 }
@@ -183,7 +232,8 @@ export class SGD extends Optimizer {
     this.momentum = opts.momentum ?? 0;
     this.dampening = opts.dampening ?? 0;
     this.nesterov = opts.nesterov ?? false;
-    if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) throw new Error('SGD: Nesterov momentum needs momentum > 0 and dampening = 0');
+    if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0))
+      throw new Error('SGD: Nesterov momentum needs momentum > 0 and dampening = 0');
   }
 
   protected update(p: Tensor, grad: Tensor, state: Record<string, Tensor>, group: ParamGroup): Tensor {
@@ -229,8 +279,12 @@ export class Adam extends Optimizer {
       if (this.decoupled) base = p.mul(1 - group.lr * group.weightDecay);
       else g = g.add(p.mul(group.weightDecay));
     }
-    state.m = this.buffer(state, 'm', p).mul(b1).add(g.mul(1 - b1));
-    state.v = this.buffer(state, 'v', p).mul(b2).add(g.mul(g).mul(1 - b2));
+    state.m = this.buffer(state, 'm', p)
+      .mul(b1)
+      .add(g.mul(1 - b1));
+    state.v = this.buffer(state, 'v', p)
+      .mul(b2)
+      .add(g.mul(g).mul(1 - b2));
     const mhat = state.m.div(1 - b1 ** t);
     const vhat = state.v.div(1 - b2 ** t);
     return base.sub(mhat.div(vhat.sqrt().add(this.eps)).mul(group.lr));

@@ -16,21 +16,28 @@ export function scheduleFactor(spec: ScheduleSpec, t: number): number {
   if (t < warmup) return (t + 1) / (warmup + 1);
   const u = t - warmup;
   switch (spec.kind) {
-    case 'constant': return 1;
+    case 'constant':
+      return 1;
     case 'cosine': {
       const span = Math.max(1, spec.total - warmup);
       const min = spec.minFactor ?? 0;
-      return min + (1 - min) * 0.5 * (1 + Math.cos(Math.PI * Math.min(u, span) / span));
+      return min + (1 - min) * 0.5 * (1 + Math.cos((Math.PI * Math.min(u, span)) / span));
     }
-    case 'step': return (spec.gamma ?? 0.1) ** Math.floor(u / spec.stepSize);
+    case 'step':
+      return (spec.gamma ?? 0.1) ** Math.floor(u / spec.stepSize);
   }
 }
 
 export class LRScheduler {
   t = 0;
-  constructor(readonly optimizer: Optimizer, readonly spec: ScheduleSpec) {
-    if (spec.kind === 'cosine' && !(spec.total > 0)) throw new Error(`LRScheduler: cosine needs total > 0, got ${spec.total}`);
-    if (spec.kind === 'step' && !(spec.stepSize > 0)) throw new Error(`LRScheduler: step needs stepSize > 0, got ${spec.stepSize}`);
+  constructor(
+    readonly optimizer: Optimizer,
+    readonly spec: ScheduleSpec,
+  ) {
+    if (spec.kind === 'cosine' && !(spec.total > 0))
+      throw new Error(`LRScheduler: cosine needs total > 0, got ${spec.total}`);
+    if (spec.kind === 'step' && !(spec.stepSize > 0))
+      throw new Error(`LRScheduler: step needs stepSize > 0, got ${spec.stepSize}`);
     this.apply();
   }
 

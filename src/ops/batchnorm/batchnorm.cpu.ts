@@ -3,7 +3,12 @@ import { cpuImpl, type CpuKernelImpl } from '../../backend/kernel.js';
 import * as decl from './batchnorm.kernels.js';
 import { allocate, dtypeOf, fromFloat64, type TypedArray } from '../../tensor/dtype.js';
 
-export function batchNormStatsCpu(x: TypedArray, N: number, C: number, HW: number): { mean: TypedArray; variance: TypedArray } {
+export function batchNormStatsCpu(
+  x: TypedArray,
+  N: number,
+  C: number,
+  HW: number,
+): { mean: TypedArray; variance: TypedArray } {
   const M = N * HW;
   const mean = new Float64Array(C);
   const variance = new Float64Array(C);
@@ -21,13 +26,21 @@ export function batchNormStatsCpu(x: TypedArray, N: number, C: number, HW: numbe
 }
 
 export function batchNormApplyCpu(
-  x: TypedArray, mean: TypedArray, invStd: TypedArray, weight: TypedArray, bias: TypedArray, N: number, C: number, HW: number,
+  x: TypedArray,
+  mean: TypedArray,
+  invStd: TypedArray,
+  weight: TypedArray,
+  bias: TypedArray,
+  N: number,
+  C: number,
+  HW: number,
 ): TypedArray {
   const out = allocate(dtypeOf(x), x.length);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       const scale = invStd[c] * weight[c];
-      const m = mean[c], b = bias[c];
+      const m = mean[c],
+        b = bias[c];
       for (let i = 0, o = (n * C + c) * HW; i < HW; i++) out[o + i] = (x[o + i] - m) * scale + b;
     }
   }
@@ -41,16 +54,25 @@ export function batchNormApplyCpu(
  *   eval:     dx = weight * invStd * dy
  */
 export function batchNormBackwardCpu(
-  x: TypedArray, dy: TypedArray, mean: TypedArray, invStd: TypedArray, weight: TypedArray,
-  N: number, C: number, HW: number, training: boolean,
+  x: TypedArray,
+  dy: TypedArray,
+  mean: TypedArray,
+  invStd: TypedArray,
+  weight: TypedArray,
+  N: number,
+  C: number,
+  HW: number,
+  training: boolean,
 ): { dx: TypedArray; dweight: TypedArray; dbias: TypedArray } {
   const M = N * HW;
   const dx = new Float64Array(x.length);
   const dweight = new Float64Array(C);
   const dbias = new Float64Array(C);
   for (let c = 0; c < C; c++) {
-    const m = mean[c], is = invStd[c];
-    let sdy = 0, sdyx = 0;
+    const m = mean[c],
+      is = invStd[c];
+    let sdy = 0,
+      sdyx = 0;
     for (let n = 0; n < N; n++) {
       for (let i = 0, o = (n * C + c) * HW; i < HW; i++) {
         sdy += dy[o + i];

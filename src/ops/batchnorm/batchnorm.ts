@@ -31,7 +31,12 @@ export interface BatchNorm2dOptions {
 }
 
 /** mean/variance: the batch statistics (training) or the running ones (eval). */
-interface Attrs { training: boolean; eps: number; mean: Tensor; variance: Tensor }
+interface Attrs {
+  training: boolean;
+  eps: number;
+  mean: Tensor;
+  variance: Tensor;
+}
 
 const batchNormOp = defineOp({
   name: 'batchNorm2d',
@@ -45,7 +50,12 @@ const batchNormOp = defineOp({
   // one kernel computes all three gradients
   backward: (dy, { inputs: { x, weight, bias }, saved: invStd, attrs }) => {
     const [N, C, H, W] = x.shape;
-    const [dx, dweight, dbias] = runKernel(batchNormBackwardKernel, [x, dy, attrs.mean, invStd, weight], { N, C, HW: H * W, training: attrs.training });
+    const [dx, dweight, dbias] = runKernel(batchNormBackwardKernel, [x, dy, attrs.mean, invStd, weight], {
+      N,
+      C,
+      HW: H * W,
+      training: attrs.training,
+    });
     return { x: dx, weight: dweight, bias: dbias };
   },
 });
@@ -53,7 +63,8 @@ const batchNormOp = defineOp({
 function assertChannelVector(name: string, t: Tensor | null | undefined, x: Tensor, C: number): void {
   if (t === null || t === undefined) return;
   assertCompatible('batchNorm2d', x, t, ['input', name]);
-  if (t.ndim !== 1 || t.shape[0] !== C) throw new Error(`batchNorm2d: ${name} must have shape [${C}] for an input with ${C} channels, got ${fmt(t.shape)}`);
+  if (t.ndim !== 1 || t.shape[0] !== C)
+    throw new Error(`batchNorm2d: ${name} must have shape [${C}] for an input with ${C} channels, got ${fmt(t.shape)}`);
 }
 
 export function batchNorm2d(x: Tensor, opts: BatchNorm2dOptions = {}): Tensor {
@@ -64,25 +75,50 @@ export function batchNorm2d(x: Tensor, opts: BatchNorm2dOptions = {}): Tensor {
   const eps = opts.eps ?? 1e-5;
   if (!(eps > 0)) throw new Error(`batchNorm2d: eps must be positive, got ${eps}`);
   if (!(momentum >= 0 && momentum <= 1)) throw new Error(`batchNorm2d: momentum must be in [0, 1], got ${momentum}`);
-  for (const [name, t] of Object.entries({ weight: opts.weight, bias: opts.bias, runningMean: opts.runningMean, runningVar: opts.runningVar })) {
+  for (const [name, t] of Object.entries({
+    weight: opts.weight,
+    bias: opts.bias,
+    runningMean: opts.runningMean,
+    runningVar: opts.runningVar,
+  })) {
     assertChannelVector(name, t, x, C);
   }
   const M = N * H * W;
   if (training && M <= 1) {
-    throw new Error(`batchNorm2d: expected more than 1 value per channel in training mode, got input of shape ${fmt(x.shape)}`);
+    throw new Error(
+      `batchNorm2d: expected more than 1 value per channel in training mode, got input of shape ${fmt(x.shape)}`,
+    );
   }
   if (!training && (!opts.runningMean || !opts.runningVar)) {
     throw new Error('batchNorm2d: eval mode (training: false) needs runningMean and runningVar');
   }
   const ones = new (x.dtype === 'float64' ? Float64Array : Float32Array)(C).fill(1);
   const weight = opts.weight ?? constant(ones, [C], x);
-  const bias = opts.bias ?? constant(ones.map(() => 0), [C], x);
+  const bias =
+    opts.bias ??
+    constant(
+      ones.map(() => 0),
+      [C],
+      x,
+    );
   let mean: Tensor, variance: Tensor;
   if (training) {
     [mean, variance] = runKernel(batchNormStatsKernel, [x], { N, C, HW: H * W });
     const { runningMean, runningVar } = opts;
-    if (runningMean) runningMean.assign(runningMean.detach().mul(1 - momentum).add(mean.mul(momentum)));
-    if (runningVar) runningVar.assign(runningVar.detach().mul(1 - momentum).add(variance.mul((momentum * M) / (M - 1))));
+    if (runningMean)
+      runningMean.assign(
+        runningMean
+          .detach()
+          .mul(1 - momentum)
+          .add(mean.mul(momentum)),
+      );
+    if (runningVar)
+      runningVar.assign(
+        runningVar
+          .detach()
+          .mul(1 - momentum)
+          .add(variance.mul((momentum * M) / (M - 1))),
+      );
   } else {
     mean = opts.runningMean!.detach();
     variance = opts.runningVar!.detach();

@@ -16,7 +16,8 @@ type TapRow = (xRow: number, wIndex: number, yRow: number, owLo: number, owHi: n
 
 function forEachTapRow(g: ConvGeometry, visit: TapRow): void {
   const { N, C, H, W, OC, KH, KW, OH, OW, strideH, strideW, padH, padW, dilationH, dilationW, groups } = g;
-  const Cg = C / groups, OCg = OC / groups;
+  const Cg = C / groups,
+    OCg = OC / groups;
   for (let n = 0; n < N; n++) {
     for (let oc = 0; oc < OC; oc++) {
       const grp = Math.floor(oc / OCg);

@@ -16,10 +16,20 @@
  */
 import * as decl from './conv2d.kernels.js';
 import type { ConvGeometry } from './conv2d.kernels.js';
-import { gpuImpl, type GpuKernelImpl, release, type Constants, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
+import {
+  gpuImpl,
+  type GpuKernelImpl,
+  release,
+  type Constants,
+  type KernelCache,
+  type KernelData,
+} from '../../backend/gpu/runtime.js';
 import { padGpu, stridedGpu } from '../movement/movement.gpu.js';
 
-interface K { thread: { x: number }; constants: Record<string, number> }
+interface K {
+  thread: { x: number };
+  constants: Record<string, number>;
+}
 
 function conv2dForwardKernel(this: K, x: Float32Array, w: Float32Array): number {
   const idx = this.thread.x;
@@ -38,8 +48,9 @@ function conv2dForwardKernel(this: K, x: Float32Array, w: Float32Array): number 
         for (let kw = 0; kw < this.constants.KW; kw++) {
           const iw = ow * this.constants.SW - this.constants.PW + kw * this.constants.DW;
           if (iw >= 0 && iw < this.constants.W) {
-            sum += x[((n * this.constants.C + g * this.constants.Cg + c) * this.constants.H + ih) * this.constants.W + iw]
-              * w[((oc * this.constants.Cg + c) * this.constants.KH + kh) * this.constants.KW + kw];
+            sum +=
+              x[((n * this.constants.C + g * this.constants.Cg + c) * this.constants.H + ih) * this.constants.W + iw] *
+              w[((oc * this.constants.Cg + c) * this.constants.KH + kh) * this.constants.KW + kw];
           }
         }
       }
@@ -69,8 +80,9 @@ function conv2dGradInputKernel(this: K, dy: Float32Array, w: Float32Array): numb
           const tw = iw + this.constants.PW - kw * this.constants.DW;
           const ow = Math.floor((tw + 0.5) / this.constants.SW);
           if (tw >= 0 && ow * this.constants.SW === tw && ow < this.constants.OW) {
-            sum += dy[((n * this.constants.OC + oc) * this.constants.OH + oh) * this.constants.OW + ow]
-              * w[((oc * this.constants.Cg + icg) * this.constants.KH + kh) * this.constants.KW + kw];
+            sum +=
+              dy[((n * this.constants.OC + oc) * this.constants.OH + oh) * this.constants.OW + ow] *
+              w[((oc * this.constants.Cg + icg) * this.constants.KH + kh) * this.constants.KW + kw];
           }
         }
       }
@@ -97,8 +109,9 @@ function conv2dGradWeightKernel(this: K, x: Float32Array, dy: Float32Array): num
         for (let ow = 0; ow < this.constants.OW; ow++) {
           const iw = ow * this.constants.SW - this.constants.PW + kw * this.constants.DW;
           if (iw >= 0 && iw < this.constants.W) {
-            sum += dy[((n * this.constants.OC + oc) * this.constants.OH + oh) * this.constants.OW + ow]
-              * x[((n * this.constants.C + ic) * this.constants.H + ih) * this.constants.W + iw];
+            sum +=
+              dy[((n * this.constants.OC + oc) * this.constants.OH + oh) * this.constants.OW + ow] *
+              x[((n * this.constants.C + ic) * this.constants.H + ih) * this.constants.W + iw];
           }
         }
       }
@@ -124,9 +137,16 @@ function conv3x3Kernel(this: K, xp: Float32Array, w: Float32Array): number {
   for (let c = 0; c < this.constants.C; c++) {
     const r1 = xb + Wp;
     const r2 = xb + 2 * Wp;
-    sum += xp[xb] * w[wb] + xp[xb + 1] * w[wb + 1] + xp[xb + 2] * w[wb + 2]
-      + xp[r1] * w[wb + 3] + xp[r1 + 1] * w[wb + 4] + xp[r1 + 2] * w[wb + 5]
-      + xp[r2] * w[wb + 6] + xp[r2 + 1] * w[wb + 7] + xp[r2 + 2] * w[wb + 8];
+    sum +=
+      xp[xb] * w[wb] +
+      xp[xb + 1] * w[wb + 1] +
+      xp[xb + 2] * w[wb + 2] +
+      xp[r1] * w[wb + 3] +
+      xp[r1 + 1] * w[wb + 4] +
+      xp[r1 + 2] * w[wb + 5] +
+      xp[r2] * w[wb + 6] +
+      xp[r2 + 1] * w[wb + 7] +
+      xp[r2 + 2] * w[wb + 8];
     xb += plane;
     wb += 9;
   }
@@ -160,17 +180,58 @@ function conv3x3GradWeightKernel(this: K, xp: Float32Array, dy: Float32Array): n
 
 /** Whether the 3x3 fast path applies (and, for the input gradient, its padding 2 - P is >= 0). */
 export const isConv3x3 = (g: ConvGeometry): boolean =>
-  g.KH === 3 && g.KW === 3 && g.strideH === 1 && g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1 && g.groups === 1
-  && g.padH <= 2 && g.padW <= 2;
+  g.KH === 3 &&
+  g.KW === 3 &&
+  g.strideH === 1 &&
+  g.strideW === 1 &&
+  g.dilationH === 1 &&
+  g.dilationW === 1 &&
+  g.groups === 1 &&
+  g.padH <= 2 &&
+  g.padW <= 2;
 
 /** x [N, C, H, W] padded by (ph, pw) on the device (no copy when there is nothing to pad). */
-function padded(k: KernelCache, x: KernelData, N: number, C: number, H: number, W: number, ph: number, pw: number): KernelData {
-  return ph === 0 && pw === 0 ? x : padGpu(k, x, [N, C, H, W], [[0, 0], [0, 0], [ph, ph], [pw, pw]], 0);
+function padded(
+  k: KernelCache,
+  x: KernelData,
+  N: number,
+  C: number,
+  H: number,
+  W: number,
+  ph: number,
+  pw: number,
+): KernelData {
+  return ph === 0 && pw === 0
+    ? x
+    : padGpu(
+        k,
+        x,
+        [N, C, H, W],
+        [
+          [0, 0],
+          [0, 0],
+          [ph, ph],
+          [pw, pw],
+        ],
+        0,
+      );
 }
 
-function conv3x3(k: KernelCache, x: KernelData, w: KernelData, N: number, C: number, H: number, W: number, OC: number, ph: number, pw: number): KernelData {
+function conv3x3(
+  k: KernelCache,
+  x: KernelData,
+  w: KernelData,
+  N: number,
+  C: number,
+  H: number,
+  W: number,
+  OC: number,
+  ph: number,
+  pw: number,
+): KernelData {
   const xp = padded(k, x, N, C, H, W, ph, pw);
-  const OH = H + 2 * ph - 2, OW = W + 2 * pw - 2;
+  const OH = H + 2 * ph - 2,
+    OW = W + 2 * pw - 2;
   const y = k.run('conv3x3', conv3x3Kernel, { C, OC, OH, OW }, N * OC * OH * OW, [xp, w]);
   if (xp !== x) release(xp);
   return y;
@@ -178,9 +239,23 @@ function conv3x3(k: KernelCache, x: KernelData, w: KernelData, N: number, C: num
 
 function constantsOf(g: ConvGeometry): Constants {
   return {
-    N: g.N, C: g.C, H: g.H, W: g.W, OC: g.OC, OH: g.OH, OW: g.OW, KH: g.KH, KW: g.KW,
-    SH: g.strideH, SW: g.strideW, PH: g.padH, PW: g.padW, DH: g.dilationH, DW: g.dilationW,
-    Cg: g.C / g.groups, OCg: g.OC / g.groups,
+    N: g.N,
+    C: g.C,
+    H: g.H,
+    W: g.W,
+    OC: g.OC,
+    OH: g.OH,
+    OW: g.OW,
+    KH: g.KH,
+    KW: g.KW,
+    SH: g.strideH,
+    SW: g.strideW,
+    PH: g.padH,
+    PW: g.padW,
+    DH: g.dilationH,
+    DW: g.dilationW,
+    Cg: g.C / g.groups,
+    OCg: g.OC / g.groups,
   };
 }
 
@@ -203,11 +278,20 @@ export function conv2dGradInputGpu(k: KernelCache, dy: KernelData, w: KernelData
 export function conv2dGradWeightGpu(k: KernelCache, x: KernelData, dy: KernelData, g: ConvGeometry): KernelData {
   if (isConv3x3(g)) {
     const xp = padded(k, x, g.N, g.C, g.H, g.W, g.padH, g.padW);
-    const dw = k.run('conv3x3GradWeight', conv3x3GradWeightKernel, { N: g.N, C: g.C, OC: g.OC, OH: g.OH, OW: g.OW }, g.OC * g.C * 9, [xp, dy]);
+    const dw = k.run(
+      'conv3x3GradWeight',
+      conv3x3GradWeightKernel,
+      { N: g.N, C: g.C, OC: g.OC, OH: g.OH, OW: g.OW },
+      g.OC * g.C * 9,
+      [xp, dy],
+    );
     if (xp !== x) release(xp);
     return dw;
   }
-  return k.run('conv2dGradWeight', conv2dGradWeightKernel, constantsOf(g), g.OC * (g.C / g.groups) * g.KH * g.KW, [x, dy]);
+  return k.run('conv2dGradWeight', conv2dGradWeightKernel, constantsOf(g), g.OC * (g.C / g.groups) * g.KH * g.KW, [
+    x,
+    dy,
+  ]);
 }
 
 export const conv2dGpuImpls: readonly GpuKernelImpl[] = [

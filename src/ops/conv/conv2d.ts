@@ -50,15 +50,21 @@ export function convGeometry(x: Tensor, weight: Tensor, opts: Conv2dOptions): Co
   const [strideH, strideW] = pair('conv2d', 'stride', opts.stride, 1, 1);
   const [padH, padW] = pair('conv2d', 'padding', opts.padding, 0, 0);
   const [dilationH, dilationW] = pair('conv2d', 'dilation', opts.dilation, 1, 1);
-  if (!Number.isInteger(groups) || groups < 1) throw new Error(`conv2d: groups must be a positive integer, got ${groups}`);
+  if (!Number.isInteger(groups) || groups < 1)
+    throw new Error(`conv2d: groups must be a positive integer, got ${groups}`);
   if (C % groups !== 0) throw new Error(`conv2d: groups=${groups} does not divide the input's ${C} channels`);
   if (OC % groups !== 0) throw new Error(`conv2d: groups=${groups} does not divide the weight's ${OC} output channels`);
   if (Cg * groups !== C) {
-    throw new Error(`conv2d: input has ${C} channels, weight ${fmt(weight.shape)} expects ${Cg * groups} (${Cg} per group x ${groups} group${groups > 1 ? 's' : ''})`);
+    throw new Error(
+      `conv2d: input has ${C} channels, weight ${fmt(weight.shape)} expects ${Cg * groups} (${Cg} per group x ${groups} group${groups > 1 ? 's' : ''})`,
+    );
   }
-  const spanH = dilationH * (KH - 1) + 1, spanW = dilationW * (KW - 1) + 1;
+  const spanH = dilationH * (KH - 1) + 1,
+    spanW = dilationW * (KW - 1) + 1;
   if (spanH > H + 2 * padH || spanW > W + 2 * padW) {
-    throw new Error(`conv2d: kernel ${KH}x${KW} (dilation ${dilationH}x${dilationW}, extent ${spanH}x${spanW}) is larger than the padded input ${H + 2 * padH}x${W + 2 * padW}`);
+    throw new Error(
+      `conv2d: kernel ${KH}x${KW} (dilation ${dilationH}x${dilationW}, extent ${spanH}x${spanW}) is larger than the padded input ${H + 2 * padH}x${W + 2 * padW}`,
+    );
   }
   const OH = Math.floor((H + 2 * padH - spanH) / strideH) + 1;
   const OW = Math.floor((W + 2 * padW - spanW) / strideW) + 1;
@@ -70,6 +76,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const y = conv2dOp({ x, weight }, g);
   if (bias === null) return y;
   assertCompatible('conv2d', x, bias, ['input', 'bias']);
-  if (bias.ndim !== 1 || bias.shape[0] !== g.OC) throw new Error(`conv2d: bias must have shape [${g.OC}], got ${fmt(bias.shape)}`);
+  if (bias.ndim !== 1 || bias.shape[0] !== g.OC)
+    throw new Error(`conv2d: bias must have shape [${g.OC}], got ${fmt(bias.shape)}`);
   return y.add(bias.reshape([1, g.OC, 1, 1]));
 }

@@ -64,7 +64,8 @@ const dynoSampleOp = defineOp({
 function sizeValue(op: string, name: string, t: Tensor): number {
   if (t.ndim !== 0) throw new Error(`${op}: ${name} must be a 0-d size tensor, got shape ${fmt(t.shape)}`);
   const v = t.item();
-  if (!Number.isFinite(v) || v < 0.5) throw new Error(`${op}: ${name} must be a finite size >= 0.5 (at least one output row), got ${v}`);
+  if (!Number.isFinite(v) || v < 0.5)
+    throw new Error(`${op}: ${name} must be a finite size >= 0.5 (at least one output row), got ${v}`);
   return v;
 }
 
@@ -75,7 +76,8 @@ export function dynoSample(x: Tensor, h: Tensor, w: Tensor): Tensor {
   assertCompatible('dynoSample', x, w, ['input', 'w']);
   const [N, C, H, W] = x.shape;
   if (H < 1 || W < 1) throw new Error(`dynoSample: input has an empty spatial size ${fmt(x.shape)}`);
-  const hv = sizeValue('dynoSample', 'h', h), wv = sizeValue('dynoSample', 'w', w);
+  const hv = sizeValue('dynoSample', 'h', h),
+    wv = sizeValue('dynoSample', 'w', w);
   const g: DynoGeometry = { N, C, H, W, OH: Math.floor(hv + 0.5), OW: Math.floor(wv + 0.5), h: hv, w: wv };
   return dynoSampleOp({ x, h, w }, g);
 }
@@ -108,7 +110,8 @@ export interface DynoPool2dResult {
 export function dynoPool2d(x: Tensor, alpha: Tensor, opts: DynoPool2dOptions = {}): DynoPool2dResult {
   assertNdim('dynoPool2d', 'input', x, 4, 'N, C, H, W');
   assertCompatible('dynoPool2d', x, alpha, ['input', 'alpha']);
-  if (alpha.ndim !== 1 || alpha.shape[0] !== 2) throw new Error(`dynoPool2d: alpha must have shape [2] (alpha_h, alpha_w), got ${fmt(alpha.shape)}`);
+  if (alpha.ndim !== 1 || alpha.shape[0] !== 2)
+    throw new Error(`dynoPool2d: alpha must have shape [2] (alpha_h, alpha_w), got ${fmt(alpha.shape)}`);
   const a = alpha.data();
   if (!(a[0] > 0 && a[1] > 0 && Number.isFinite(a[0]) && Number.isFinite(a[1]))) {
     throw new Error(`dynoPool2d: alpha must be finite and positive, got [${a[0]}, ${a[1]}]`);

@@ -49,7 +49,8 @@ export function axisTaps(inLen: number, outLen: number, size: number): Tap[] {
 
 /** Bilinear sample of plane `p` (offset `base`, row length W) at row tap a, column tap b. */
 function bilinear(x: TypedArray, base: number, W: number, a: Tap, b: Tap): number {
-  const r0 = base + a.lo * W, r1 = base + a.hi * W;
+  const r0 = base + a.lo * W,
+    r1 = base + a.hi * W;
   const top = x[r0 + b.lo] + b.frac * (x[r0 + b.hi] - x[r0 + b.lo]);
   const bottom = x[r1 + b.lo] + b.frac * (x[r1 + b.hi] - x[r1 + b.lo]);
   return top + a.frac * (bottom - top);
@@ -57,7 +58,8 @@ function bilinear(x: TypedArray, base: number, W: number, a: Tap, b: Tap): numbe
 
 /** Walks every output cell, giving the winning (first maximal) query point's taps. */
 function forEachWinner(
-  x: TypedArray, g: DynoGeometry,
+  x: TypedArray,
+  g: DynoGeometry,
   fn: (o: number, base: number, a: Tap, b: Tap, value: number) => void,
 ): void {
   const { N, C, H, W, OH, OW } = g;
@@ -68,14 +70,21 @@ function forEachWinner(
     const base = nc * H * W;
     for (let i = 0; i < OH; i++) {
       for (let j = 0; j < OW; j++) {
-        let best = -Infinity, ba = rows[2 * i], bb = cols[2 * j], first = true;
+        let best = -Infinity,
+          ba = rows[2 * i],
+          bb = cols[2 * j],
+          first = true;
         // order (-,-), (-,+), (+,-), (+,+); ties keep the earlier point
         for (let sa = 0; sa < 2; sa++) {
           for (let sb = 0; sb < 2; sb++) {
-            const a = rows[2 * i + sa], b = cols[2 * j + sb];
+            const a = rows[2 * i + sa],
+              b = cols[2 * j + sb];
             const v = bilinear(x, base, W, a, b);
             if (first || v > best || (Number.isNaN(v) && !Number.isNaN(best))) {
-              best = v; ba = a; bb = b; first = false;
+              best = v;
+              ba = a;
+              bb = b;
+              first = false;
             }
           }
         }
@@ -87,7 +96,9 @@ function forEachWinner(
 
 export function dynoSampleCpu(x: TypedArray, g: DynoGeometry): TypedArray {
   const out = allocate(dtypeOf(x), g.N * g.C * g.OH * g.OW);
-  forEachWinner(x, g, (o, _base, _a, _b, v) => { out[o] = v; });
+  forEachWinner(x, g, (o, _base, _a, _b, v) => {
+    out[o] = v;
+  });
   return out;
 }
 
@@ -97,18 +108,27 @@ export function dynoSampleCpu(x: TypedArray, g: DynoGeometry): TypedArray {
  * - d/dh = sum over cells of dy * d bilinear / du * du/dh at the winning point (w likewise),
  *   d bilinear / du = (1 - fv) (x[u1, v0] - x[u0, v0]) + fv (x[u1, v1] - x[u0, v1]).
  */
-export function dynoSampleBackwardCpu(x: TypedArray, dy: TypedArray, g: DynoGeometry): { dx: TypedArray; dh: number; dw: number } {
+export function dynoSampleBackwardCpu(
+  x: TypedArray,
+  dy: TypedArray,
+  g: DynoGeometry,
+): { dx: TypedArray; dh: number; dw: number } {
   const acc = new Float64Array(x.length);
   const W = g.W;
-  let dh = 0, dw = 0;
+  let dh = 0,
+    dw = 0;
   forEachWinner(x, g, (o, base, a, b) => {
     const d = dy[o];
-    const r0 = base + a.lo * W, r1 = base + a.hi * W;
+    const r0 = base + a.lo * W,
+      r1 = base + a.hi * W;
     acc[r0 + b.lo] += d * (1 - a.frac) * (1 - b.frac);
     acc[r0 + b.hi] += d * (1 - a.frac) * b.frac;
     acc[r1 + b.lo] += d * a.frac * (1 - b.frac);
     acc[r1 + b.hi] += d * a.frac * b.frac;
-    const x00 = x[r0 + b.lo], x01 = x[r0 + b.hi], x10 = x[r1 + b.lo], x11 = x[r1 + b.hi];
+    const x00 = x[r0 + b.lo],
+      x01 = x[r0 + b.hi],
+      x10 = x[r1 + b.lo],
+      x11 = x[r1 + b.hi];
     if (a.dSize !== 0) dh += d * a.dSize * ((1 - b.frac) * (x10 - x00) + b.frac * (x11 - x01));
     if (b.dSize !== 0) dw += d * b.dSize * ((1 - a.frac) * (x01 - x00) + a.frac * (x11 - x10));
   });

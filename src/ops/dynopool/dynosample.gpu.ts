@@ -15,10 +15,21 @@
  */
 import * as decl from './dynosample.kernels.js';
 import type { DynoGeometry } from './dynosample.kernels.js';
-import { gpuImpl, type GpuKernelImpl, HostResult, release, type Constants, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
+import {
+  gpuImpl,
+  type GpuKernelImpl,
+  HostResult,
+  release,
+  type Constants,
+  type KernelCache,
+  type KernelData,
+} from '../../backend/gpu/runtime.js';
 import { axisTaps, type Tap } from './dynosample.cpu.js';
 
-interface K { thread: { x: number }; constants: Record<string, number> }
+interface K {
+  thread: { x: number };
+  constants: Record<string, number>;
+}
 
 /**
  * The max of the cell's 4 bilinear samples (constants.value = 1), or which query point wins it
@@ -62,7 +73,13 @@ function sampleMaxKernel(this: K, x: Float32Array, rows: Float32Array, cols: Flo
  * its tap 0 on this pixel, weight of its tap 1), so the winner only picks a weight.
  */
 function gradXKernel(
-  this: K, dy: Float32Array, win: Float32Array, rowStart: Float32Array, rowList: Float32Array, colStart: Float32Array, colList: Float32Array,
+  this: K,
+  dy: Float32Array,
+  win: Float32Array,
+  rowStart: Float32Array,
+  rowList: Float32Array,
+  colStart: Float32Array,
+  colList: Float32Array,
 ): number {
   const idx = this.thread.x;
   const q1 = Math.floor((idx + 0.5) / this.constants.W);
@@ -96,7 +113,14 @@ function gradXKernel(
 }
 
 /** Per plane p (and axis: the first P outputs are d/dh, the next P d/dw): sum of dy * d sample / d size. */
-function gradSizeKernel(this: K, x: Float32Array, dy: Float32Array, rows: Float32Array, cols: Float32Array, win: Float32Array): number {
+function gradSizeKernel(
+  this: K,
+  x: Float32Array,
+  dy: Float32Array,
+  rows: Float32Array,
+  cols: Float32Array,
+  win: Float32Array,
+): number {
   const idx = this.thread.x;
   const second = idx >= this.constants.P ? 1 : 0;
   const p = idx - second * this.constants.P;
@@ -142,38 +166,73 @@ function touching(taps: Tap[], inLen: number): { start: Float32Array; list: Floa
   const list: number[] = [];
   sets.forEach((s, r) => {
     start[r] = list.length / 3;
-    for (const out of [...s].sort((a, b) => a - b)) list.push(out, weight(taps[2 * out], r), weight(taps[2 * out + 1], r));
+    for (const out of [...s].sort((a, b) => a - b))
+      list.push(out, weight(taps[2 * out], r), weight(taps[2 * out + 1], r));
   });
   start[inLen] = list.length / 3;
-  return { start, list: Float32Array.from(list.length ? list : [0, 0, 0]), max: Math.max(1, ...sets.map((s) => s.size)) };
+  return {
+    start,
+    list: Float32Array.from(list.length ? list : [0, 0, 0]),
+    max: Math.max(1, ...sets.map((s) => s.size)),
+  };
 }
 
 function geometry(g: DynoGeometry) {
-  const rowTaps = axisTaps(g.H, g.OH, g.h), colTaps = axisTaps(g.W, g.OW, g.w);
+  const rowTaps = axisTaps(g.H, g.OH, g.h),
+    colTaps = axisTaps(g.W, g.OW, g.w);
   const constants: Constants = { H: g.H, W: g.W, OH: g.OH, OW: g.OW, P: g.N * g.C };
   return { rowTaps, colTaps, rows: packTaps(rowTaps), cols: packTaps(colTaps), constants };
 }
 
 function winners(k: KernelCache, x: KernelData, g: DynoGeometry, geo: ReturnType<typeof geometry>): KernelData {
-  return k.run('dynoSampleWinner', sampleMaxKernel, { ...geo.constants, value: 0 }, g.N * g.C * g.OH * g.OW, [x, geo.rows, geo.cols]);
+  return k.run('dynoSampleWinner', sampleMaxKernel, { ...geo.constants, value: 0 }, g.N * g.C * g.OH * g.OW, [
+    x,
+    geo.rows,
+    geo.cols,
+  ]);
 }
 
 export function dynoSampleGpu(k: KernelCache, x: KernelData, g: DynoGeometry): KernelData {
   const geo = geometry(g);
-  return k.run('dynoSample', sampleMaxKernel, { ...geo.constants, value: 1 }, g.N * g.C * g.OH * g.OW, [x, geo.rows, geo.cols]);
+  return k.run('dynoSample', sampleMaxKernel, { ...geo.constants, value: 1 }, g.N * g.C * g.OH * g.OW, [
+    x,
+    geo.rows,
+    geo.cols,
+  ]);
 }
 
 /** Both gradients, sharing one winner computation. */
-export function dynoSampleBackwardGpu(k: KernelCache, x: KernelData, dy: KernelData, g: DynoGeometry): { dx: KernelData; dh: number; dw: number } {
+export function dynoSampleBackwardGpu(
+  k: KernelCache,
+  x: KernelData,
+  dy: KernelData,
+  g: DynoGeometry,
+): { dx: KernelData; dh: number; dw: number } {
   const geo = geometry(g);
   const win = winners(k, x, g, geo);
-  const tr = touching(geo.rowTaps, g.H), tc = touching(geo.colTaps, g.W);
-  const dx = k.run('dynoSampleGradX', gradXKernel, { ...geo.constants, MR: tr.max, MC: tc.max }, g.N * g.C * g.H * g.W,
-    [dy, win, tr.start, tr.list, tc.start, tc.list]);
-  const partial = k.runToHost('dynoSampleGradSize', gradSizeKernel, geo.constants, 2 * g.N * g.C, [x, dy, geo.rows, geo.cols, win]);
+  const tr = touching(geo.rowTaps, g.H),
+    tc = touching(geo.colTaps, g.W);
+  const dx = k.run(
+    'dynoSampleGradX',
+    gradXKernel,
+    { ...geo.constants, MR: tr.max, MC: tc.max },
+    g.N * g.C * g.H * g.W,
+    [dy, win, tr.start, tr.list, tc.start, tc.list],
+  );
+  const partial = k.runToHost('dynoSampleGradSize', gradSizeKernel, geo.constants, 2 * g.N * g.C, [
+    x,
+    dy,
+    geo.rows,
+    geo.cols,
+    win,
+  ]);
   release(win);
-  let dh = 0, dw = 0;
-  for (let p = 0; p < g.N * g.C; p++) { dh += partial[p]; dw += partial[g.N * g.C + p]; }
+  let dh = 0,
+    dw = 0;
+  for (let p = 0; p < g.N * g.C; p++) {
+    dh += partial[p];
+    dw += partial[g.N * g.C + p];
+  }
   return { dx, dh, dw };
 }
 

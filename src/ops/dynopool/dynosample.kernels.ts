@@ -6,13 +6,20 @@ import { kernel } from '../../backend/kernel.js';
  * OW = round(w), and the continuous sizes h, w that place the query points.
  */
 export interface DynoGeometry {
-  readonly N: number; readonly C: number; readonly H: number; readonly W: number;
-  readonly OH: number; readonly OW: number;
-  readonly h: number; readonly w: number;
+  readonly N: number;
+  readonly C: number;
+  readonly H: number;
+  readonly W: number;
+  readonly OH: number;
+  readonly OW: number;
+  readonly h: number;
+  readonly w: number;
 }
 
 export const dynoSampleKernel = kernel<DynoGeometry>({
-  name: 'dynoSample', placement: 'heavy', outputs: (g) => [{ shape: [g.N, g.C, g.OH, g.OW] }],
+  name: 'dynoSample',
+  placement: 'heavy',
+  outputs: (g) => [{ shape: [g.N, g.C, g.OH, g.OW] }],
 });
 
 /**
@@ -20,5 +27,7 @@ export const dynoSampleKernel = kernel<DynoGeometry>({
  * d/dw summed over every output cell (row/column counts held fixed), as 0-d outputs.
  */
 export const dynoSampleBackwardKernel = kernel<DynoGeometry>({
-  name: 'dynoSampleBackward', placement: 'heavy', outputs: (g) => [{ shape: [g.N, g.C, g.H, g.W] }, { shape: [] }, { shape: [] }],
+  name: 'dynoSampleBackward',
+  placement: 'heavy',
+  outputs: (g) => [{ shape: [g.N, g.C, g.H, g.W] }, { shape: [] }, { shape: [] }],
 });

@@ -37,26 +37,46 @@ function binaryOp(kernel: BinaryKernel, ga: Grad, gb: Grad) {
     name: kernel,
     inputs: ['a', 'b'],
     forward: ({ a, b }) => ({ output: broadcastKernel(kernel, kernel, a, b), saved: null }),
-    grads: { a: (dy, ctx) => sumTo(ga(dy, ctx), ctx.inputs.a.shape), b: (dy, ctx) => sumTo(gb(dy, ctx), ctx.inputs.b.shape) },
+    grads: {
+      a: (dy, ctx) => sumTo(ga(dy, ctx), ctx.inputs.a.shape),
+      b: (dy, ctx) => sumTo(gb(dy, ctx), ctx.inputs.b.shape),
+    },
   });
   return (a: Scalar, b: Scalar): Tensor => {
-    if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new Error(`${kernel}: at least one operand must be a Tensor`);
+    if (!(a instanceof Tensor) && !(b instanceof Tensor))
+      throw new Error(`${kernel}: at least one operand must be a Tensor`);
     const ta = a instanceof Tensor ? a : asTensor(a, b as Tensor, kernel);
     return op({ a: ta, b: asTensor(b, ta, kernel) }, {});
   };
 }
 
 /** a + b. d/da = 1, d/db = 1. */
-export const add = binaryOp('add', (dy) => dy, (dy) => dy);
+export const add = binaryOp(
+  'add',
+  (dy) => dy,
+  (dy) => dy,
+);
 
 /** a - b. d/da = 1, d/db = -1. */
-export const sub = binaryOp('sub', (dy) => dy, (dy) => dy.neg());
+export const sub = binaryOp(
+  'sub',
+  (dy) => dy,
+  (dy) => dy.neg(),
+);
 
 /** a * b. d/da = b, d/db = a. */
-export const mul = binaryOp('mul', (dy, { inputs }) => dy.mul(inputs.b), (dy, { inputs }) => dy.mul(inputs.a));
+export const mul = binaryOp(
+  'mul',
+  (dy, { inputs }) => dy.mul(inputs.b),
+  (dy, { inputs }) => dy.mul(inputs.a),
+);
 
 /** a / b. d/da = 1 / b, d/db = -a / b^2 = -out / b. */
-export const div = binaryOp('div', (dy, { inputs }) => dy.div(inputs.b), (dy, { inputs, output }) => dy.mul(output).div(inputs.b).neg());
+export const div = binaryOp(
+  'div',
+  (dy, { inputs }) => dy.div(inputs.b),
+  (dy, { inputs, output }) => dy.mul(output).div(inputs.b).neg(),
+);
 
 /**
  * a ^ b. d/da = b a^(b-1); d/db = a^b ln a for a > 0, and 0 where a <= 0 (the convention at
@@ -95,7 +115,8 @@ function comparison(kernel: BinaryKernel) {
     forward: ({ a, b }) => broadcastKernel(kernel, kernel, a, b),
   });
   return (a: Scalar, b: Scalar): Tensor => {
-    if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new Error(`${kernel}: at least one operand must be a Tensor`);
+    if (!(a instanceof Tensor) && !(b instanceof Tensor))
+      throw new Error(`${kernel}: at least one operand must be a Tensor`);
     const ta = a instanceof Tensor ? a : asTensor(a, b as Tensor, kernel);
     return op({ a: ta, b: asTensor(b, ta, kernel) }, {});
   };

@@ -55,7 +55,14 @@ export function castCpu(x: TypedArray, dtype: DType): TypedArray {
   return out;
 }
 
-export function binaryCpu(op: BinaryKernel, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, outShape: Shape): TypedArray {
+export function binaryCpu(
+  op: BinaryKernel,
+  a: TypedArray,
+  aShape: Shape,
+  b: TypedArray,
+  bShape: Shape,
+  outShape: Shape,
+): TypedArray {
   const f = BINARY[op];
   const n = sizeOf(outShape);
   const out = allocate(dtypeOf(a), n);

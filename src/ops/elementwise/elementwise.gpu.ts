@@ -15,13 +15,38 @@ import * as decl from './elementwise.kernels.js';
 import type { BinaryKernel, UnaryKernel } from './elementwise.kernels.js';
 import { broadcastStrides, sizeOf, type Shape } from '../../tensor/shape.js';
 
-interface K { thread: { x: number }; constants: Record<string, number> }
+interface K {
+  thread: { x: number };
+  constants: Record<string, number>;
+}
 
 export const UNARY_CODES: Record<UnaryKernel, number> = {
-  neg: 0, exp: 1, log: 2, sqrt: 3, abs: 4, relu: 5, sigmoid: 6, tanh: 7, floor: 8, round: 9, sign: 10, step: 11,
+  neg: 0,
+  exp: 1,
+  log: 2,
+  sqrt: 3,
+  abs: 4,
+  relu: 5,
+  sigmoid: 6,
+  tanh: 7,
+  floor: 8,
+  round: 9,
+  sign: 10,
+  step: 11,
 };
 export const BINARY_CODES: Record<BinaryKernel, number> = {
-  add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, eq: 7, gt: 8, ge: 9, lt: 10, le: 11,
+  add: 0,
+  sub: 1,
+  mul: 2,
+  div: 3,
+  pow: 4,
+  maximum: 5,
+  minimum: 6,
+  eq: 7,
+  gt: 8,
+  ge: 9,
+  lt: 10,
+  le: 11,
 };
 
 function unaryKernel(this: K, x: Float32Array): number {
@@ -109,14 +134,19 @@ export const MAX_GPU_RANK = 6;
 
 /** Left-pads a per-dimension list to MAX_GPU_RANK entries. */
 export function padRank(values: readonly number[], fill: number): number[] {
-  if (values.length > MAX_GPU_RANK) throw new Error(`gpu backend: tensors of rank ${values.length} exceed the gpu.js kernels' rank limit ${MAX_GPU_RANK}`);
+  if (values.length > MAX_GPU_RANK)
+    throw new Error(
+      `gpu backend: tensors of rank ${values.length} exceed the gpu.js kernels' rank limit ${MAX_GPU_RANK}`,
+    );
   return [...new Array<number>(MAX_GPU_RANK - values.length).fill(fill), ...values];
 }
 
 /** The stride table of a broadcasting binary op: [out dims | a strides | b strides]. */
 export function broadcastSpec(aShape: Shape, bShape: Shape, outShape: Shape): Float32Array {
   return Float32Array.from([
-    ...padRank(outShape, 1), ...padRank(broadcastStrides(aShape, outShape), 0), ...padRank(broadcastStrides(bShape, outShape), 0),
+    ...padRank(outShape, 1),
+    ...padRank(broadcastStrides(aShape, outShape), 0),
+    ...padRank(broadcastStrides(bShape, outShape), 0),
   ]);
 }
 
@@ -127,9 +157,18 @@ export function unaryGpu(k: KernelCache, op: UnaryKernel, x: KernelData, n: numb
   return k.run('unary', unaryKernel, { op: UNARY_CODES[op] }, n, [x]);
 }
 
-export function binaryGpu(k: KernelCache, op: BinaryKernel, a: KernelData, aShape: Shape, b: KernelData, bShape: Shape, outShape: Shape): KernelData {
+export function binaryGpu(
+  k: KernelCache,
+  op: BinaryKernel,
+  a: KernelData,
+  aShape: Shape,
+  b: KernelData,
+  bShape: Shape,
+  outShape: Shape,
+): KernelData {
   const n = outShape.reduce((p, d) => p * d, 1);
-  const aSize = aShape.reduce((p, d) => p * d, 1), bSize = bShape.reduce((p, d) => p * d, 1);
+  const aSize = aShape.reduce((p, d) => p * d, 1),
+    bSize = bShape.reduce((p, d) => p * d, 1);
   const layout = aSize === n && bSize === n ? 0 : aSize === n && bSize === 1 ? 1 : 2;
   const spec = layout === 2 ? broadcastSpec(aShape, bShape, outShape) : NO_SPEC;
   return k.run('binary', binaryKernel, { op: BINARY_CODES[op], layout }, n, [a, b, spec]);

@@ -3,7 +3,13 @@
  * jump, the value chosen there.
  */
 import { defineNonDifferentiable, defineOp, type GradFn } from '../../autograd/op.js';
-import { castKernel, clampKernel, leakyReluKernel, unaryKernel as unaryDecl, type UnaryKernel } from './elementwise.kernels.js';
+import {
+  castKernel,
+  clampKernel,
+  leakyReluKernel,
+  unaryKernel as unaryDecl,
+  type UnaryKernel,
+} from './elementwise.kernels.js';
 import { zerosLike } from '../../tensor/creation.js';
 import { assertDType, type DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -45,7 +51,10 @@ export const relu = unaryOp('relu', (dy, { inputs }) => dy.mul(step(inputs.x)));
 const leakyReluOp = defineOp({
   name: 'leakyRelu',
   inputs: ['x'],
-  forward: ({ x }, { slope }: { slope: number }) => ({ output: runKernel1(leakyReluKernel, [x], { slope }), saved: null }),
+  forward: ({ x }, { slope }: { slope: number }) => ({
+    output: runKernel1(leakyReluKernel, [x], { slope }),
+    saved: null,
+  }),
   grads: { x: (dy, { inputs, attrs }) => where(gt(inputs.x, 0), dy, dy.mul(attrs.slope)) },
 });
 
@@ -87,7 +96,10 @@ export const step = (x: Tensor): Tensor => stepOp({ x }, {});
 const clampOp = defineOp({
   name: 'clamp',
   inputs: ['x'],
-  forward: ({ x }, { lo, hi }: { lo: number; hi: number }) => ({ output: runKernel1(clampKernel, [x], { lo, hi }), saved: null }),
+  forward: ({ x }, { lo, hi }: { lo: number; hi: number }) => ({
+    output: runKernel1(clampKernel, [x], { lo, hi }),
+    saved: null,
+  }),
   grads: { x: (dy, { inputs, attrs }) => dy.mul(inputs.x.ge(attrs.lo)).mul(inputs.x.le(attrs.hi)) },
 });
 

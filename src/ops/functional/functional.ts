@@ -8,9 +8,12 @@ import { assertCompatible, constant } from '../util.js';
 /** y = x W^T + b with PyTorch's layout: weight [out, in], bias [out] or null; x [..., in]. */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
   assertCompatible('linear', x, weight, ['input', 'weight']);
-  if (weight.ndim !== 2) throw new Error(`linear: weight must be 2-D [out_features, in_features], got ${fmt(weight.shape)}`);
+  if (weight.ndim !== 2)
+    throw new Error(`linear: weight must be 2-D [out_features, in_features], got ${fmt(weight.shape)}`);
   if (x.ndim < 1 || x.shape[x.ndim - 1] !== weight.shape[1]) {
-    throw new Error(`linear: input has ${x.shape[x.ndim - 1]} features (shape ${fmt(x.shape)}), weight ${fmt(weight.shape)} expects ${weight.shape[1]}`);
+    throw new Error(
+      `linear: input has ${x.shape[x.ndim - 1]} features (shape ${fmt(x.shape)}), weight ${fmt(weight.shape)} expects ${weight.shape[1]}`,
+    );
   }
   const y = x.matmul(weight.transpose());
   if (bias === null) return y;

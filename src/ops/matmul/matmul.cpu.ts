@@ -4,15 +4,26 @@ import { matmulKernel } from './matmul.kernels.js';
 import { allocate, dtypeOf, type TypedArray } from '../../tensor/dtype.js';
 
 export function matmulCpu(
-  a: TypedArray, b: TypedArray, B: number, M: number, K: number, N: number, transA: boolean, transB: boolean,
+  a: TypedArray,
+  b: TypedArray,
+  B: number,
+  M: number,
+  K: number,
+  N: number,
+  transA: boolean,
+  transB: boolean,
 ): TypedArray {
   const out = allocate(dtypeOf(a), B * M * N);
   // Element strides of a as [M, K] and b as [K, N], whatever their storage order.
-  const aRow = transA ? 1 : K, aCol = transA ? M : 1;
-  const bRow = transB ? 1 : N, bCol = transB ? K : 1;
+  const aRow = transA ? 1 : K,
+    aCol = transA ? M : 1;
+  const bRow = transB ? 1 : N,
+    bCol = transB ? K : 1;
   const row = new Float64Array(N);
   for (let bt = 0; bt < B; bt++) {
-    const ao = bt * M * K, bo = bt * K * N, oo = bt * M * N;
+    const ao = bt * M * K,
+      bo = bt * K * N,
+      oo = bt * M * N;
     for (let i = 0; i < M; i++) {
       row.fill(0);
       for (let k = 0; k < K; k++) {

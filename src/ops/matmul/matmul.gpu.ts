@@ -5,7 +5,10 @@
 import { gpuImpl, type GpuKernelImpl, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
 import { matmulKernel as matmulDecl } from './matmul.kernels.js';
 
-interface K { thread: { x: number }; constants: Record<string, number> }
+interface K {
+  thread: { x: number };
+  constants: Record<string, number>;
+}
 
 function matmulKernel(this: K, a: Float32Array, b: Float32Array): number {
   const idx = this.thread.x;
@@ -15,8 +18,14 @@ function matmulKernel(this: K, a: Float32Array, b: Float32Array): number {
   const m = q - bt * this.constants.M;
   let sum = 0;
   for (let kk = 0; kk < this.constants.K; kk++) {
-    const ia = this.constants.ta === 1 ? (bt * this.constants.K + kk) * this.constants.M + m : (bt * this.constants.M + m) * this.constants.K + kk;
-    const ib = this.constants.tb === 1 ? (bt * this.constants.N + n) * this.constants.K + kk : (bt * this.constants.K + kk) * this.constants.N + n;
+    const ia =
+      this.constants.ta === 1
+        ? (bt * this.constants.K + kk) * this.constants.M + m
+        : (bt * this.constants.M + m) * this.constants.K + kk;
+    const ib =
+      this.constants.tb === 1
+        ? (bt * this.constants.N + n) * this.constants.K + kk
+        : (bt * this.constants.K + kk) * this.constants.N + n;
     const av = a[ia];
     const bv = b[ib];
     sum += av * bv;
@@ -24,7 +33,17 @@ function matmulKernel(this: K, a: Float32Array, b: Float32Array): number {
   return sum;
 }
 
-export function matmulGpu(k: KernelCache, a: KernelData, b: KernelData, B: number, M: number, K: number, N: number, transA: boolean, transB: boolean): KernelData {
+export function matmulGpu(
+  k: KernelCache,
+  a: KernelData,
+  b: KernelData,
+  B: number,
+  M: number,
+  K: number,
+  N: number,
+  transA: boolean,
+  transB: boolean,
+): KernelData {
   return k.run('matmul', matmulKernel, { M, K, N, ta: transA ? 1 : 0, tb: transB ? 1 : 0 }, B * M * N, [a, b]);
 }
 

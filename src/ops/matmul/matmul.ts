@@ -17,16 +17,19 @@ const bmm = defineOp({
   name: 'matmul',
   inputs: ['a', 'b'],
   forward: ({ a, b }) => {
-    const [B, M, K] = a.shape, N = b.shape[2];
+    const [B, M, K] = a.shape,
+      N = b.shape[2];
     return { output: runKernel1(matmulKernel, [a, b], { B, M, K, N, transA: false, transB: false }), saved: null };
   },
   grads: {
     a: (dy, { inputs: { a, b } }) => {
-      const [B, M, K] = a.shape, N = b.shape[2];
+      const [B, M, K] = a.shape,
+        N = b.shape[2];
       return runKernel1(matmulKernel, [dy, b], { B, M, K: N, N: K, transA: false, transB: true });
     },
     b: (dy, { inputs: { a, b } }) => {
-      const [B, M, K] = a.shape, N = b.shape[2];
+      const [B, M, K] = a.shape,
+        N = b.shape[2];
       return runKernel1(matmulKernel, [a, dy], { B, M: K, K: M, N, transA: true, transB: false });
     },
   },
@@ -34,10 +37,12 @@ const bmm = defineOp({
 
 export function matmul(a: Tensor, b: Tensor): Tensor {
   assertCompatible('matmul', a, b);
-  if (a.ndim === 0 || b.ndim === 0) throw new Error(`matmul: operands must have at least 1 dimension, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
+  if (a.ndim === 0 || b.ndim === 0)
+    throw new Error(`matmul: operands must have at least 1 dimension, got ${fmt(a.shape)} and ${fmt(b.shape)}`);
   const A = a.ndim === 1 ? a.reshape([1, a.shape[0]]) : a;
   const Bm = b.ndim === 1 ? b.reshape([b.shape[0], 1]) : b;
-  const [M, K] = A.shape.slice(-2), [K2, N] = Bm.shape.slice(-2);
+  const [M, K] = A.shape.slice(-2),
+    [K2, N] = Bm.shape.slice(-2);
   if (K !== K2) {
     throw new Error(`matmul: inner dimensions differ: ${fmt(a.shape)} @ ${fmt(b.shape)} (${K} vs ${K2})`);
   }

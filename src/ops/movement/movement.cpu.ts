@@ -17,7 +17,10 @@ export function gatherStrided(x: TypedArray, outShape: Shape, strides: readonly 
   for (let i = 0; i < n; i++) {
     out[i] = x[src];
     for (let d = nd - 1; d >= 0; d--) {
-      if (++idx[d] < outShape[d]) { src += strides[d]; break; }
+      if (++idx[d] < outShape[d]) {
+        src += strides[d];
+        break;
+      }
       idx[d] = 0;
       src -= strides[d] * (outShape[d] - 1);
     }
@@ -27,7 +30,12 @@ export function gatherStrided(x: TypedArray, outShape: Shape, strides: readonly 
 
 export function permuteCpu(x: TypedArray, shape: Shape, perm: readonly number[]): TypedArray {
   const st = stridesOf(shape);
-  return gatherStrided(x, perm.map((p) => shape[p]), perm.map((p) => st[p]), 0);
+  return gatherStrided(
+    x,
+    perm.map((p) => shape[p]),
+    perm.map((p) => st[p]),
+    0,
+  );
 }
 
 export function expandCpu(x: TypedArray, shape: Shape, outShape: Shape): TypedArray {
@@ -49,18 +57,32 @@ function scatterBlock(out: TypedArray, outShape: Shape, x: TypedArray, shape: Sh
   for (let i = 0; i < x.length; i++) {
     out[dst] = x[i];
     for (let d = nd - 1; d >= 0; d--) {
-      if (++idx[d] < shape[d]) { dst += ost[d]; break; }
+      if (++idx[d] < shape[d]) {
+        dst += ost[d];
+        break;
+      }
       idx[d] = 0;
       dst -= ost[d] * (shape[d] - 1);
     }
   }
 }
 
-export function padCpu(x: TypedArray, shape: Shape, pads: readonly (readonly [number, number])[], value: number): TypedArray {
+export function padCpu(
+  x: TypedArray,
+  shape: Shape,
+  pads: readonly (readonly [number, number])[],
+  value: number,
+): TypedArray {
   const outShape = shape.map((d, i) => d + pads[i][0] + pads[i][1]);
   const out = allocate(dtypeOf(x), sizeOf(outShape));
   if (value !== 0) out.fill(value);
-  scatterBlock(out, outShape, x, shape, pads.map((p) => p[0]));
+  scatterBlock(
+    out,
+    outShape,
+    x,
+    shape,
+    pads.map((p) => p[0]),
+  );
   return out;
 }
 
@@ -69,7 +91,13 @@ export function concatCpu(xs: readonly TypedArray[], shapes: readonly Shape[], a
   const out = allocate(dtypeOf(xs[0]), sizeOf(outShape));
   let at = 0;
   xs.forEach((x, k) => {
-    scatterBlock(out, outShape, x, shapes[k], outShape.map((_, i) => (i === axis ? at : 0)));
+    scatterBlock(
+      out,
+      outShape,
+      x,
+      shapes[k],
+      outShape.map((_, i) => (i === axis ? at : 0)),
+    );
     at += shapes[k][axis];
   });
   return out;

@@ -12,7 +12,10 @@ import * as decl from './movement.kernels.js';
 import { broadcastStrides, sizeOf, stridesOf, type Shape } from '../../tensor/shape.js';
 import { padRank } from '../elementwise/elementwise.gpu.js';
 
-interface K { thread: { x: number }; constants: Record<string, number> }
+interface K {
+  thread: { x: number };
+  constants: Record<string, number>;
+}
 
 function windowKernel(this: K, x: Float32Array, spec: Float32Array): number {
   // spec = [out dims (6) | strides (6) | lo (6) | in dims (6) | offset | fill]
@@ -41,12 +44,23 @@ function concatKernel(this: K, a: Float32Array, b: Float32Array): number {
   return b[q * this.constants.B + r - this.constants.A];
 }
 
-interface Window { outShape: Shape; strides: readonly number[]; lo?: readonly number[]; inDims?: readonly number[]; offset?: number; fill?: number }
+interface Window {
+  outShape: Shape;
+  strides: readonly number[];
+  lo?: readonly number[];
+  inDims?: readonly number[];
+  offset?: number;
+  fill?: number;
+}
 
 function windowSpec(w: Window): Float32Array {
   return Float32Array.from([
-    ...padRank(w.outShape, 1), ...padRank(w.strides, 0), ...padRank(w.lo ?? w.outShape.map(() => 0), 0),
-    ...padRank(w.inDims ?? w.outShape, 1), w.offset ?? 0, w.fill ?? 0,
+    ...padRank(w.outShape, 1),
+    ...padRank(w.strides, 0),
+    ...padRank(w.lo ?? w.outShape.map(() => 0), 0),
+    ...padRank(w.inDims ?? w.outShape, 1),
+    w.offset ?? 0,
+    w.fill ?? 0,
   ]);
 }
 
@@ -55,7 +69,13 @@ function gather(k: KernelCache, x: KernelData, w: Window): KernelData {
 }
 
 /** out[c] = x[offset + sum_d c_d * strides[d]] for every coordinate c of outShape (strides may be negative). */
-export function stridedGpu(k: KernelCache, x: KernelData, outShape: Shape, strides: readonly number[], offset: number): KernelData {
+export function stridedGpu(
+  k: KernelCache,
+  x: KernelData,
+  outShape: Shape,
+  strides: readonly number[],
+  offset: number,
+): KernelData {
   return gather(k, x, { outShape, strides, offset });
 }
 
@@ -68,24 +88,42 @@ export function expandGpu(k: KernelCache, x: KernelData, shape: Shape, outShape:
   return gather(k, x, { outShape, strides: broadcastStrides(shape, outShape) });
 }
 
-export function sliceGpu(k: KernelCache, x: KernelData, shape: Shape, begin: readonly number[], size: readonly number[]): KernelData {
+export function sliceGpu(
+  k: KernelCache,
+  x: KernelData,
+  shape: Shape,
+  begin: readonly number[],
+  size: readonly number[],
+): KernelData {
   const st = stridesOf(shape);
   return gather(k, x, { outShape: size, strides: st, offset: begin.reduce((acc, b, d) => acc + b * st[d], 0) });
 }
 
-export function padGpu(k: KernelCache, x: KernelData, shape: Shape, pads: readonly (readonly [number, number])[], value: number): KernelData {
+export function padGpu(
+  k: KernelCache,
+  x: KernelData,
+  shape: Shape,
+  pads: readonly (readonly [number, number])[],
+  value: number,
+): KernelData {
   const outShape = shape.map((d, i) => d + pads[i][0] + pads[i][1]);
   return gather(k, x, { outShape, strides: stridesOf(shape), lo: pads.map((p) => p[0]), inDims: shape, fill: value });
 }
 
-export function concatGpu(k: KernelCache, xs: readonly KernelData[], shapes: readonly Shape[], axis: number): KernelData {
+export function concatGpu(
+  k: KernelCache,
+  xs: readonly KernelData[],
+  shapes: readonly Shape[],
+  axis: number,
+): KernelData {
   const inner = sizeOf(shapes[0].slice(axis + 1));
   const outer = sizeOf(shapes[0].slice(0, axis));
   if (xs.length === 1) return gather(k, xs[0], { outShape: shapes[0], strides: stridesOf(shapes[0]) });
   let acc = xs[0];
   let accLen = shapes[0][axis];
   for (let i = 1; i < xs.length; i++) {
-    const A = accLen * inner, B = shapes[i][axis] * inner;
+    const A = accLen * inner,
+      B = shapes[i][axis] * inner;
     const joined = k.run('concat', concatKernel, { A, B }, outer * (A + B), [acc, xs[i]]);
     if (i > 1) release(acc);
     acc = joined;

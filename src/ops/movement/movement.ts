@@ -24,11 +24,15 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   let out = [...shape];
   if (holes === 1) {
     const known = sizeOf(shape.filter((d) => d !== -1));
-    if (known === 0 || x.size % known !== 0) throw new Error(`reshape: cannot reshape ${fmt(x.shape)} (${x.size} elements) into ${fmt(shape)}`);
+    if (known === 0 || x.size % known !== 0)
+      throw new Error(`reshape: cannot reshape ${fmt(x.shape)} (${x.size} elements) into ${fmt(shape)}`);
     out = shape.map((d) => (d === -1 ? x.size / known : d));
   }
   assertValidShape('reshape', out);
-  if (sizeOf(out) !== x.size) throw new Error(`reshape: cannot reshape ${fmt(x.shape)} (${x.size} elements) into ${fmt(shape)} (${sizeOf(out)} elements)`);
+  if (sizeOf(out) !== x.size)
+    throw new Error(
+      `reshape: cannot reshape ${fmt(x.shape)} (${x.size} elements) into ${fmt(shape)} (${sizeOf(out)} elements)`,
+    );
   return reshapeOp({ x }, { shape: out });
 }
 
@@ -48,7 +52,9 @@ const permuteOp = defineOp({
   grads: {
     x: (dy, { attrs: { perm } }) => {
       const inverse = new Array<number>(perm.length);
-      perm.forEach((p, i) => { inverse[p] = i; });
+      perm.forEach((p, i) => {
+        inverse[p] = i;
+      });
       return dy.permute(inverse);
     },
   },
@@ -66,7 +72,8 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
 /** Swaps two axes (default: the last two). */
 export function transpose(x: Tensor, a = -2, b = -1): Tensor {
   const perm = x.shape.map((_, i) => i);
-  const i = normAxis('transpose', a, x.ndim), j = normAxis('transpose', b, x.ndim);
+  const i = normAxis('transpose', a, x.ndim),
+    j = normAxis('transpose', b, x.ndim);
   [perm[i], perm[j]] = [perm[j], perm[i]];
   return permute(x, perm);
 }
@@ -74,7 +81,10 @@ export function transpose(x: Tensor, a = -2, b = -1): Tensor {
 const expandOp = defineOp({
   name: 'expand',
   inputs: ['x'],
-  forward: ({ x }, { shape }: { shape: number[] }) => ({ output: runKernel1(expandKernel, [x], { shape }), saved: null }),
+  forward: ({ x }, { shape }: { shape: number[] }) => ({
+    output: runKernel1(expandKernel, [x], { shape }),
+    saved: null,
+  }),
   grads: { x: (dy, { inputs }) => sumTo(dy, inputs.x.shape) },
 });
 
@@ -88,18 +98,25 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   const out = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead] : d));
   assertValidShape('expand', out);
   x.shape.forEach((d, i) => {
-    if (d !== 1 && d !== out[lead + i]) throw new Error(`expand: cannot expand ${fmt(x.shape)} to ${fmt(shape)}: dimension ${lead + i} is ${d}, not 1`);
+    if (d !== 1 && d !== out[lead + i])
+      throw new Error(`expand: cannot expand ${fmt(x.shape)} to ${fmt(shape)}: dimension ${lead + i} is ${d}, not 1`);
   });
   if (lead === 0 && out.every((d, i) => d === x.shape[i])) return x;
   return expandOp({ x }, { shape: out });
 }
 
-interface SliceAttrs { begin: number[]; size: number[] }
+interface SliceAttrs {
+  begin: number[];
+  size: number[];
+}
 
 const sliceOp = defineOp({
   name: 'slice',
   inputs: ['x'],
-  forward: ({ x }, { begin, size }: SliceAttrs) => ({ output: runKernel1(sliceKernel, [x], { begin, size }), saved: null }),
+  forward: ({ x }, { begin, size }: SliceAttrs) => ({
+    output: runKernel1(sliceKernel, [x], { begin, size }),
+    saved: null,
+  }),
   grads: {
     x: (dy, { inputs: { x }, attrs: { begin, size } }) =>
       dy.pad(begin.map((b, i) => [b, x.shape[i] - b - size[i]] as const)),
@@ -113,16 +130,21 @@ const sliceOp = defineOp({
  */
 export function slice(x: Tensor, starts: readonly number[], ends: readonly (number | undefined)[] = []): Tensor {
   if (starts.length > x.ndim || ends.length > x.ndim) {
-    throw new Error(`slice: ${Math.max(starts.length, ends.length)} ranges given for a tensor of shape ${fmt(x.shape)}`);
+    throw new Error(
+      `slice: ${Math.max(starts.length, ends.length)} ranges given for a tensor of shape ${fmt(x.shape)}`,
+    );
   }
-  const begin: number[] = [], size: number[] = [];
+  const begin: number[] = [],
+    size: number[] = [];
   x.shape.forEach((d, i) => {
     const norm = (v: number) => Math.min(Math.max(v < 0 ? v + d : v, 0), d);
-    const s = starts[i], e = ends[i];
+    const s = starts[i],
+      e = ends[i];
     if ((s !== undefined && !Number.isInteger(s)) || (e !== undefined && !Number.isInteger(e))) {
       throw new Error(`slice: range ${s}:${e} of axis ${i} must be integers`);
     }
-    const b = norm(s ?? 0), end = norm(e ?? d);
+    const b = norm(s ?? 0),
+      end = norm(e ?? d);
     begin.push(b);
     size.push(Math.max(0, end - b));
   });
@@ -136,7 +158,13 @@ const padOp = defineOp({
     output: runKernel1(padKernel, [x], { pads, value }),
     saved: null,
   }),
-  grads: { x: (dy, { inputs: { x }, attrs: { pads } }) => dy.slice(pads.map((p) => p[0]), pads.map((p, i) => p[0] + x.shape[i])) },
+  grads: {
+    x: (dy, { inputs: { x }, attrs: { pads } }) =>
+      dy.slice(
+        pads.map((p) => p[0]),
+        pads.map((p, i) => p[0] + x.shape[i]),
+      ),
+  },
 });
 
 /**
@@ -163,7 +191,9 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   xs.forEach((t, k) => {
     assertCompatible('concat', first, t, ['tensor 0', `tensor ${k}`]);
     if (t.ndim !== first.ndim || t.shape.some((d, i) => i !== ax && d !== first.shape[i])) {
-      throw new Error(`concat: tensor ${k} has shape ${fmt(t.shape)}, incompatible with ${fmt(first.shape)} along axis ${ax}`);
+      throw new Error(
+        `concat: tensor ${k} has shape ${fmt(t.shape)}, incompatible with ${fmt(first.shape)} along axis ${ax}`,
+      );
     }
   });
   const output = runKernel1(concatKernel, xs, { axis: ax });
@@ -183,5 +213,8 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 0) throw new Error('stack: needs at least one tensor');
   const ax = normAxis('stack', axis, xs[0].ndim + 1);
-  return concat(xs.map((t) => reshape(t, [...t.shape.slice(0, ax), 1, ...t.shape.slice(ax)])), ax);
+  return concat(
+    xs.map((t) => reshape(t, [...t.shape.slice(0, ax), 1, ...t.shape.slice(ax)])),
+    ax,
+  );
 }

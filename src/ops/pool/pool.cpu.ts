@@ -75,7 +75,9 @@ export function avgPool2dCpu(x: TypedArray, g: PoolGeometry): TypedArray {
     for (let oh = 0; oh < OH; oh++) {
       for (let ow = 0; ow < OW; ow++) {
         let s = 0;
-        const div = avgWindow(base, oh, ow, g, (i) => { s += x[i]; });
+        const div = avgWindow(base, oh, ow, g, (i) => {
+          s += x[i];
+        });
         out[o++] = s / div;
       }
     }
@@ -93,7 +95,9 @@ export function avgPool2dGradCpu(dy: TypedArray, g: PoolGeometry): TypedArray {
     for (let oh = 0; oh < OH; oh++) {
       for (let ow = 0; ow < OW; ow++) {
         taps.length = 0;
-        const div = avgWindow(base, oh, ow, g, (i) => { taps.push(i); });
+        const div = avgWindow(base, oh, ow, g, (i) => {
+          taps.push(i);
+        });
         const share = dy[o++] / div;
         for (const i of taps) acc[i] += share;
       }

@@ -7,11 +7,20 @@
  *   avgPool2d      thread per output: window sum / divisor (KH*KW, or the in-bounds count)
  *   avgPool2dGrad  thread per input pixel: sum of dy / divisor over the windows containing it
  */
-import { gpuImpl, type Constants, type GpuKernelImpl, type KernelCache, type KernelData } from '../../backend/gpu/runtime.js';
+import {
+  gpuImpl,
+  type Constants,
+  type GpuKernelImpl,
+  type KernelCache,
+  type KernelData,
+} from '../../backend/gpu/runtime.js';
 import * as decl from './pool.kernels.js';
 import type { PoolGeometry } from './pool.kernels.js';
 
-interface K { thread: { x: number }; constants: Record<string, number> }
+interface K {
+  thread: { x: number };
+  constants: Record<string, number>;
+}
 
 /** Window (oh, ow): its first maximum (constants.max = 1), or its sum / divisor (max = 0). */
 function poolKernel(this: K, x: Float32Array): number {
@@ -97,8 +106,18 @@ function poolGradKernel(this: K, x: Float32Array, dy: Float32Array): number {
   return sum;
 }
 
-const constantsOf = (g: PoolGeometry, max: boolean): Constants => ({ max: max ? 1 : 0,
-  H: g.H, W: g.W, OH: g.OH, OW: g.OW, KH: g.KH, KW: g.KW, SH: g.strideH, SW: g.strideW, PH: g.padH, PW: g.padW,
+const constantsOf = (g: PoolGeometry, max: boolean): Constants => ({
+  max: max ? 1 : 0,
+  H: g.H,
+  W: g.W,
+  OH: g.OH,
+  OW: g.OW,
+  KH: g.KH,
+  KW: g.KW,
+  SH: g.strideH,
+  SW: g.strideW,
+  PH: g.padH,
+  PW: g.padW,
   includePad: g.countIncludePad ? 1 : 0,
 });
 

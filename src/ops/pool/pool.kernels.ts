@@ -3,11 +3,18 @@ import { kernel } from '../../backend/kernel.js';
 
 /** Pooling window geometry (no dilation), validated by the pooling ops. */
 export interface PoolGeometry {
-  readonly N: number; readonly C: number; readonly H: number; readonly W: number;
-  readonly OH: number; readonly OW: number;
-  readonly KH: number; readonly KW: number;
-  readonly strideH: number; readonly strideW: number;
-  readonly padH: number; readonly padW: number;
+  readonly N: number;
+  readonly C: number;
+  readonly H: number;
+  readonly W: number;
+  readonly OH: number;
+  readonly OW: number;
+  readonly KH: number;
+  readonly KW: number;
+  readonly strideH: number;
+  readonly strideW: number;
+  readonly padH: number;
+  readonly padW: number;
   /** avgPool2d only: divide by the full window (true) or by the in-bounds part (false). */
   readonly countIncludePad: boolean;
 }

@@ -9,7 +9,13 @@
  * globalAvgPool2d: mean over H and W -> [N, C].
  */
 import { defineOp } from '../../autograd/op.js';
-import { avgPool2dGradKernel, avgPool2dKernel, maxPool2dGradKernel, maxPool2dKernel, type PoolGeometry } from './pool.kernels.js';
+import {
+  avgPool2dGradKernel,
+  avgPool2dKernel,
+  maxPool2dGradKernel,
+  maxPool2dKernel,
+  type PoolGeometry,
+} from './pool.kernels.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { IntPair } from '../conv/conv2d.js';
 import { assertNdim, pair, runKernel1 } from '../util.js';
@@ -31,7 +37,8 @@ export function poolGeometry(op: string, x: Tensor, opts: AvgPool2dOptions): Poo
   const [KH, KW] = pair(op, 'kernelSize', opts.kernelSize, 1, 1);
   const [strideH, strideW] = pair(op, 'stride', opts.stride ?? opts.kernelSize, 1, 1);
   const [padH, padW] = pair(op, 'padding', opts.padding, 0, 0);
-  if (2 * padH > KH || 2 * padW > KW) throw new Error(`${op}: padding ${padH}x${padW} must be at most half the kernel ${KH}x${KW}`);
+  if (2 * padH > KH || 2 * padW > KW)
+    throw new Error(`${op}: padding ${padH}x${padW} must be at most half the kernel ${KH}x${KW}`);
   if (KH > H + 2 * padH || KW > W + 2 * padW) {
     throw new Error(`${op}: kernel ${KH}x${KW} is larger than the padded input ${H + 2 * padH}x${W + 2 * padW}`);
   }
@@ -54,8 +61,10 @@ const avgPoolOp = defineOp({
   grads: { x: (dy, { attrs: g }) => runKernel1(avgPool2dGradKernel, [dy], g) },
 });
 
-export const maxPool2d = (x: Tensor, opts: Pool2dOptions): Tensor => maxPoolOp({ x }, poolGeometry('maxPool2d', x, opts));
-export const avgPool2d = (x: Tensor, opts: AvgPool2dOptions): Tensor => avgPoolOp({ x }, poolGeometry('avgPool2d', x, opts));
+export const maxPool2d = (x: Tensor, opts: Pool2dOptions): Tensor =>
+  maxPoolOp({ x }, poolGeometry('maxPool2d', x, opts));
+export const avgPool2d = (x: Tensor, opts: AvgPool2dOptions): Tensor =>
+  avgPoolOp({ x }, poolGeometry('avgPool2d', x, opts));
 
 export function globalAvgPool2d(x: Tensor): Tensor {
   assertNdim('globalAvgPool2d', 'input', x, 4, 'N, C, H, W');

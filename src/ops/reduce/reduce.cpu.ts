@@ -17,10 +17,14 @@ export function reduceCpu(op: ReduceKernel, x: TypedArray, shape: Shape, axes: r
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
     if (op === 'sum') acc[o] += v;
-    else if (op === 'max') { if (v > acc[o] || Number.isNaN(v)) acc[o] = v; }
-    else if (v < acc[o] || Number.isNaN(v)) acc[o] = v;
+    else if (op === 'max') {
+      if (v > acc[o] || Number.isNaN(v)) acc[o] = v;
+    } else if (v < acc[o] || Number.isNaN(v)) acc[o] = v;
     for (let d = nd - 1; d >= 0; d--) {
-      if (++idx[d] < shape[d]) { o += outStrides[d]; break; }
+      if (++idx[d] < shape[d]) {
+        o += outStrides[d];
+        break;
+      }
       idx[d] = 0;
       o -= outStrides[d] * (shape[d] - 1);
     }

@@ -8,7 +8,10 @@ import { reduceKernel as reduceDecl, type ReduceKernel } from './reduce.kernels.
 import { sizeOf, type Shape } from '../../tensor/shape.js';
 import { permuteGpu } from '../movement/movement.gpu.js';
 
-interface K { thread: { x: number }; constants: Record<string, number> }
+interface K {
+  thread: { x: number };
+  constants: Record<string, number>;
+}
 
 const REDUCE_CODES: Record<ReduceKernel, number> = { sum: 0, max: 1, min: 2 };
 
@@ -24,7 +27,13 @@ function reduceKernel(this: K, x: Float32Array): number {
   return acc;
 }
 
-export function reduceGpu(k: KernelCache, op: ReduceKernel, x: KernelData, shape: Shape, axes: readonly number[]): KernelData {
+export function reduceGpu(
+  k: KernelCache,
+  op: ReduceKernel,
+  x: KernelData,
+  shape: Shape,
+  axes: readonly number[],
+): KernelData {
   const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
   const perm = [...kept, ...axes];
   const trailing = perm.every((p, i) => p === i);

@@ -6,5 +6,7 @@ export type ReduceKernel = 'sum' | 'max' | 'min';
 
 /** Reduces `axes` (sorted, unique); the result has those axes kept as size 1. */
 export const reduceKernel = kernel<{ readonly op: ReduceKernel; readonly axes: readonly number[] }>({
-  name: 'reduce', placement: 'light', outputs: ({ axes }, [x]) => [{ shape: reducedShape(x, axes, true) }],
+  name: 'reduce',
+  placement: 'light',
+  outputs: ({ axes }, [x]) => [{ shape: reducedShape(x, axes, true) }],
 });

@@ -11,10 +11,14 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { runKernel1, view } from '../util.js';
 
 type Axes = number | readonly number[] | undefined;
-interface ReduceAttrs { axes: number[]; keepdim: boolean }
+interface ReduceAttrs {
+  axes: number[];
+  keepdim: boolean;
+}
 
 function reduceForward(kernel: ReduceKernel, x: Tensor, { axes, keepdim }: ReduceAttrs): Tensor {
-  if (x.size === 0 && kernel !== 'sum') throw new Error(`${kernel}: cannot reduce an empty tensor of shape [${x.shape.join(', ')}]`);
+  if (x.size === 0 && kernel !== 'sum')
+    throw new Error(`${kernel}: cannot reduce an empty tensor of shape [${x.shape.join(', ')}]`);
   const kept = runKernel1(reduceKernel, [x], { op: kernel, axes });
   return keepdim ? kept : view(kept, reducedShape(x.shape, axes, false));
 }
@@ -57,7 +61,8 @@ function extremum(kernel: 'max' | 'min') {
       },
     },
   });
-  return (x: Tensor, axes?: Axes, keepdim = false): Tensor => op({ x }, { axes: normAxes(kernel, axes, x.ndim), keepdim });
+  return (x: Tensor, axes?: Axes, keepdim = false): Tensor =>
+    op({ x }, { axes: normAxes(kernel, axes, x.ndim), keepdim });
 }
 
 /**
@@ -81,7 +86,9 @@ export function variance(x: Tensor, axes?: Axes, opts: VarOptions = {}): Tensor 
   const correction = opts.correction ?? 1;
   const count = sizeOf(ax.map((a) => x.shape[a]));
   if (count - correction <= 0) {
-    throw new Error(`var: ${count} value${count === 1 ? '' : 's'} over axes [${ax.join(', ')}] of shape [${x.shape.join(', ')}] with correction ${correction} leaves no degrees of freedom`);
+    throw new Error(
+      `var: ${count} value${count === 1 ? '' : 's'} over axes [${ax.join(', ')}] of shape [${x.shape.join(', ')}] with correction ${correction} leaves no degrees of freedom`,
+    );
   }
   const centered = x.sub(mean(x, ax, true));
   return sum(centered.mul(centered), ax, opts.keepdim ?? false).div(count - correction);

@@ -11,7 +11,8 @@ import { assertNdim, constant } from '../util.js';
 
 /** A reduction over an empty axis has no max and no normaliser: refuse it by the caller's name. */
 function assertNonEmptyAxis(op: string, x: Tensor, ax: number): void {
-  if (x.shape[ax] === 0) throw new Error(`${op}: axis ${ax} of the input ${fmt(x.shape)} is empty (nothing to normalise over)`);
+  if (x.shape[ax] === 0)
+    throw new Error(`${op}: axis ${ax} of the input ${fmt(x.shape)} is empty (nothing to normalise over)`);
 }
 
 /** log(sum(exp(x))) over `axis` (kept as size 1), without overflow. */
@@ -43,14 +44,17 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 export function crossEntropy(logits: Tensor, labels: readonly number[] | Int32Array): Tensor {
   assertNdim('crossEntropy', 'logits', logits, 2, '[batch, classes]');
   const [N, C] = logits.shape;
-  if (N === 0) throw new Error(`crossEntropy: logits ${fmt(logits.shape)} have no rows (an empty batch has no mean loss)`);
+  if (N === 0)
+    throw new Error(`crossEntropy: logits ${fmt(logits.shape)} have no rows (an empty batch has no mean loss)`);
   if (C === 0) throw new Error(`crossEntropy: logits ${fmt(logits.shape)} have no classes`);
-  if (labels.length !== N) throw new Error(`crossEntropy: ${labels.length} labels for logits of shape ${fmt(logits.shape)}`);
+  if (labels.length !== N)
+    throw new Error(`crossEntropy: ${labels.length} labels for logits of shape ${fmt(logits.shape)}`);
   const onehot = allocate(logits.dtype, N * C);
   for (let n = 0; n < N; n++) {
     const y = labels[n];
     if (!Number.isInteger(y)) throw new Error(`crossEntropy: label ${n} is ${y}, not an integer class index`);
-    if (y < 0 || y >= C) throw new Error(`crossEntropy: label ${n} is ${y}, out of range for ${C} classes [0, ${C - 1}]`);
+    if (y < 0 || y >= C)
+      throw new Error(`crossEntropy: label ${n} is ${y}, out of range for ${C} classes [0, ${C - 1}]`);
     onehot[n * C + y] = 1;
   }
   const target = constant(onehot, [N, C], logits);

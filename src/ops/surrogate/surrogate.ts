@@ -40,7 +40,10 @@ export const roundSurrogate = (x: Tensor): Tensor => roundSurrogateOp({ x }, {})
 const clampSurrogateOp = defineOp({
   name: 'clampSurrogate',
   inputs: ['x'],
-  forward: ({ x }, { lo, hi }: { lo: number; hi: number }) => ({ output: runKernel1(clampKernel, [x], { lo, hi }), saved: null }),
+  forward: ({ x }, { lo, hi }: { lo: number; hi: number }) => ({
+    output: runKernel1(clampKernel, [x], { lo, hi }),
+    saved: null,
+  }),
   grads: { x: (dy) => dy },
 });
 
@@ -48,6 +51,7 @@ const clampSurrogateOp = defineOp({
 export function clampSurrogate(x: Tensor, min: number | null, max: number | null = null): Tensor {
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
-  if (Number.isNaN(lo) || Number.isNaN(hi) || lo > hi) throw new Error(`clampSurrogate: invalid bounds min=${min}, max=${max}`);
+  if (Number.isNaN(lo) || Number.isNaN(hi) || lo > hi)
+    throw new Error(`clampSurrogate: invalid bounds min=${min}, max=${max}`);
   return clampSurrogateOp({ x }, { lo, hi });
 }
