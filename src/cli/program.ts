@@ -22,6 +22,7 @@ import {
 import { MAX_WIDTH } from '../nn/models/common.js';
 import { comparisonTable, htmlReport, runName, type RunSummary } from '../train/report.js';
 import { createSession, evaluate, readRun, runFiles, train, type EpochRecord } from '../train/trainer.js';
+import { addCheckCommand } from './check.js';
 import { formatDuration, ProgressBar } from './progress.js';
 
 const num =
@@ -336,5 +337,7 @@ export function program(): Command {
       mkdirSync(opts.out, { recursive: true });
       await demo(opts);
     });
+
+  addCheckCommand(cli); // src/cli/check.ts: loads dynopool/testing (and fast-check) only when it runs
   return cli;
 }
