@@ -9,7 +9,8 @@
  *   autograd  the engine (installs Tensor.backward), op definitions, gradcheck
  *   ops       each family: op + kernel declarations + .cpu.ts + .gpu.ts; installs method forms
  *   backends  assembles and registers the reference and gpu.js backends from the op tables
- *   nn, data, train, testing (support for users checking their own code), cli
+ *   nn, data, train, testing (support for users checking their own code: the only folder that
+ *             imports fast-check, a peer dependency of dynopool/testing), cli (loads testing lazily)
  *
  * and no module-level cycle anywhere.
  */
@@ -50,6 +51,21 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/backend/gpu/runtime\\.ts$' },
       to: { path: 'node_modules/gpu\\.js/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'fast-check-only-in-testing',
+      comment:
+        'fast-check is a peer dependency of dynopool/testing only: the main entry point and the trainer must not need it (the CLI reaches it through a dynamic import in src/cli/check.ts)',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/testing/', '^src/cli/check\\.ts$'] },
+      to: { path: 'node_modules/fast-check/' },
+    },
+    {
+      name: 'testing-loaded-lazily-by-the-cli',
+      comment: 'the CLI loads src/testing (and so fast-check) only in `dynopool check`, with a dynamic import',
+      severity: 'error',
+      from: { path: '^src/cli/' },
+      to: { path: '^src/testing/', dependencyTypesNot: ['dynamic-import', 'type-only', 'type-import'] },
     },
   ],
   options: {

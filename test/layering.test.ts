@@ -4,6 +4,9 @@
  * a fresh Node process (vitest's own module graph would hide what a program loads).
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /** Runs an ES module snippet from the repository root; `loaded()` lists the gpu.js modules loaded so far. */
@@ -46,5 +49,40 @@ describe('layering', () => {
       console.log(y.item(), before, z.item(), loaded() > 0);
     `);
     expect(out).toBe('5 0 9 true');
+  });
+
+  it('fast-check is loaded by dynopool/testing only: not by the library, nor by the CLI until `check` runs', () => {
+    // fast-check loads as an ES module (no require cache): a resolve hook logs it to a file
+    const log = join(mkdtempSync(join(tmpdir(), 'dynopool-layering-')), 'fast-check.log');
+    const hooks = `import { appendFileSync } from 'node:fs';
+      export async function resolve(specifier, context, next) {
+        const r = await next(specifier, context);
+        if (/[\\\\/]fast-check[\\\\/]/.test(r.url)) appendFileSync(${JSON.stringify(log)}, r.url + '\\n');
+        return r;
+      }`;
+    const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--import',
+        `data:text/javascript,${encodeURIComponent(register)}`,
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `
+        import { existsSync } from 'node:fs';
+        const loaded = () => existsSync(${JSON.stringify(log)});
+        await import('./src/index.ts');
+        const { program } = await import('./src/cli/program.ts');
+        program();
+        const before = loaded();
+        await import('./src/testing/index.ts');
+        console.log(before, loaded());
+        `,
+      ],
+      { encoding: 'utf8' },
+    ).trim();
+    expect(out).toBe('false true');
   });
 });

@@ -30,6 +30,7 @@ import {
   type EpochRecord,
   type Interruption,
 } from '../train/trainer.js';
+import { addCheckCommand } from './check.js';
 import { formatDuration, ProgressBar } from './progress.js';
 
 const num =
@@ -361,5 +362,7 @@ export function program(): Command {
       mkdirSync(opts.out, { recursive: true });
       await demo(opts);
     });
+
+  addCheckCommand(cli); // src/cli/check.ts: loads dynopool/testing (and fast-check) only when it runs
   return cli;
 }

@@ -19,8 +19,8 @@ import {
   type Tensor,
 } from '../../src/index.js';
 import { RUNS } from '../support/config.js';
-import { arbSeed, arbShape, tensorFor } from '../support/arbitraries.js';
-import { expectGradOk, vals } from '../support/props.js';
+import { arbSeed, arbShape, tensorFor, expectGradOk } from '../../src/testing/index.js';
+import { vals } from '../support/values.js';
 
 describe('autograd engine', () => {
   it('accumulates the gradient of a tensor used several times', () => {

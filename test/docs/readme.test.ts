@@ -106,6 +106,13 @@ describe('README', () => {
     });
   });
 
+  it('dynopool/testing example: gradProperty proves the op it defines', async () => {
+    const i = tsBlocks.findIndex((b) => b.includes('gradProperty('));
+    expect(i).toBeGreaterThan(-1);
+    const m = await runBlock(i); // gradProperty throws when the gradient is wrong
+    expect(typeof m.softplus).toBe('function');
+  });
+
   it('gpu.js example selects a gpu.js backend', async () => {
     const i = tsBlocks.findIndex((b) => b.includes("setBackend('gpu'"));
     expect(i).toBeGreaterThan(-1);

@@ -14,7 +14,7 @@ import {
   saveCheckpoint,
   tensor,
 } from '../../src/index.js';
-import { vals } from '../support/props.js';
+import { vals } from '../support/values.js';
 import { tinyBatch, tinyVgg } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dynopool-ckpt-'));

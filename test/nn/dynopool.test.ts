@@ -13,9 +13,9 @@ import {
   type Tensor,
 } from '../../src/index.js';
 import { RUNS } from '../support/config.js';
-import { arbSeed, valuesFor } from '../support/arbitraries.js';
+import { arbSeed, valuesFor, expectGradOk } from '../../src/testing/index.js';
+import { vals } from '../support/values.js';
 import { naiveDynoSample } from '../support/naive.js';
-import { expectGradOk, vals } from '../support/props.js';
 
 const f64 = (v: ArrayLike<number>, shape: number[]) => tensor(Float64Array.from(v), { shape, dtype: 'float64' });
 

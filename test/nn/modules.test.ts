@@ -22,7 +22,7 @@ import {
   type Tensor,
 } from '../../src/index.js';
 import { freezeSizes } from '../../src/testing/index.js';
-import { vals } from '../support/props.js';
+import { vals } from '../support/values.js';
 import { tinyBatch, tinyVgg } from './support.js';
 
 describe('Module', () => {

@@ -10,7 +10,7 @@ import {
   trainStep,
   type Tensor,
 } from '../../src/index.js';
-import { vals } from '../support/props.js';
+import { vals } from '../support/values.js';
 import { tinyBatch, tinyVgg } from './support.js';
 
 const param = (v: number[]) => tensor(v, { dtype: 'float64', requiresGrad: true });

@@ -1,5 +1,5 @@
 import { Generator, tensor, vgg, type ImageClassifier } from '../../src/index.js';
-import { valuesFor } from '../support/arbitraries.js';
+import { valuesFor } from '../../src/testing/index.js';
 
 /** A tiny VGG: 1 input channel, blocks [2], [3], [3] at 8x8 -> 4x4 -> 2x2 (at alpha = 2). */
 export function tinyVgg(dynopool: boolean, dtype: 'float32' | 'float64' = 'float64', seed = 1): ImageClassifier {

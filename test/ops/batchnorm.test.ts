@@ -2,24 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { batchNorm2d, tensor, type Tensor } from '../../src/index.js';
 import { RUNS } from '../support/config.js';
-import { arbSeed, tensorFor } from '../support/arbitraries.js';
-import { expectGradOk, vals } from '../support/props.js';
-
-const arbBN = () =>
-  fc
-    .record({
-      N: fc.integer({ min: 1, max: 3 }),
-      C: fc.integer({ min: 1, max: 3 }),
-      H: fc.integer({ min: 1, max: 3 }),
-      W: fc.integer({ min: 1, max: 3 }),
-      seed: arbSeed(),
-    })
-    .filter((c) => c.N * c.H * c.W > 1);
+import { tensorFor, expectGradOk, arbBatchNorm2d } from '../../src/testing/index.js';
+import { vals } from '../support/values.js';
 
 describe('batchNorm2d', () => {
   it('training-mode gradients for x (through the batch statistics), weight and bias', () => {
     fc.assert(
-      fc.property(arbBN(), (c) =>
+      fc.property(arbBatchNorm2d(), (c) =>
         expectGradOk(
           (x, w, b) => batchNorm2d(x, { weight: w, bias: b, training: true }),
           [tensorFor([c.N, c.C, c.H, c.W], c.seed), tensorFor([c.C], c.seed + 1), tensorFor([c.C], c.seed + 2)],
@@ -31,7 +20,7 @@ describe('batchNorm2d', () => {
   });
   it('eval-mode gradients (running statistics are constants)', () => {
     fc.assert(
-      fc.property(arbBN(), (c) => {
+      fc.property(arbBatchNorm2d(), (c) => {
         const rm = tensorFor([c.C], c.seed + 3),
           rv = tensorFor([c.C], c.seed + 4, { lo: 0.5, hi: 2 });
         return expectGradOk(
@@ -45,7 +34,7 @@ describe('batchNorm2d', () => {
   });
   it('gradients without affine parameters', () => {
     fc.assert(
-      fc.property(arbBN(), (c) =>
+      fc.property(arbBatchNorm2d(), (c) =>
         expectGradOk((x) => batchNorm2d(x), [tensorFor([c.N, c.C, c.H, c.W], c.seed)], { maxElements: 120 }),
       ),
       { numRuns: RUNS.medium },

@@ -2,38 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { conv2d, tensor } from '../../src/index.js';
 import { RUNS } from '../support/config.js';
-import { arbSeed, tensorFor, valuesFor } from '../support/arbitraries.js';
+import { tensorFor, valuesFor, expectGradOk, arbConv2d } from '../../src/testing/index.js';
+import { vals } from '../support/values.js';
 import { naiveConv2d } from '../support/naive.js';
-import { expectGradOk, vals } from '../support/props.js';
-
-/** Random conv configurations whose kernel fits the padded input. */
-const arbConv = () =>
-  fc
-    .record({
-      N: fc.integer({ min: 1, max: 2 }),
-      groups: fc.integer({ min: 1, max: 3 }),
-      cg: fc.integer({ min: 1, max: 2 }),
-      ocg: fc.integer({ min: 1, max: 2 }),
-      H: fc.integer({ min: 1, max: 6 }),
-      W: fc.integer({ min: 1, max: 6 }),
-      KH: fc.integer({ min: 1, max: 3 }),
-      KW: fc.integer({ min: 1, max: 3 }),
-      stride: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 })),
-      padding: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 1 })),
-      dilation: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
-      bias: fc.boolean(),
-      seed: arbSeed(),
-    })
-    .filter(
-      (c) =>
-        c.dilation[0] * (c.KH - 1) + 1 <= c.H + 2 * c.padding[0] &&
-        c.dilation[1] * (c.KW - 1) + 1 <= c.W + 2 * c.padding[1],
-    );
 
 describe('conv2d', () => {
   it('gradients for x, weight and bias against finite differences (strides, padding, dilation, groups)', () => {
     fc.assert(
-      fc.property(arbConv(), (c) => {
+      fc.property(arbConv2d(), (c) => {
         const x = tensorFor([c.N, c.groups * c.cg, c.H, c.W], c.seed);
         const w = tensorFor([c.groups * c.ocg, c.cg, c.KH, c.KW], c.seed + 1);
         const b = tensorFor([c.groups * c.ocg], c.seed + 2);
@@ -47,7 +23,7 @@ describe('conv2d', () => {
   });
   it('forward equals the definition (an independent loop implementation), float64 and float32', () => {
     fc.assert(
-      fc.property(arbConv(), (c) => {
+      fc.property(arbConv2d(), (c) => {
         const xs = [c.N, c.groups * c.cg, c.H, c.W],
           ws = [c.groups * c.ocg, c.cg, c.KH, c.KW];
         const xv = valuesFor(xs, c.seed),

@@ -3,8 +3,16 @@ import { describe, expect, it } from 'vitest';
 import * as dp from '../../src/index.js';
 import { tensor, type Tensor } from '../../src/index.js';
 import { RUNS } from '../support/config.js';
-import { arbBroadcastPair, arbSeed, arbShape, tensorFor, type ValueOptions } from '../support/arbitraries.js';
-import { expectGradOk, latticeValues, vals } from '../support/props.js';
+import {
+  arbBroadcastPair,
+  arbSeed,
+  arbShape,
+  tensorFor,
+  type ValueOptions,
+  expectGradOk,
+  latticeValues,
+} from '../../src/testing/index.js';
+import { vals } from '../support/values.js';
 
 const f64 = (v: number[] | Float64Array, shape: number[]) => tensor(Float64Array.from(v), { shape, dtype: 'float64' });
 

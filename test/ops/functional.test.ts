@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Generator, dropout, linear, ones, tensor } from '../../src/index.js';
 import { RUNS } from '../support/config.js';
-import { arbDim, arbSeed, tensorFor } from '../support/arbitraries.js';
-import { expectGradOk, vals } from '../support/props.js';
+import { arbDim, arbSeed, tensorFor, expectGradOk } from '../../src/testing/index.js';
+import { vals } from '../support/values.js';
 
 describe('linear', () => {
   it('gradients for x, weight and bias (batched inputs)', () => {

@@ -2,27 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { eye, matmul, tensor } from '../../src/index.js';
 import { RUNS } from '../support/config.js';
-import { arbDim, arbSeed, tensorFor } from '../support/arbitraries.js';
-import { expectGradOk, vals } from '../support/props.js';
-
-/** matmul operand shapes: vectors, matrices and broadcast batches. */
-const arbMatmulShapes = () =>
-  fc
-    .record({
-      m: arbDim(),
-      k: arbDim(),
-      n: arbDim(),
-      batchA: fc.array(arbDim(1, 3), { maxLength: 2 }),
-      ones: fc.boolean(),
-      vecA: fc.boolean(),
-      vecB: fc.boolean(),
-    })
-    .map(({ m, k, n, batchA, ones, vecA, vecB }) => {
-      const batchB = ones ? batchA.map(() => 1) : batchA.slice(1);
-      const a = vecA ? [k] : [...batchA, m, k];
-      const b = vecB ? [k] : [...batchB, k, n];
-      return [a, b] as const;
-    });
+import { arbSeed, tensorFor, expectGradOk, arbMatmulShapes } from '../../src/testing/index.js';
+import { vals } from '../support/values.js';
 
 describe('matmul', () => {
   it('gradients against finite differences (vectors, batches, broadcast batches)', () => {

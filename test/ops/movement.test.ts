@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { arange, concat, stack, tensor } from '../../src/index.js';
 import { RUNS } from '../support/config.js';
-import { arbSeed, arbShape, tensorFor } from '../support/arbitraries.js';
-import { expectGradOk, vals } from '../support/props.js';
+import { arbSeed, arbShape, tensorFor, expectGradOk } from '../../src/testing/index.js';
+import { vals } from '../support/values.js';
 
 describe('movement ops: gradients against finite differences', () => {
   it('reshape (with an inferred -1)', () => {

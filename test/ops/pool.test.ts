@@ -2,34 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { avgPool2d, globalAvgPool2d, maxPool2d, tensor } from '../../src/index.js';
 import { RUNS } from '../support/config.js';
-import { arbSeed, distinctValues, tensorFor } from '../support/arbitraries.js';
-import { expectGradOk, vals } from '../support/props.js';
-
-const arbPool = () =>
-  fc
-    .record({
-      N: fc.integer({ min: 1, max: 2 }),
-      C: fc.integer({ min: 1, max: 2 }),
-      H: fc.integer({ min: 1, max: 7 }),
-      W: fc.integer({ min: 1, max: 7 }),
-      k: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
-      stride: fc.option(fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 })), { nil: undefined }),
-      padding: fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 1 })),
-      countIncludePad: fc.boolean(),
-      seed: arbSeed(),
-    })
-    .filter(
-      (c) =>
-        2 * c.padding[0] <= c.k[0] &&
-        2 * c.padding[1] <= c.k[1] &&
-        c.k[0] <= c.H + 2 * c.padding[0] &&
-        c.k[1] <= c.W + 2 * c.padding[1],
-    );
+import { distinctValues, tensorFor, expectGradOk, arbPool2d } from '../../src/testing/index.js';
+import { vals } from '../support/values.js';
 
 describe('pooling', () => {
   it('maxPool2d gradient (distinct values: no ties)', () => {
     fc.assert(
-      fc.property(arbPool(), (c) => {
+      fc.property(arbPool2d(), (c) => {
         const shape = [c.N, c.C, c.H, c.W];
         const x = tensor(distinctValues(c.N * c.C * c.H * c.W, c.seed), { shape, dtype: 'float64' });
         return expectGradOk((t) => maxPool2d(t, { kernelSize: c.k, stride: c.stride, padding: c.padding }), [x], {
@@ -41,7 +20,7 @@ describe('pooling', () => {
   });
   it('avgPool2d gradient (both padding-count conventions)', () => {
     fc.assert(
-      fc.property(arbPool(), (c) =>
+      fc.property(arbPool2d(), (c) =>
         expectGradOk(
           (t) =>
             avgPool2d(t, { kernelSize: c.k, stride: c.stride, padding: c.padding, countIncludePad: c.countIncludePad }),
@@ -54,7 +33,7 @@ describe('pooling', () => {
   });
   it('globalAvgPool2d gradient', () => {
     fc.assert(
-      fc.property(arbPool(), (c) => expectGradOk(globalAvgPool2d, [tensorFor([c.N, c.C, c.H, c.W], c.seed)])),
+      fc.property(arbPool2d(), (c) => expectGradOk(globalAvgPool2d, [tensorFor([c.N, c.C, c.H, c.W], c.seed)])),
       { numRuns: RUNS.medium },
     );
   });

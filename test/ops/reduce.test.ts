@@ -2,27 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tensor, type Tensor } from '../../src/index.js';
 import { RUNS } from '../support/config.js';
-import { arbSeed, arbShape, distinctValues, tensorFor } from '../support/arbitraries.js';
-import { expectGradOk, vals } from '../support/props.js';
-
-/** A shape plus a random subset of its axes (possibly negative) and keepdim. */
-const arbReduction = () =>
-  arbShape({ minDims: 1, maxDims: 4, max: 3 }).chain((shape) =>
-    fc.record({
-      shape: fc.constant(shape),
-      axes: fc.option(
-        fc
-          .subarray(
-            shape.map((_, i) => i),
-            { minLength: 1 },
-          )
-          .chain((ax) => fc.tuple(...ax.map((a) => fc.constantFrom(a, a - shape.length)))),
-        { nil: undefined },
-      ),
-      keepdim: fc.boolean(),
-      seed: arbSeed(),
-    }),
-  );
+import { distinctValues, tensorFor, expectGradOk, arbReduction } from '../../src/testing/index.js';
+import { vals } from '../support/values.js';
 
 describe('reductions: gradients against finite differences', () => {
   it('sum', () => {

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { crossEntropy, logSoftmax, logSumExp, softmax, tensor } from '../../src/index.js';
 import { RUNS } from '../support/config.js';
-import { arbDim, arbSeed, arbShape, tensorFor } from '../support/arbitraries.js';
-import { expectGradOk, vals } from '../support/props.js';
+import { arbDim, arbSeed, arbShape, tensorFor, expectGradOk } from '../../src/testing/index.js';
+import { vals } from '../support/values.js';
 
 describe('softmax family', () => {
   it('softmax, logSoftmax and logSumExp gradients on a random axis', () => {

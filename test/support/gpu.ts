@@ -8,6 +8,7 @@ import type { Storage } from '../../src/backend/backend.js';
 import { HostStorage } from '../../src/backend/host-storage.js';
 import { legacy, type LegacyKernels } from './kernels.js';
 import { GPU_MODES, GpuBackend, GpuStorage, modeUnavailableReason, type GpuMode } from '../../src/index.js';
+import { parityMismatches } from '../../src/testing/index.js';
 import { FLOAT32_PARITY, REQUIRED_GPU_MODES } from './config.js';
 
 /** `body` runs inside a describe block for every gpu.js mode this machine offers. */
@@ -54,9 +55,10 @@ export const finiteAbs = (v: ArrayLike<number>): Float64Array =>
   Float64Array.from(v, (x) => (Number.isFinite(x) ? Math.abs(x) : 0));
 
 /**
- * Throws a readable report unless gpu and reference agree everywhere: a NaN must face a NaN and
- * an infinity the same infinity (exactly, whatever the tolerance); finite values must satisfy
- * |gpu - ref| <= atol + rtol * magnitude, with a finite magnitude.
+ * Throws a readable report unless gpu and reference agree everywhere (`parityMismatches` of
+ * dynopool/testing): a NaN must face a NaN and an infinity the same infinity (exactly, whatever
+ * the tolerance); finite values must satisfy |gpu - ref| <= atol + rtol * magnitude, with a
+ * finite magnitude.
  */
 export function expectParity(
   label: string,
@@ -65,24 +67,7 @@ export function expectParity(
   magnitude: ArrayLike<number> | number,
 ): true {
   expect(gpu.length, `${label}: length`).toBe(reference.length);
-  const bad: string[] = [];
-  for (let i = 0; i < reference.length; i++) {
-    const g = gpu[i],
-      r = reference[i];
-    if (!Number.isFinite(g) || !Number.isFinite(r)) {
-      if (!(g === r || (Number.isNaN(g) && Number.isNaN(r))))
-        bad.push(`[${i}] gpu ${g} ref ${r} (non-finite values must match exactly)`);
-      continue;
-    }
-    const mag = typeof magnitude === 'number' ? magnitude : magnitude[i];
-    const tol = FLOAT32_PARITY.atol + FLOAT32_PARITY.rtol * mag;
-    if (!Number.isFinite(tol)) {
-      bad.push(`[${i}] gpu ${g} ref ${r}: the tolerance magnitude ${mag} is not finite (use finiteAbs)`);
-      continue;
-    }
-    const d = Math.abs(g - r);
-    if (!(d <= tol)) bad.push(`[${i}] gpu ${g} ref ${r} |diff| ${d.toExponential(2)} > ${tol.toExponential(2)}`);
-  }
+  const bad = parityMismatches(gpu, reference, magnitude, FLOAT32_PARITY);
   if (bad.length)
     throw new Error(`${label}: ${bad.length} of ${reference.length} values differ: ${bad.slice(0, 4).join('; ')}`);
   return true;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Generator, arange, eye, full, manualSeed, ones, rand, randn, scalar, tensor, zeros } from '../../src/index.js';
-import { vals } from '../support/props.js';
+import { vals } from '../support/values.js';
 
 describe('creation', () => {
   it('from nested arrays, flat arrays with a shape, and typed arrays', () => {

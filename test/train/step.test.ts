@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DynOPool, SGD, countMacs, crossEntropy, gmacsLoss, trainStep, type ImageClassifier } from '../../src/index.js';
-import { vals } from '../support/props.js';
+import { vals } from '../support/values.js';
 import { tinyBatch, tinyVgg } from '../nn/support.js';
 
 function setup(): { model: ImageClassifier; opt: SGD; alphas: DynOPool[] } {

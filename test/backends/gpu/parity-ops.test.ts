@@ -20,7 +20,7 @@ import {
   distinctValues,
   valuesFor,
   withNonFinite,
-} from '../../support/arbitraries.js';
+} from '../../../src/testing/index.js';
 import { absOf as abs, describeEachGpuMode, expectParity, f64, finiteAbs, onDevice, vals } from '../../support/gpu.js';
 
 const UNARY: readonly UnaryKernel[] = [

@@ -11,7 +11,7 @@ import { legacy } from '../../support/kernels.js';
 
 const ref = legacy(referenceBackend);
 import { RUNS } from '../../support/config.js';
-import { arbSeed, valuesFor, withNonFinite } from '../../support/arbitraries.js';
+import { arbSeed, valuesFor, withNonFinite } from '../../../src/testing/index.js';
 import { absOf as abs, describeEachGpuMode, expectParity, f64, finiteAbs, onDevice, vals } from '../../support/gpu.js';
 import { naiveDynoSample } from '../../support/naive.js';
 

@@ -18,7 +18,7 @@ import {
   trainStep,
 } from '../../../src/index.js';
 import { REQUIRED_GPU_MODES } from '../../support/config.js';
-import { valuesFor } from '../../support/arbitraries.js';
+import { valuesFor } from '../../../src/testing/index.js';
 import { tinyVgg } from '../../nn/support.js';
 import { legacy } from '../../support/kernels.js';
 
