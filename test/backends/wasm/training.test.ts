@@ -3,7 +3,7 @@
  * for a few SGD steps gives the reference's float32 losses, with no fallback warning.
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { DynOPool, SGD, WasmBackend, getBackend, setBackend, tensor, trainStep } from '../../../src/index.js';
+import { DynOPool, SGD, type WasmBackend, getBackend, setBackend, tensor, trainStep } from '../../../src/index.js';
 import { valuesFor } from '../../support/arbitraries.js';
 import { tinyVgg } from '../../nn/support.js';
 
