@@ -3,7 +3,8 @@
  * batchnorm forward+backward, DynOPool forward+backward against 2x2 max pooling, on the
  * reference backend, the wasm backend (WebAssembly SIMD GEMM), every gpu.js mode this machine
  * offers, and TensorFlow.js cpu / wasm in the same run. The conv shapes also time the input
- *   BENCH_ENGINES=wasm,tfjs-wasm BENCH_ONLY='64->64 @32|256->256' npm run bench   (the shapes of issue 11)
+ * gradient (dx) and the weight gradient (dw) kernels alone. Writes bench/results/<suite>.json
+ * (benny) and bench/results/summary.md.
  *
  *   npm run bench                        # N = 32, every engine
  *   BENCH_ENGINES=wasm,tfjs-wasm BENCH_ONLY='64->64 @32|256->256' npm run bench
