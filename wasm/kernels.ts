@@ -322,6 +322,18 @@ function packBIm2colT(k0: i32, kc: i32, j0: i32, nr: i32, d: usize, idx: usize):
   }
 }
 
+const roundUp = (n: i32, to: i32): i32 => ((n + to - 1) / to) * to;
+
+/**
+ * Packs all of A (M x K, from the current source) at dst, KC slice after KC slice, each slice
+ * MR-row panels over all of M (zero-padded to a multiple of MR): the layout gemm reads with
+ * `apre`. Its size: roundUp(M, MR) * K floats.
+ */
+function packWhole(M: i32, K: i32, dst: usize): void {
+  const Mp = roundUp(M, MR);
+  for (let pc = 0; pc < K; pc += KC) packA(0, M, pc, min(KC, K - pc), dst + (<usize>(pc * Mp) << 2));
+}
+
 // ---- the micro-kernel -------------------------------------------------------------------
 
 /**
@@ -382,8 +394,19 @@ function micro4x8(kc: i32, a: usize, b: usize, c: usize, ldc: usize, add: bool):
 /**
  * C[0:M, jlo:jhi] (+)= A . B[:, jlo:jhi] with A and B from the current sources (see above); C
  * is row-major with rows ldc floats apart. A thread computes one column range [jlo, jhi).
+ * `apre`: all of A already packed by packWhole (0: pack A block by block here).
  */
-function gemm(M: i32, K: i32, c: usize, ldc: i32, accumulate: bool, jlo: i32, jhi: i32, scratch: usize): void {
+function gemm(
+  M: i32,
+  K: i32,
+  c: usize,
+  ldc: i32,
+  accumulate: bool,
+  jlo: i32,
+  jhi: i32,
+  scratch: usize,
+  apre: usize,
+): void {
   const apack = scratch + APACK,
     bpack = scratch + BPACK,
     tile = scratch + TILE,
@@ -397,13 +420,15 @@ function gemm(M: i32, K: i32, c: usize, ldc: i32, accumulate: bool, jlo: i32, jh
       packB(pc, kc, jc, nc, bpack, idx);
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
-        packA(ic, mc, pc, kc, apack);
+        // A packed by packWhole (the same weights for every image), or packed here
+        const ablock = apre != 0 ? apre + (<usize>(pc * roundUp(M, MR) + ic * kc) << 2) : apack;
+        if (apre == 0) packA(ic, mc, pc, kc, apack);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bp = bpack + (<usize>(jr * kc) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
-            const ap = apack + (<usize>(ir * kc) << 2);
+            const ap = ablock + (<usize>(ir * kc) << 2);
             const cp = c + <usize>(ic + ir) * ldcBytes + (<usize>(jc + jr) << 2);
             if (mr == MR && nr == NR) {
               micro4x8(kc, ap, bp, cp, ldcBytes, add);
@@ -461,16 +486,26 @@ export function matmul(
     bPtr = b + (<usize>(bt * K * N) << 2);
     bRS = bRow;
     bCS = bCol;
-    gemm(M, K, c + (<usize>(bt * M * N) << 2), N, false, jlo, jhi, scratch);
+    gemm(M, K, c + (<usize>(bt * M * N) << 2), N, false, jlo, jhi, scratch, 0);
   }
 }
 
 /**
- * Convolution forward, y [N, OC, OH, OW] from x [N, C, H, W] and w [OC, C/groups, KH, KW]:
+ * Convolution forward, y [N, OC, OH, OW] from x [N, C, H, W] and w [OC, C/groups, KH, KW]
+ * (packed by packConvWeights):
  * per image and group, y_g [OCg, P] = w_g [OCg, Cg*KH*KW] . im2col(x_g) [Cg*KH*KW, P], over the
  * output pixels [plo, phi) of every image.
  */
-export function conv2d(geo: usize, x: usize, w: usize, y: usize, plo: i32, phi: i32, scratch: usize): void {
+export function conv2d(
+  geo: usize,
+  x: usize,
+  w: usize,
+  y: usize,
+  plo: i32,
+  phi: i32,
+  scratch: usize,
+  wpacked: usize,
+): void {
   readGeometry(geo);
   const Cg = gC / gG,
     OCg = gOC / gG,
@@ -478,20 +513,38 @@ export function conv2d(geo: usize, x: usize, w: usize, y: usize, plo: i32, phi: 
     P = gOH * gOW;
   for (let n = 0; n < gN; n++) {
     for (let g = 0; g < gG; g++) {
-      aPtr = w + (<usize>(g * OCg * T) << 2);
-      aRS = T;
-      aCS = 1;
-      aKP = T;
-      aKS = 0;
       bKind = B_IM2COL;
       bPtr = x + (<usize>((n * gC + g * Cg) * gH * gW) << 2);
-      gemm(OCg, T, y + (<usize>((n * gOC + g * OCg) * P) << 2), P, false, plo, phi, scratch);
+      const apre = wpacked + (<usize>(g * roundUp(OCg, MR) * T) << 2);
+      gemm(OCg, T, y + (<usize>((n * gOC + g * OCg) * P) << 2), P, false, plo, phi, scratch, apre);
     }
   }
 }
 
 /**
- * Input gradient, dx [N, C, H, W] from dy [N, OC, OH, OW] and w, for the images [nlo, nhi):
+ * Packs the weights for conv2d (transposed: false, A_g = w_g [OCg, T]) or for conv2dGradInput
+ * (transposed: true, A_g = w_g^T [T, OCg]), every group, into the layout of packWhole, once per
+ * call: every image then reuses them. Size: groups * roundUp(rows, MR) * columns floats.
+ */
+export function packConvWeights(geo: usize, w: usize, transposed: bool, dst: usize): void {
+  readGeometry(geo);
+  const OCg = gOC / gG,
+    T = (gC / gG) * gKH * gKW;
+  const M = transposed ? T : OCg,
+    K = transposed ? OCg : T;
+  for (let g = 0; g < gG; g++) {
+    aPtr = w + (<usize>(g * OCg * T) << 2);
+    aRS = transposed ? 1 : T;
+    aCS = transposed ? T : 1;
+    aKP = K;
+    aKS = 0;
+    packWhole(M, K, dst + (<usize>(g * roundUp(M, MR) * K) << 2));
+  }
+}
+
+/**
+ * Input gradient, dx [N, C, H, W] from dy [N, OC, OH, OW] and w (packed by packConvWeights,
+ * transposed), for the images [nlo, nhi):
  * per image and group, col [Cg*KH*KW, P] = w_g^T . dy_g, then col2im adds every column entry
  * into the input pixel it was read from (taps in the padding are dropped). `col` holds
  * Cg*KH*KW*P floats.
@@ -499,12 +552,12 @@ export function conv2d(geo: usize, x: usize, w: usize, y: usize, plo: i32, phi: 
 export function conv2dGradInput(
   geo: usize,
   dy: usize,
-  w: usize,
   dx: usize,
   nlo: i32,
   nhi: i32,
   scratch: usize,
   col: usize,
+  wpacked: usize,
 ): void {
   readGeometry(geo);
   const Cg = gC / gG,
@@ -515,16 +568,11 @@ export function conv2dGradInput(
   for (let n = nlo; n < nhi; n++) {
     memory.fill(dx + (<usize>(n * gC * HW) << 2), 0, <usize>(gC * HW) << 2);
     for (let g = 0; g < gG; g++) {
-      aPtr = w + (<usize>(g * OCg * T) << 2);
-      aRS = 1;
-      aCS = T;
-      aKP = max(OCg, 1);
-      aKS = 0;
       bKind = B_STRIDED;
       bPtr = dy + (<usize>((n * gOC + g * OCg) * P) << 2);
       bRS = P;
       bCS = 1;
-      gemm(T, OCg, col, P, false, 0, P, scratch);
+      gemm(T, OCg, col, P, false, 0, P, scratch, wpacked + (<usize>(g * roundUp(T, MR) * OCg) << 2));
       col2im(col, dx + (<usize>((n * gC + g * Cg) * HW) << 2), Cg);
     }
   }
@@ -578,6 +626,6 @@ export function conv2dGradWeight(geo: usize, x: usize, dy: usize, dw: usize, tlo
     aKS = gOC * P;
     bKind = B_IM2COLT;
     bPtr = x + (<usize>(g * Cg * gH * gW) << 2);
-    gemm(OCg, gN * P, dw + (<usize>(g * OCg * T) << 2), T, false, tlo, thi, scratch);
+    gemm(OCg, gN * P, dw + (<usize>(g * OCg * T) << 2), T, false, tlo, thi, scratch, 0);
   }
 }

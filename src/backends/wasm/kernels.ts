@@ -48,6 +48,18 @@ const geometryRecord = (g: ConvGeometry): number[] => [
 /** Multiply-adds x 2 of a convolution (the same for all three kernels). */
 const convFlops = (g: ConvGeometry): number => 2 * g.N * g.OC * (g.C / g.groups) * g.KH * g.KW * g.OH * g.OW;
 
+/**
+ * The weights packed once for every image (wasm/kernels.ts, packConvWeights): w_g as the GEMM's
+ * left operand, transposed for the input gradient.
+ */
+function packWeights(rt: WasmRuntime, geo: number, pw: number, g: ConvGeometry, transposed: boolean): number {
+  const rows = transposed ? (g.C / g.groups) * g.KH * g.KW : g.OC / g.groups,
+    cols = transposed ? g.OC / g.groups : (g.C / g.groups) * g.KH * g.KW;
+  const at = rt.alloc(g.groups * Math.ceil(rows / rt.MR) * rt.MR * cols);
+  rt.call('packConvWeights', geo, pw, transposed ? 1 : 0, at);
+  return at;
+}
+
 export function conv2dWasm(rt: WasmRuntime, x: Float32Array, w: Float32Array, g: ConvGeometry): Float32Array {
   rt.reset();
   const px = rt.put(x),
@@ -56,8 +68,9 @@ export function conv2dWasm(rt: WasmRuntime, x: Float32Array, w: Float32Array, g:
     size = g.N * g.OC * P;
   const py = rt.alloc(size),
     geo = rt.record(geometryRecord(g));
+  const packed = packWeights(rt, geo, pw, g, false);
   // threads split every image's output pixels
-  rt.split('conv2d', P, rt.NR, convFlops(g), (lo, hi, t) => [geo, px, pw, py, lo, hi, rt.scratch[t]]);
+  rt.split('conv2d', P, rt.NR, convFlops(g), (lo, hi, t) => [geo, px, pw, py, lo, hi, rt.scratch[t], packed]);
   return rt.take(py, size);
 }
 
@@ -76,7 +89,17 @@ export function conv2dGradInputWasm(
   // one col buffer [C/groups * KH * KW, OH * OW] per thread; threads split the images
   const colFloats = (g.C / g.groups) * g.KH * g.KW * g.OH * g.OW;
   const cols = rt.scratch.map(() => rt.alloc(colFloats));
-  rt.split('conv2dGradInput', g.N, 1, convFlops(g), (lo, hi, t) => [geo, pdy, pw, pdx, lo, hi, rt.scratch[t], cols[t]]);
+  const packed = packWeights(rt, geo, pw, g, true);
+  rt.split('conv2dGradInput', g.N, 1, convFlops(g), (lo, hi, t) => [
+    geo,
+    pdy,
+    pdx,
+    lo,
+    hi,
+    rt.scratch[t],
+    cols[t],
+    packed,
+  ]);
   return rt.take(pdx, size);
 }
 

@@ -40,7 +40,7 @@ declare const WebAssembly: {
 };
 
 /** The kernels' entry points, in the order the control block numbers them. */
-export const ENTRY = ['matmul', 'conv2d', 'conv2dGradInput', 'conv2dGradWeight'] as const;
+export const ENTRY = ['matmul', 'conv2d', 'conv2dGradInput', 'conv2dGradWeight', 'packConvWeights'] as const;
 export type Entry = (typeof ENTRY)[number];
 
 interface KernelExports {
@@ -202,6 +202,11 @@ export class WasmRuntime {
   }
 
   // ---- running ----------------------------------------------------------------------------
+
+  /** Runs `entry` on this thread alone. */
+  call(entry: Entry, ...args: number[]): void {
+    this.fns[ENTRY.indexOf(entry)](...args);
+  }
 
   /**
    * Runs `entry` over the range [0, total): split at a multiple of `grain` between the worker
