@@ -9,17 +9,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: [
-      'dist/',
-      'wasm/',
-      '*.tmp.ts',
-      'node_modules/',
-      'bench/results/',
-      '.ci/',
-      'coverage/',
-      'runs/',
-      'test/docs/.readme/',
-    ],
+    ignores: ['dist/', 'wasm/', 'node_modules/', 'bench/results/', '.ci/', 'coverage/', 'runs/', 'test/docs/.readme/'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
