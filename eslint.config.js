@@ -8,7 +8,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'bench/results/', '.ci/', 'coverage/', 'runs/', 'test/docs/.readme/'] },
+  {
+    ignores: ['dist/', 'wasm/', 'node_modules/', 'bench/results/', '.ci/', 'coverage/', 'runs/', 'test/docs/.readme/'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,10 +1,13 @@
 /**
  * Kernel benchmarks (benny): conv2d forward and forward+backward at the CIFAR VGG shapes,
  * batchnorm forward+backward, DynOPool forward+backward against 2x2 max pooling, on the
- * reference backend, every gpu.js mode this machine offers, and TensorFlow.js cpu / wasm in
- * the same run. Writes bench/results/<suite>.json (benny) and bench/results/summary.md.
+ * reference backend, the wasm backend (WebAssembly SIMD GEMM), every gpu.js mode this machine
+ * offers, and TensorFlow.js cpu / wasm in the same run. The conv shapes also time the input
+ * gradient (dx) and the weight gradient (dw) kernels alone. Writes bench/results/<suite>.json
+ * (benny) and bench/results/summary.md.
  *
  *   npm run bench                        # N = 32, every engine
+ *   BENCH_ENGINES=wasm,tfjs-wasm BENCH_ONLY='64->64 @32|256->256' npm run bench
  *   BENCH_BATCH=8 BENCH_ENGINES=reference,webasm,tfjs-wasm BENCH_ONLY='dynopool|maxpool' npm run bench
  * (a BENCH_ONLY run writes summary-<pattern>.md instead of summary.md)
  */
@@ -17,6 +20,9 @@ import {
   dynoPool2d,
   maxPool2d,
   randn,
+  runKernel1,
+  conv2dGradInputKernel,
+  conv2dGradWeightKernel,
   setBackend,
   tensor,
   availableModes,
@@ -29,7 +35,7 @@ import { batchNormFwdBwd, filterGrad, inputGrad, maxPoolFwdBwd, tf, useTf, type 
 process.env.DYNOPOOL_GPU_QUIET = '1';
 const N = Number(process.env.BENCH_BATCH ?? 32);
 const maxTime = Number(process.env.BENCH_MAX_TIME ?? 2);
-const ours = ['reference', ...availableModes()];
+const ours = ['reference', 'wasm', ...availableModes()];
 const engines = (process.env.BENCH_ENGINES ?? [...ours, 'tfjs-cpu', 'tfjs-wasm'].join(',')).split(',');
 const outDir = new URL('./results/', import.meta.url).pathname;
 mkdirSync(outDir, { recursive: true });
@@ -44,7 +50,7 @@ const rows: Row[] = [];
 const g = new Generator(0);
 
 function useOurs(engine: string): void {
-  if (engine === 'reference') setBackend('reference');
+  if (engine === 'reference' || engine === 'wasm') setBackend(engine);
   else setBackend('gpu', { mode: engine as never });
 }
 
@@ -131,8 +137,8 @@ await checkTfGradients();
 
 for (const [ci, co, hw] of CONV_SHAPES) {
   const flops = 2 * N * co * hw * hw * ci * 9;
-  for (const withBackward of [false, true]) {
-    const name = `conv2d ${ci}->${co} @${hw}x${hw} N=${N} ${withBackward ? 'fwd+bwd' : 'fwd'}`;
+  for (const pass of ['fwd', 'dx', 'dw', 'fwd+bwd'] as const) {
+    const name = `conv2d ${ci}->${co} @${hw}x${hw} N=${N} ${pass}`;
     const cases: [string, () => unknown][] = [];
     for (const engine of engines) {
       const c = await caseFor(engine, async (tfb) => {
@@ -142,8 +148,10 @@ for (const [ci, co, hw] of CONV_SHAPES) {
           const dy = tf.randomNormal([N, hw, hw, co]) as Tensor4D;
           return async () => {
             const outs = tf.tidy(() => {
+              if (pass === 'dx') return [inputGrad(dy, w)];
+              if (pass === 'dw') return [filterGrad(x, dy, 3)];
               const y = tf.conv2d(x, w, 1, 'same');
-              if (!withBackward) return [y];
+              if (pass === 'fwd') return [y];
               return [y, inputGrad(dy, w), filterGrad(x, dy, 3)];
             });
             for (const o of outs) {
@@ -155,8 +163,29 @@ for (const [ci, co, hw] of CONV_SHAPES) {
         const x = rnd([N, ci, hw, hw]),
           w = rnd([co, ci, 3, 3]);
         const dy = rnd([N, co, hw, hw]);
+        // the kernels alone for dx and dw (the geometry as conv2d computes it)
+        const geo = {
+          N,
+          C: ci,
+          H: hw,
+          W: hw,
+          OC: co,
+          KH: 3,
+          KW: 3,
+          OH: hw,
+          OW: hw,
+          strideH: 1,
+          strideW: 1,
+          padH: 1,
+          padW: 1,
+          dilationH: 1,
+          dilationW: 1,
+          groups: 1,
+        };
         return () => {
-          if (!withBackward) return conv2d(x, w, null, { padding: 1 }).data();
+          if (pass === 'fwd') return conv2d(x, w, null, { padding: 1 }).data();
+          if (pass === 'dx') return runKernel1(conv2dGradInputKernel, [dy, w], geo).data();
+          if (pass === 'dw') return runKernel1(conv2dGradWeightKernel, [x, dy], geo).data();
           const xx = x.detach();
           xx.requiresGrad = true;
           const ww = w.detach();
@@ -167,7 +196,7 @@ for (const [ci, co, hw] of CONV_SHAPES) {
       });
       if (c) cases.push(c);
     }
-    await suite(name, withBackward ? 3 * flops : flops, cases);
+    await suite(name, pass === 'fwd+bwd' ? 3 * flops : flops, cases);
   }
 }
 

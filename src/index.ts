@@ -68,6 +68,7 @@ export {
 } from './backend/registry.js';
 export { referenceBackend, referenceKernels, runReference } from './backends/reference.js';
 export { GpuBackend, SMALL as GPU_HOST_PLACEMENT_LIMIT, gpuKernels } from './backends/gpu.js';
+export { WasmBackend, wasmBackend, wasmKernels, WasmRuntime, type WasmRuntimeOptions } from './backends/index.js';
 export { GpuStorage, gpuMemoryStats, type GpuMemoryStats } from './backend/gpu/storage.js';
 export {
   availableModes,

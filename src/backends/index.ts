@@ -1,8 +1,11 @@
 /**
- * The runnable library: registers the backends ('reference', then 'gpu') and installs the op
- * method forms (src/ops/index.ts). This folder sits above src/ops: it assembles each backend
- * from the op families' implementation tables.
+ * The runnable library: registers the backends ('reference', 'gpu', then 'wasm') and installs
+ * the op method forms (src/ops/index.ts). This folder sits above src/ops: it assembles each
+ * backend from the op families' implementation tables.
  */
 import '../ops/index.js';
 export { referenceBackend, referenceKernels, runReference } from './reference.js';
 export { GpuBackend, SMALL, gpuKernels, gpuBackendFor } from './gpu.js';
+export { WasmBackend, wasmBackend } from './wasm/backend.js';
+export { wasmKernels } from './wasm/kernels.js';
+export { WasmRuntime, type WasmRuntimeOptions } from './wasm/runtime.js';

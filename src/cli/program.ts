@@ -184,6 +184,7 @@ async function demo(opts: { out: string; epochs: number; limit: number; lambda: 
     model: 'vgg5',
     width: 0.25,
     dataset: 'barcodes',
+    backend: 'wasm',
     limit: opts.limit,
     epochs: opts.epochs,
     batchSize: 64,
@@ -282,9 +283,12 @@ export function program(): Command {
     .option('--flip', 'random horizontal flips', false)
     .option('--seed <n>', 'seed of initialisation, data order and augmentation', num('--seed', 0, true, MAX_SEED), 0)
     .addOption(
-      new Option('--backend <name>', 'compute backend: the CPU reference or gpu.js')
-        .choices(['reference', 'gpu'])
-        .default('reference'),
+      new Option(
+        '--backend <name>',
+        'compute backend: the CPU reference, gpu.js, or wasm (WebAssembly SIMD, 2 threads)',
+      )
+        .choices(['reference', 'gpu', 'wasm'])
+        .default('wasm'),
     )
     .addOption(
       new Option('--gpu-mode <mode>', 'gpu.js mode for --backend gpu (auto: headlessgl on a hardware GPU, else webasm)')

@@ -38,7 +38,7 @@ export interface RunConfig {
   cropPadding: number;
   flip: boolean;
   seed: number;
-  /** 'reference' or 'gpu' */
+  /** 'reference', 'gpu' or 'wasm' (the WebAssembly SIMD kernels) */
   backend: string;
   /** gpu backend only: 'headlessgl' | 'webasm' | 'cpu' | 'auto' */
   gpuMode?: string;
@@ -162,7 +162,7 @@ export function validateConfig(raw: unknown, source: string): RunConfig {
   number('seed', 0, true, MAX_SEED);
   for (const key of ['dynopool', 'flip'])
     if (typeof c[key] !== 'boolean') fail(`${key} must be true or false, got ${show(c[key])}`);
-  oneOf('backend', ['reference', 'gpu']);
+  oneOf('backend', ['reference', 'gpu', 'wasm']);
   oneOf('gpuMode', ['auto', 'headlessgl', 'webasm', 'cpu'], true);
   oneOf('transform', ['stretch', 'tile', 'large'], true);
   oneOf('nanPolicy', NAN_POLICIES, true);

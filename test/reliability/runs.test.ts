@@ -184,7 +184,7 @@ describe('item 6: SIGTERM and SIGHUP save like Ctrl-C', () => {
       await new Promise<void>((resolve) =>
         child.stdout.on('data', (d) => {
           stdout += d;
-          if (stdout.includes('[reference]')) resolve();
+          if (/\[(reference|wasm)\]/.test(stdout)) resolve();
         }),
       );
       await new Promise((r) => setTimeout(r, 300));

@@ -132,6 +132,8 @@ describe('training on the gpu backend', () => {
   );
 
   it('refuses an unknown backend or mode', () => {
-    expect(() => setBackend('cuda')).toThrow("setBackend: unknown backend 'cuda' (choose 'reference' or 'gpu')");
+    expect(() => setBackend('cuda')).toThrow(
+      "setBackend: unknown backend 'cuda' (choose 'reference' or 'gpu' or 'wasm')",
+    );
   });
 });

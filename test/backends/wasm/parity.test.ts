@@ -1,0 +1,273 @@
+/**
+ * The wasm backend's native kernels (conv2d forward, input gradient, weight gradient, batched
+ * matmul) against the float64 CPU reference, on one thread and on two (the worker takes a share
+ * of every call here, however small). Geometries are random and odd: sizes that are not
+ * multiples of the GEMM's tiles (MR x NR = 4 x 8) and that cross its cache blocks (KC = 256,
+ * MC = 128, NC = 512), strides, padding, dilation, groups (depthwise included), 1x1 kernels;
+ * NaN and +-Inf are mixed into every operand. Replay a failure with FC_SEED (test/support/config.ts).
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Storage } from '../../../src/backend/backend.js';
+import { HostStorage } from '../../../src/backend/host-storage.js';
+import { referenceBackend } from '../../../src/backends/reference.js';
+import { WasmBackend } from '../../../src/backends/wasm/backend.js';
+import type { ConvGeometry } from '../../../src/ops/kernels.js';
+import { arbSeed, valuesFor, withNonFinite } from '../../../src/testing/index.js';
+import { FC_SEED, RUNS } from '../../support/config.js';
+import { expectParity, f64, finiteAbs, vals } from '../../support/gpu.js';
+import { legacy } from '../../support/kernels.js';
+
+const ref = legacy(referenceBackend);
+const f32 = (v: ArrayLike<number>): Storage => new HostStorage(Float32Array.from(v));
+const nf = (v: Float64Array, seed: number) => withNonFinite(v, seed, { rate: 0.04 });
+
+interface ConvCase extends ConvGeometry {
+  seed: number;
+}
+
+function geometry(c: {
+  N: number;
+  groups: number;
+  cg: number;
+  ocg: number;
+  H: number;
+  W: number;
+  KH: number;
+  KW: number;
+  SH: number;
+  SW: number;
+  PH: number;
+  PW: number;
+  DH: number;
+  DW: number;
+  seed: number;
+}): ConvCase {
+  const OH = Math.floor((c.H + 2 * c.PH - c.DH * (c.KH - 1) - 1) / c.SH) + 1;
+  const OW = Math.floor((c.W + 2 * c.PW - c.DW * (c.KW - 1) - 1) / c.SW) + 1;
+  return {
+    N: c.N,
+    C: c.groups * c.cg,
+    H: c.H,
+    W: c.W,
+    OC: c.groups * c.ocg,
+    KH: c.KH,
+    KW: c.KW,
+    OH,
+    OW,
+    strideH: c.SH,
+    strideW: c.SW,
+    padH: c.PH,
+    padW: c.PW,
+    dilationH: c.DH,
+    dilationW: c.DW,
+    groups: c.groups,
+    seed: c.seed,
+  };
+}
+
+const fits = (c: { H: number; W: number; KH: number; KW: number; PH: number; PW: number; DH: number; DW: number }) =>
+  c.DH * (c.KH - 1) + 1 <= c.H + 2 * c.PH && c.DW * (c.KW - 1) + 1 <= c.W + 2 * c.PW;
+
+/** Small odd geometries: every stride / padding / dilation / groups combination. */
+const arbConv = () =>
+  fc
+    .record({
+      N: fc.integer({ min: 1, max: 3 }),
+      groups: fc.integer({ min: 1, max: 3 }),
+      cg: fc.integer({ min: 1, max: 5 }),
+      ocg: fc.integer({ min: 1, max: 9 }),
+      H: fc.integer({ min: 1, max: 11 }),
+      W: fc.integer({ min: 1, max: 13 }),
+      KH: fc.integer({ min: 1, max: 3 }),
+      KW: fc.integer({ min: 1, max: 4 }),
+      SH: fc.integer({ min: 1, max: 3 }),
+      SW: fc.integer({ min: 1, max: 2 }),
+      PH: fc.integer({ min: 0, max: 2 }),
+      PW: fc.integer({ min: 0, max: 2 }),
+      DH: fc.integer({ min: 1, max: 2 }),
+      DW: fc.integer({ min: 1, max: 2 }),
+      seed: arbSeed(),
+    })
+    .filter(fits)
+    .map(geometry);
+
+/** Depthwise convolutions (one input channel per group, 1 or 2 outputs each). */
+const arbDepthwise = () =>
+  fc
+    .record({
+      N: fc.integer({ min: 1, max: 2 }),
+      groups: fc.integer({ min: 1, max: 6 }),
+      cg: fc.constant(1),
+      ocg: fc.integer({ min: 1, max: 2 }),
+      H: fc.integer({ min: 2, max: 10 }),
+      W: fc.integer({ min: 2, max: 10 }),
+      KH: fc.constant(3),
+      KW: fc.constant(3),
+      SH: fc.integer({ min: 1, max: 2 }),
+      SW: fc.integer({ min: 1, max: 2 }),
+      PH: fc.integer({ min: 0, max: 1 }),
+      PW: fc.integer({ min: 0, max: 1 }),
+      DH: fc.constant(1),
+      DW: fc.constant(1),
+      seed: arbSeed(),
+    })
+    .filter(fits)
+    .map(geometry);
+
+/**
+ * Geometries that cross the cache blocks: C/groups x KH x KW above KC = 256 and MC = 128 (the
+ * forward's K, the input gradient's M), N x OH x OW above KC (the weight gradient's K), and
+ * output rows on both sides of a full 8-pixel panel.
+ */
+const arbConvBlocks = () =>
+  fc
+    .record({
+      N: fc.integer({ min: 1, max: 3 }),
+      groups: fc.integer({ min: 1, max: 2 }),
+      cg: fc.integer({ min: 15, max: 33 }),
+      ocg: fc.integer({ min: 3, max: 13 }),
+      H: fc.integer({ min: 6, max: 14 }),
+      W: fc.integer({ min: 7, max: 17 }),
+      KH: fc.constant(3),
+      KW: fc.constant(3),
+      SH: fc.constant(1),
+      SW: fc.constant(1),
+      PH: fc.integer({ min: 0, max: 1 }),
+      PW: fc.integer({ min: 0, max: 1 }),
+      DH: fc.constant(1),
+      DW: fc.constant(1),
+      seed: arbSeed(),
+    })
+    .map(geometry);
+
+const arbMatmul = (maxDim: number) =>
+  fc.record({
+    B: fc.integer({ min: 1, max: 3 }),
+    M: fc.integer({ min: 1, max: maxDim }),
+    K: fc.integer({ min: 0, max: maxDim }),
+    N: fc.integer({ min: 1, max: maxDim }),
+    transA: fc.boolean(),
+    transB: fc.boolean(),
+    seed: arbSeed(),
+  });
+
+for (const threads of [1, 2]) {
+  describe(`wasm kernels against the reference (${threads} thread${threads > 1 ? 's' : ''})`, () => {
+    const backend = new WasmBackend({ threads, minParallelFlops: 0 }, () => {});
+    const wasm = legacy(backend);
+
+    beforeAll(async () => {
+      await backend.runtime.ready();
+      // two threads: the worker must be up, or these cases would silently test one thread
+      expect(backend.runtime.parallel).toBe(threads > 1);
+    });
+
+    const checkConv = (g: ConvCase): true => {
+      const x = nf(valuesFor([g.N, g.C, g.H, g.W], g.seed), g.seed),
+        w = nf(valuesFor([g.OC, g.C / g.groups, g.KH, g.KW], g.seed + 1), g.seed + 1);
+      const dy = nf(valuesFor([g.N, g.OC, g.OH, g.OW], g.seed + 2), g.seed + 2);
+      const [ax, aw, ady] = [finiteAbs(x), finiteAbs(w), finiteAbs(dy)];
+      expectParity(
+        'conv2d',
+        vals(wasm.conv2d(f32(x), f32(w), g)),
+        vals(ref.conv2d(f64(x), f64(w), g)),
+        vals(ref.conv2d(f64(ax), f64(aw), g)),
+      );
+      expectParity(
+        'conv2dGradInput',
+        vals(wasm.conv2dGradInput(f32(dy), f32(w), g)),
+        vals(ref.conv2dGradInput(f64(dy), f64(w), g)),
+        vals(ref.conv2dGradInput(f64(ady), f64(aw), g)),
+      );
+      return expectParity(
+        'conv2dGradWeight',
+        vals(wasm.conv2dGradWeight(f32(x), f32(dy), g)),
+        vals(ref.conv2dGradWeight(f64(x), f64(dy), g)),
+        vals(ref.conv2dGradWeight(f64(ax), f64(ady), g)),
+      );
+    };
+
+    const checkMatmul = (c: {
+      B: number;
+      M: number;
+      K: number;
+      N: number;
+      transA: boolean;
+      transB: boolean;
+      seed: number;
+    }): true => {
+      const a = nf(valuesFor([c.B * c.M * c.K], c.seed), c.seed),
+        b = nf(valuesFor([c.B * c.K * c.N], c.seed + 1), c.seed + 1);
+      const args = [c.B, c.M, c.K, c.N, c.transA, c.transB] as const;
+      return expectParity(
+        'matmul',
+        vals(wasm.matmul(f32(a), f32(b), ...args)),
+        vals(ref.matmul(f64(a), f64(b), ...args)),
+        vals(ref.matmul(f64(finiteAbs(a)), f64(finiteAbs(b)), ...args)),
+      );
+    };
+
+    it('conv2d forward, input gradient and weight gradient: odd geometries', () => {
+      fc.assert(fc.property(arbConv(), checkConv), { seed: FC_SEED, numRuns: RUNS.expensive });
+    });
+
+    it('conv2d forward, input gradient and weight gradient: depthwise', () => {
+      fc.assert(fc.property(arbDepthwise(), checkConv), { seed: FC_SEED, numRuns: RUNS.expensive });
+    });
+
+    it('conv2d forward, input gradient and weight gradient: across the cache blocks', () => {
+      fc.assert(fc.property(arbConvBlocks(), checkConv), {
+        seed: FC_SEED,
+        numRuns: Math.max(1, Math.round(RUNS.expensive / 4)),
+      });
+    });
+
+    it('batched matmul, both transposes, K = 0 included', () => {
+      fc.assert(fc.property(arbMatmul(20), checkMatmul), { seed: FC_SEED, numRuns: RUNS.medium });
+    });
+
+    it('batched matmul across the cache blocks (M > 128, K > 256, N > 512)', () => {
+      fc.assert(
+        fc.property(
+          fc.record({
+            B: fc.constant(1),
+            M: fc.integer({ min: 120, max: 140 }),
+            K: fc.integer({ min: 250, max: 270 }),
+            N: fc.integer({ min: 505, max: 530 }),
+            transA: fc.boolean(),
+            transB: fc.boolean(),
+            seed: arbSeed(),
+          }),
+          checkMatmul,
+        ),
+        { seed: FC_SEED, numRuns: 4 },
+      );
+    });
+  });
+}
+
+describe('wasm backend', () => {
+  const warnings: string[] = [];
+  const backend = legacy(new WasmBackend({ threads: 1 }, (m) => warnings.push(m)));
+  afterAll(() => {
+    warnings.length = 0;
+  });
+
+  it('runs float64 kernels on the reference, warning once per kernel', () => {
+    const a = Float64Array.from([1, 2, 3, 4]);
+    const out = backend.matmul(f64(a), f64(a), 1, 2, 2, 2, false, false);
+    backend.matmul(f64(a), f64(a), 1, 2, 2, 2, false, false);
+    expect(out.dtype).toBe('float64');
+    expect(vals(out)).toEqual(Float64Array.from([7, 10, 15, 22]));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/'matmul' runs on the CPU reference/);
+  });
+
+  it('runs the kernels it has no implementation of on the reference, without a warning', () => {
+    const y = backend.unary('relu', f32([-1, 2]));
+    expect(vals(y)).toEqual(Float64Array.from([0, 2]));
+    expect(y.hostValues()).toBeInstanceOf(Float32Array);
+    expect(warnings).toHaveLength(1);
+  });
+});

@@ -1,0 +1,631 @@
+/**
+ * dynopool's native CPU kernels: a register-tiled float32 GEMM in WebAssembly SIMD, and the
+ * convolution kernels built on it (im2col packed straight from the image). AssemblyScript,
+ * compiled by `npm run build:wasm` (scripts/build-wasm.js) into src/backends/wasm/kernels.wasm.
+ *
+ * Every pointer is a byte address in the one (shared) linear memory, which the JavaScript side
+ * (src/backends/wasm/runtime.ts) owns: it copies the operands in, gives each thread its own
+ * scratch area of scratchBytes() bytes, and copies the result out. Nothing here allocates.
+ *
+ * ## The GEMM: C[M, N] (+)= A[M, K] . B[K, N]
+ *
+ * The loop nest is the one of BLIS / XNNPACK / GotoBLAS. The operands are cut into blocks that
+ * fit the caches, each block is copied ("packed") into the order in which the micro-kernel
+ * reads it, and the micro-kernel computes one MR x NR tile of C with its accumulators in
+ * registers:
+ *
+ *     for jc in N step NC              (a column block of C and B)
+ *       for pc in K step KC            (a slice of the shared dimension)
+ *         pack B[pc:pc+KC, jc:jc+NC]   -> bpack: NC/NR panels of KC x NR      (L2)
+ *         for ic in M step MC
+ *           pack A[ic:ic+MC, pc:pc+KC] -> apack: MC/MR panels of MR x KC      (L2)
+ *           for jr in NC step NR         one B panel, KC x NR = 8 KiB         (L1)
+ *             for ir in MC step MR       one A panel, MR x KC = 4 KiB         (L1)
+ *               micro-kernel: C[ir:ir+MR, jr:jr+NR] (+)= Apanel . Bpanel
+ *
+ * Packed layouts (k runs down, one line is what one step of k reads):
+ *
+ *     apack panel (MR = 4 rows of A)      bpack panel (NR = 8 columns of B)
+ *     k=0: a00 a10 a20 a30                 k=0: b00 b01 b02 b03 | b04 b05 b06 b07
+ *     k=1: a01 a11 a21 a31                 k=1: b10 b11 b12 b13 | b14 b15 b16 b17
+ *     ...                                  ...   (two v128 loads per step)
+ *
+ * The micro-kernel (micro4x8) keeps the 4 x 8 tile of C in eight f32x4 registers:
+ *
+ *                  B row k:  [ b0 b1 b2 b3 ][ b4 b5 b6 b7 ]
+ *       splat(a0k) x          c00 += a*b0   c01 += a*b1
+ *       splat(a1k) x          c10 += ...    c11 += ...
+ *       splat(a2k) x          c20           c21
+ *       splat(a3k) x          c30           c31
+ *
+ * so every step of k is 2 vector loads of B, 4 load-and-splats of A, 8 multiplies and 8 adds
+ * (baseline wasm SIMD has no fused multiply-add): 32 multiply-adds for 14 instructions, with
+ * 8 + 2 + 1 registers live, inside the 16 of x86-64 and arm64.
+ *
+ * Edges: a pack pads a short panel (fewer than MR rows or NR columns) with zeros, so the
+ * micro-kernel always computes a full tile; a tile that sticks out of C is computed into a
+ * scratch tile and only its valid part is copied (added) to C. K needs no padding.
+ *
+ * Float semantics: float32 multiplies and adds, accumulated over one KC slice in registers,
+ * then added to C. Zeros in the packs (the padding of a convolution's im2col) are multiplied
+ * like any value, so an infinite weight at a padded tap gives NaN, as in PyTorch and the
+ * reference.
+ */
+
+// ---- tiling parameters --------------------------------------------------------------------
+
+/** Rows of C per micro-kernel tile (one f32 splat each). */
+const MR: i32 = 4;
+/** Columns of C per micro-kernel tile (two f32x4). */
+const NR: i32 = 8;
+/** The slice of K packed at a time: an A panel (MR x KC) and a B panel (KC x NR) stay in L1. */
+const KC: i32 = 256;
+/** Rows of A packed at a time (MC x KC floats = 128 KiB, in L2). A multiple of MR. */
+const MC: i32 = 128;
+/** Columns of B packed at a time (KC x NC floats = 512 KiB, in L2). A multiple of NR. */
+const NC: i32 = 512;
+
+/** A row or column index that is never inside an image (marks padded columns of a pack). */
+const OUTSIDE: i32 = -(1 << 28);
+
+// scratch area of one thread, in bytes from its start
+const APACK: usize = 0;
+const BPACK: usize = APACK + <usize>(MC * KC * 4);
+const TILE: usize = BPACK + <usize>(KC * NC * 4);
+const IDX: usize = TILE + <usize>(MR * NR * 4);
+const SCRATCH: usize = IDX + <usize>(4 * NR * 4);
+
+/** The bytes of scratch each thread needs (the JavaScript side allocates them). */
+export function scratchBytes(): i32 {
+  return <i32>SCRATCH;
+}
+
+/** The first byte that the JavaScript side may use (after this module's static data). */
+export function heapBase(): i32 {
+  return <i32>__heap_base;
+}
+
+export function tileMR(): i32 {
+  return MR;
+}
+export function tileNR(): i32 {
+  return NR;
+}
+
+// ---- where A and B come from -------------------------------------------------------------
+//
+// A(i, k) lives at aPtr + 4 * (i * aRS + (k / aKP) * aKS + (k % aKP) * aCS): a strided matrix
+// (aKP = K), or, for the weight gradient, dy seen as [OC, N * P] (k = n * P + p).
+//
+// B(k, j) comes from one of three sources (bKind):
+//   B_STRIDED  a strided matrix: bPtr + 4 * (k * bRS + j * bCS)
+//   B_IM2COL   the im2col matrix of one image, [Cg * KH * KW, OH * OW]: k is a tap (c, kh, kw),
+//              j an output pixel (oh, ow); the value is x[c, oh*SH - PH + kh*DH, ow*SW - PW +
+//              kw*DW], or 0 in the padding
+//   B_IM2COLT  its transpose over the whole batch, [N * OH * OW, Cg * KH * KW]: k = (n, pixel),
+//              j = tap (the weight gradient's right operand)
+
+const B_STRIDED: i32 = 0;
+const B_IM2COL: i32 = 1;
+const B_IM2COLT: i32 = 2;
+
+let aPtr: usize = 0;
+let aRS: i32 = 0;
+let aCS: i32 = 0;
+let aKP: i32 = 0;
+let aKS: i32 = 0;
+
+let bKind: i32 = 0;
+let bPtr: usize = 0;
+let bRS: i32 = 0;
+let bCS: i32 = 0;
+
+// convolution geometry (for the im2col sources), read from a geometry record by each entry
+let gN: i32 = 0;
+let gC: i32 = 0;
+let gH: i32 = 0;
+let gW: i32 = 0;
+let gOC: i32 = 0;
+let gKH: i32 = 0;
+let gKW: i32 = 0;
+let gOH: i32 = 0;
+let gOW: i32 = 0;
+let gSH: i32 = 0;
+let gSW: i32 = 0;
+let gPH: i32 = 0;
+let gPW: i32 = 0;
+let gDH: i32 = 0;
+let gDW: i32 = 0;
+let gG: i32 = 0;
+
+/** Reads the geometry record [N, C, H, W, OC, KH, KW, OH, OW, SH, SW, PH, PW, DH, DW, groups]. */
+function readGeometry(geo: usize): void {
+  gN = load<i32>(geo, 0);
+  gC = load<i32>(geo, 4);
+  gH = load<i32>(geo, 8);
+  gW = load<i32>(geo, 12);
+  gOC = load<i32>(geo, 16);
+  gKH = load<i32>(geo, 20);
+  gKW = load<i32>(geo, 24);
+  gOH = load<i32>(geo, 28);
+  gOW = load<i32>(geo, 32);
+  gSH = load<i32>(geo, 36);
+  gSW = load<i32>(geo, 40);
+  gPH = load<i32>(geo, 44);
+  gPW = load<i32>(geo, 48);
+  gDH = load<i32>(geo, 52);
+  gDW = load<i32>(geo, 56);
+  gG = load<i32>(geo, 60);
+}
+
+/** x[ih, iw] of the plane at `plane` (a byte address), or 0 outside the image. */
+// @ts-ignore: decorator
+@inline
+function pixel(plane: usize, ih: i32, iw: i32): f32 {
+  return <u32>ih < <u32>gH && <u32>iw < <u32>gW ? load<f32>(plane + (<usize>(ih * gW + iw) << 2)) : 0;
+}
+
+// ---- packing ----------------------------------------------------------------------------
+
+/** Packs A[i0 : i0 + mc, k0 : k0 + kc] into MR-row panels (rows past mc are zeros). */
+function packA(i0: i32, mc: i32, k0: i32, kc: i32, dst: usize): void {
+  for (let ip = 0; ip < mc; ip += MR) {
+    const mr = min(MR, mc - ip);
+    let d = dst + (<usize>(ip * kc) << 2);
+    // k as (block, offset) = (k / aKP, k % aKP), stepped without dividing in the loop
+    let kb = k0 / aKP,
+      ko = k0 % aKP;
+    for (let k = 0; k < kc; k++) {
+      const col = aPtr + (<usize>(kb * aKS + ko * aCS + (i0 + ip) * aRS) << 2);
+      for (let i = 0; i < MR; i++) {
+        store<f32>(d + (<usize>i << 2), i < mr ? load<f32>(col + (<usize>(i * aRS) << 2)) : 0);
+      }
+      d += <usize>(MR * 4);
+      if (++ko == aKP) {
+        ko = 0;
+        kb++;
+      }
+    }
+  }
+}
+
+/** Packs B[k0 : k0 + kc, j0 : j0 + nc] into NR-column panels (columns past nc are zeros). */
+function packB(k0: i32, kc: i32, j0: i32, nc: i32, dst: usize, idx: usize): void {
+  for (let jp = 0; jp < nc; jp += NR) {
+    const nr = min(NR, nc - jp);
+    const d = dst + (<usize>(jp * kc) << 2);
+    if (bKind == B_STRIDED) packBStrided(k0, kc, j0 + jp, nr, d);
+    else if (bKind == B_IM2COL) packBIm2col(k0, kc, j0 + jp, nr, d, idx);
+    else packBIm2colT(k0, kc, j0 + jp, nr, d, idx);
+  }
+}
+
+function packBStrided(k0: i32, kc: i32, j0: i32, nr: i32, d: usize): void {
+  if (nr == NR && bCS == 1) {
+    // a full panel of a row-major B: two vector copies per row
+    let s = bPtr + (<usize>(k0 * bRS + j0) << 2);
+    const step = <usize>bRS << 2;
+    for (let k = 0; k < kc; k++) {
+      v128.store(d, v128.load(s));
+      v128.store(d, v128.load(s, 16), 16);
+      s += step;
+      d += <usize>(NR * 4);
+    }
+    return;
+  }
+  for (let k = 0; k < kc; k++) {
+    const row = bPtr + (<usize>((k0 + k) * bRS + j0 * bCS) << 2);
+    for (let j = 0; j < NR; j++) {
+      store<f32>(d + (<usize>j << 2), j < nr ? load<f32>(row + (<usize>(j * bCS) << 2)) : 0);
+    }
+    d += <usize>(NR * 4);
+  }
+}
+
+/**
+ * One im2col panel: columns are the output pixels j0 .. j0 + nr of the image at bPtr, rows the
+ * taps k0 .. k0 + kc. The panel's pixel origins (ih, iw of tap 0) are worked out once into idx.
+ */
+function packBIm2col(k0: i32, kc: i32, j0: i32, nr: i32, d: usize, idx: usize): void {
+  const P = gOH * gOW;
+  for (let j = 0; j < NR; j++) {
+    const p = j0 + j;
+    const inPanel = j < nr && p < P;
+    const oh = p / gOW,
+      ow = p % gOW;
+    store<i32>(idx + (<usize>j << 2), inPanel ? oh * gSH - gPH : OUTSIDE);
+    store<i32>(idx + (<usize>(NR + j) << 2), inPanel ? ow * gSW - gPW : OUTSIDE);
+  }
+  // a full panel along one output row with stride 1 reads 8 consecutive input values
+  const oneRow = nr == NR && gSW == 1 && load<i32>(idx) == load<i32>(idx, (NR - 1) * 4);
+  const taps = gKH * gKW;
+  const planeBytes = <usize>(gH * gW) << 2;
+  let c = k0 / taps,
+    r = k0 % taps;
+  let kh = r / gKW,
+    kw = r % gKW;
+  for (let k = 0; k < kc; k++) {
+    const plane = bPtr + <usize>c * planeBytes;
+    const dh = kh * gDH,
+      dw = kw * gDW;
+    if (oneRow) {
+      const ih = load<i32>(idx) + dh;
+      const iw = load<i32>(idx, NR * 4) + dw;
+      if (<u32>ih >= <u32>gH) {
+        v128.store(d, f32x4.splat(0));
+        v128.store(d, f32x4.splat(0), 16);
+      } else if (iw >= 0 && iw + NR <= gW) {
+        const s = plane + (<usize>(ih * gW + iw) << 2);
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+      } else {
+        for (let j = 0; j < NR; j++) store<f32>(d + (<usize>j << 2), pixel(plane, ih, iw + j));
+      }
+    } else {
+      for (let j = 0; j < NR; j++) {
+        const ih = load<i32>(idx + (<usize>j << 2)) + dh;
+        const iw = load<i32>(idx + (<usize>(NR + j) << 2)) + dw;
+        store<f32>(d + (<usize>j << 2), pixel(plane, ih, iw));
+      }
+    }
+    d += <usize>(NR * 4);
+    if (++kw == gKW) {
+      kw = 0;
+      if (++kh == gKH) {
+        kh = 0;
+        c++;
+      }
+    }
+  }
+}
+
+/**
+ * One panel of the batch's transposed im2col: columns are the taps j0 .. j0 + nr (channel
+ * offset and kernel offsets worked out once into idx), rows the (image, pixel) pairs k0 .. k0+kc.
+ */
+function packBIm2colT(k0: i32, kc: i32, j0: i32, nr: i32, d: usize, idx: usize): void {
+  const taps = gKH * gKW;
+  const T = (gC / gG) * taps;
+  for (let j = 0; j < NR; j++) {
+    const t = j0 + j;
+    const inPanel = j < nr && t < T;
+    const c = t / taps,
+      r = t % taps;
+    store<i32>(idx + (<usize>j << 2), inPanel ? c * gH * gW : 0);
+    store<i32>(idx + (<usize>(NR + j) << 2), inPanel ? (r / gKW) * gDH : OUTSIDE);
+    store<i32>(idx + (<usize>(2 * NR + j) << 2), inPanel ? (r % gKW) * gDW : OUTSIDE);
+  }
+  const P = gOH * gOW;
+  const imageBytes = <usize>(gC * gH * gW) << 2;
+  let n = k0 / P,
+    p = k0 % P;
+  let oh = p / gOW,
+    ow = p % gOW;
+  for (let k = 0; k < kc; k++) {
+    const image = bPtr + <usize>n * imageBytes;
+    const ih0 = oh * gSH - gPH,
+      iw0 = ow * gSW - gPW;
+    for (let j = 0; j < NR; j++) {
+      const ih = ih0 + load<i32>(idx + (<usize>(NR + j) << 2));
+      const iw = iw0 + load<i32>(idx + (<usize>(2 * NR + j) << 2));
+      const plane = image + (<usize>load<i32>(idx + (<usize>j << 2)) << 2);
+      store<f32>(d + (<usize>j << 2), pixel(plane, ih, iw));
+    }
+    d += <usize>(NR * 4);
+    if (++ow == gOW) {
+      ow = 0;
+      if (++oh == gOH) {
+        oh = 0;
+        n++;
+      }
+    }
+  }
+}
+
+const roundUp = (n: i32, to: i32): i32 => ((n + to - 1) / to) * to;
+
+/**
+ * Packs all of A (M x K, from the current source) at dst, KC slice after KC slice, each slice
+ * MR-row panels over all of M (zero-padded to a multiple of MR): the layout gemm reads with
+ * `apre`. Its size: roundUp(M, MR) * K floats.
+ */
+function packWhole(M: i32, K: i32, dst: usize): void {
+  const Mp = roundUp(M, MR);
+  for (let pc = 0; pc < K; pc += KC) packA(0, M, pc, min(KC, K - pc), dst + (<usize>(pc * Mp) << 2));
+}
+
+// ---- the micro-kernel -------------------------------------------------------------------
+
+/**
+ * C[0:4, 0:8] (+)= A panel . B panel over kc steps; C rows are ldc bytes apart. `add`: C holds
+ * earlier partial sums to add to (else it is overwritten).
+ */
+// @ts-ignore: decorator
+@inline
+function micro4x8(kc: i32, a: usize, b: usize, c: usize, ldc: usize, add: bool): void {
+  let c00 = f32x4.splat(0),
+    c01 = c00,
+    c10 = c00,
+    c11 = c00,
+    c20 = c00,
+    c21 = c00,
+    c30 = c00,
+    c31 = c00;
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let av = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(av, b0));
+    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    av = v128.load32_splat(a, 4);
+    c10 = f32x4.add(c10, f32x4.mul(av, b0));
+    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    av = v128.load32_splat(a, 8);
+    c20 = f32x4.add(c20, f32x4.mul(av, b0));
+    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    av = v128.load32_splat(a, 12);
+    c30 = f32x4.add(c30, f32x4.mul(av, b0));
+    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    a += 16;
+    b += 32;
+  }
+  if (add) {
+    c00 = f32x4.add(v128.load(c), c00);
+    c01 = f32x4.add(v128.load(c, 16), c01);
+    c10 = f32x4.add(v128.load(c + ldc), c10);
+    c11 = f32x4.add(v128.load(c + ldc, 16), c11);
+    c20 = f32x4.add(v128.load(c + 2 * ldc), c20);
+    c21 = f32x4.add(v128.load(c + 2 * ldc, 16), c21);
+    c30 = f32x4.add(v128.load(c + 3 * ldc), c30);
+    c31 = f32x4.add(v128.load(c + 3 * ldc, 16), c31);
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c + ldc, c10);
+  v128.store(c + ldc, c11, 16);
+  v128.store(c + 2 * ldc, c20);
+  v128.store(c + 2 * ldc, c21, 16);
+  v128.store(c + 3 * ldc, c30);
+  v128.store(c + 3 * ldc, c31, 16);
+}
+
+// ---- the blocked GEMM -------------------------------------------------------------------
+
+/**
+ * C[0:M, jlo:jhi] (+)= A . B[:, jlo:jhi] with A and B from the current sources (see above); C
+ * is row-major with rows ldc floats apart. A thread computes one column range [jlo, jhi).
+ * `apre`: all of A already packed by packWhole (0: pack A block by block here).
+ */
+function gemm(
+  M: i32,
+  K: i32,
+  c: usize,
+  ldc: i32,
+  accumulate: bool,
+  jlo: i32,
+  jhi: i32,
+  scratch: usize,
+  apre: usize,
+): void {
+  const apack = scratch + APACK,
+    bpack = scratch + BPACK,
+    tile = scratch + TILE,
+    idx = scratch + IDX;
+  const ldcBytes = <usize>ldc << 2;
+  for (let jc = jlo; jc < jhi; jc += NC) {
+    const nc = min(NC, jhi - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      const add = accumulate || pc > 0;
+      packB(pc, kc, jc, nc, bpack, idx);
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = min(MC, M - ic);
+        // A packed by packWhole (the same weights for every image), or packed here
+        const ablock = apre != 0 ? apre + (<usize>(pc * roundUp(M, MR) + ic * kc) << 2) : apack;
+        if (apre == 0) packA(ic, mc, pc, kc, apack);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bp = bpack + (<usize>(jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const ap = ablock + (<usize>(ir * kc) << 2);
+            const cp = c + <usize>(ic + ir) * ldcBytes + (<usize>(jc + jr) << 2);
+            if (mr == MR && nr == NR) {
+              micro4x8(kc, ap, bp, cp, ldcBytes, add);
+            } else {
+              // an edge tile: compute all of it, keep the part inside C
+              micro4x8(kc, ap, bp, tile, <usize>(NR * 4), false);
+              for (let i = 0; i < mr; i++) {
+                for (let j = 0; j < nr; j++) {
+                  const t = load<f32>(tile + (<usize>(i * NR + j) << 2));
+                  const o = cp + <usize>i * ldcBytes + (<usize>j << 2);
+                  store<f32>(o, add ? load<f32>(o) + t : t);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ---- entry points -----------------------------------------------------------------------
+//
+// Each entry point computes one thread's share of a kernel: the JavaScript side calls it on the
+// main thread and on the worker with different ranges and scratch areas.
+
+/**
+ * Batched matmul c[b] = a[b] . b[b] over the output columns [jlo, jhi): a [B, M, K] (element
+ * (i, k) at i * aRow + k * aCol, so a transposed operand is just other strides), b [B, K, N]
+ * likewise, c [B, M, N] row-major.
+ */
+export function matmul(
+  B: i32,
+  M: i32,
+  K: i32,
+  N: i32,
+  a: usize,
+  aRow: i32,
+  aCol: i32,
+  b: usize,
+  bRow: i32,
+  bCol: i32,
+  c: usize,
+  jlo: i32,
+  jhi: i32,
+  scratch: usize,
+): void {
+  for (let bt = 0; bt < B; bt++) {
+    aPtr = a + (<usize>(bt * M * K) << 2);
+    aRS = aRow;
+    aCS = aCol;
+    aKP = max(K, 1);
+    aKS = 0;
+    bKind = B_STRIDED;
+    bPtr = b + (<usize>(bt * K * N) << 2);
+    bRS = bRow;
+    bCS = bCol;
+    gemm(M, K, c + (<usize>(bt * M * N) << 2), N, false, jlo, jhi, scratch, 0);
+  }
+}
+
+/**
+ * Convolution forward, y [N, OC, OH, OW] from x [N, C, H, W] and w [OC, C/groups, KH, KW]
+ * (packed by packConvWeights):
+ * per image and group, y_g [OCg, P] = w_g [OCg, Cg*KH*KW] . im2col(x_g) [Cg*KH*KW, P], over the
+ * output pixels [plo, phi) of every image.
+ */
+export function conv2d(
+  geo: usize,
+  x: usize,
+  w: usize,
+  y: usize,
+  plo: i32,
+  phi: i32,
+  scratch: usize,
+  wpacked: usize,
+): void {
+  readGeometry(geo);
+  const Cg = gC / gG,
+    OCg = gOC / gG,
+    T = Cg * gKH * gKW,
+    P = gOH * gOW;
+  for (let n = 0; n < gN; n++) {
+    for (let g = 0; g < gG; g++) {
+      bKind = B_IM2COL;
+      bPtr = x + (<usize>((n * gC + g * Cg) * gH * gW) << 2);
+      const apre = wpacked + (<usize>(g * roundUp(OCg, MR) * T) << 2);
+      gemm(OCg, T, y + (<usize>((n * gOC + g * OCg) * P) << 2), P, false, plo, phi, scratch, apre);
+    }
+  }
+}
+
+/**
+ * Packs the weights for conv2d (transposed: false, A_g = w_g [OCg, T]) or for conv2dGradInput
+ * (transposed: true, A_g = w_g^T [T, OCg]), every group, into the layout of packWhole, once per
+ * call: every image then reuses them. Size: groups * roundUp(rows, MR) * columns floats.
+ */
+export function packConvWeights(geo: usize, w: usize, transposed: bool, dst: usize): void {
+  readGeometry(geo);
+  const OCg = gOC / gG,
+    T = (gC / gG) * gKH * gKW;
+  const M = transposed ? T : OCg,
+    K = transposed ? OCg : T;
+  for (let g = 0; g < gG; g++) {
+    aPtr = w + (<usize>(g * OCg * T) << 2);
+    aRS = transposed ? 1 : T;
+    aCS = transposed ? T : 1;
+    aKP = K;
+    aKS = 0;
+    packWhole(M, K, dst + (<usize>(g * roundUp(M, MR) * K) << 2));
+  }
+}
+
+/**
+ * Input gradient, dx [N, C, H, W] from dy [N, OC, OH, OW] and w (packed by packConvWeights,
+ * transposed), for the images [nlo, nhi):
+ * per image and group, col [Cg*KH*KW, P] = w_g^T . dy_g, then col2im adds every column entry
+ * into the input pixel it was read from (taps in the padding are dropped). `col` holds
+ * Cg*KH*KW*P floats.
+ */
+export function conv2dGradInput(
+  geo: usize,
+  dy: usize,
+  dx: usize,
+  nlo: i32,
+  nhi: i32,
+  scratch: usize,
+  col: usize,
+  wpacked: usize,
+): void {
+  readGeometry(geo);
+  const Cg = gC / gG,
+    OCg = gOC / gG,
+    T = Cg * gKH * gKW,
+    P = gOH * gOW,
+    HW = gH * gW;
+  for (let n = nlo; n < nhi; n++) {
+    memory.fill(dx + (<usize>(n * gC * HW) << 2), 0, <usize>(gC * HW) << 2);
+    for (let g = 0; g < gG; g++) {
+      bKind = B_STRIDED;
+      bPtr = dy + (<usize>((n * gOC + g * OCg) * P) << 2);
+      bRS = P;
+      bCS = 1;
+      gemm(T, OCg, col, P, false, 0, P, scratch, wpacked + (<usize>(g * roundUp(T, MR) * OCg) << 2));
+      col2im(col, dx + (<usize>((n * gC + g * Cg) * HW) << 2), Cg);
+    }
+  }
+}
+
+/** dx_g[c, ih, iw] += col[(c, kh, kw), (oh, ow)] for every tap inside the image. */
+function col2im(col: usize, dx: usize, Cg: i32): void {
+  let s = col;
+  for (let c = 0; c < Cg; c++) {
+    const plane = dx + (<usize>(c * gH * gW) << 2);
+    for (let kh = 0; kh < gKH; kh++) {
+      for (let kw = 0; kw < gKW; kw++) {
+        const iw0 = kw * gDW - gPW;
+        // the output columns whose input column is inside the image: [owLo, owHi)
+        let owLo = 0;
+        while (owLo < gOW && owLo * gSW + iw0 < 0) owLo++;
+        let owHi = gOW;
+        while (owHi > owLo && (owHi - 1) * gSW + iw0 >= gW) owHi--;
+        for (let oh = 0; oh < gOH; oh++) {
+          const ih = oh * gSH - gPH + kh * gDH;
+          if (<u32>ih < <u32>gH) {
+            const row = plane + (<usize>(ih * gW + iw0) << 2);
+            const src = s + (<usize>(oh * gOW) << 2);
+            for (let ow = owLo; ow < owHi; ow++) {
+              const o = row + (<usize>(ow * gSW) << 2);
+              store<f32>(o, load<f32>(o) + load<f32>(src + (<usize>ow << 2)));
+            }
+          }
+        }
+        s += <usize>(gOH * gOW) << 2;
+      }
+    }
+  }
+}
+
+/**
+ * Weight gradient, dw [OC, C/groups, KH, KW] from x and dy, over the taps [tlo, thi) of every
+ * group: dw_g [OCg, T] = dy_g [OCg, N*P] . im2col(x_g)^T [N*P, T], the whole batch in one GEMM.
+ */
+export function conv2dGradWeight(geo: usize, x: usize, dy: usize, dw: usize, tlo: i32, thi: i32, scratch: usize): void {
+  readGeometry(geo);
+  const Cg = gC / gG,
+    OCg = gOC / gG,
+    T = Cg * gKH * gKW,
+    P = gOH * gOW;
+  for (let g = 0; g < gG; g++) {
+    aPtr = dy + (<usize>(g * OCg * P) << 2);
+    aRS = P;
+    aCS = 1;
+    aKP = P;
+    aKS = gOC * P;
+    bKind = B_IM2COLT;
+    bPtr = x + (<usize>(g * Cg * gH * gW) << 2);
+    gemm(OCg, gN * P, dw + (<usize>(g * OCg * T) << 2), T, false, tlo, thi, scratch, 0);
+  }
+}
