@@ -11,8 +11,7 @@
  *   BENCH_BATCH=8 BENCH_ENGINES=reference,webasm,tfjs-wasm BENCH_ONLY='dynopool|maxpool' npm run bench
  * (a BENCH_ONLY run writes summary-<pattern>.md instead of summary.md)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import b from 'benny';
+import { writeFileSync } from 'node:fs';
 import {
   Generator,
   batchNorm2d,
@@ -20,9 +19,6 @@ import {
   dynoPool2d,
   maxPool2d,
   randn,
-  runKernel1,
-  conv2dGradInputKernel,
-  conv2dGradWeightKernel,
   setBackend,
   tensor,
   availableModes,
@@ -30,79 +26,25 @@ import {
   type Tensor,
 } from '../src/index.js';
 import type { Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
-import { batchNormFwdBwd, filterGrad, inputGrad, maxPoolFwdBwd, tf, useTf, type TfBackend } from './tfjs.js';
+import { CONV_SHAPES, caseFor as caseForEngines, convCase, convFlops, outDir, runSuite, type Row } from './harness.js';
+import { batchNormFwdBwd, filterGrad, inputGrad, maxPoolFwdBwd, tf, useTf } from './tfjs.js';
 
-process.env.DYNOPOOL_GPU_QUIET = '1';
 const N = Number(process.env.BENCH_BATCH ?? 32);
 const maxTime = Number(process.env.BENCH_MAX_TIME ?? 2);
 const ours = ['reference', 'wasm', ...availableModes()];
 const engines = (process.env.BENCH_ENGINES ?? [...ours, 'tfjs-cpu', 'tfjs-wasm'].join(',')).split(',');
-const outDir = new URL('./results/', import.meta.url).pathname;
-mkdirSync(outDir, { recursive: true });
 
-interface Row {
-  suite: string;
-  engine: string;
-  ms: number;
-  gflops?: number;
-}
 const rows: Row[] = [];
 const g = new Generator(0);
-
-function useOurs(engine: string): void {
-  if (engine === 'reference' || engine === 'wasm') setBackend(engine);
-  else setBackend('gpu', { mode: engine as never });
-}
-
-const CONV_SHAPES = [
-  [3, 64, 32],
-  [64, 64, 32],
-  [128, 128, 16],
-  [256, 256, 8],
-] as const;
 
 const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 
 async function suite(name: string, flops: number | undefined, cases: [string, () => unknown][]): Promise<void> {
   if (only && !only.test(name)) return;
-  await b.suite(
-    name,
-    ...cases.map(([engine, fn]) => b.add(engine, fn, { minSamples: 2, maxTime, delay: 0 })),
-    b.cycle(),
-    b.complete((summary) => {
-      for (const r of summary.results) {
-        const ms = r.details.median * 1000;
-        rows.push({ suite: name, engine: r.name, ms, gflops: flops ? flops / (ms / 1000) / 1e9 : undefined });
-      }
-    }),
-    b.save({ file: name.replace(/[^\w.-]+/g, '_'), folder: outDir, format: 'json', details: false }),
-  );
+  await runSuite(name, cases, rows, { flops, minSamples: 2, maxTime, save: true });
 }
 
-async function caseFor(
-  engine: string,
-  build: (tfb: TfBackend | null) => Promise<(() => unknown) | null> | (() => unknown),
-): Promise<[string, () => unknown] | null> {
-  if (!engines.includes(engine)) return null;
-  if (engine.startsWith('tfjs-')) {
-    const tfb = engine.slice(5) as TfBackend;
-    const tf = await useTf(tfb);
-    const fn = await build(tfb);
-    // cases run after all are built: switch tfjs to this case's backend when it starts
-    return fn
-      ? [
-          engine,
-          async () => {
-            if (tf.getBackend() !== tfb) await useTf(tfb);
-            return fn();
-          },
-        ]
-      : null;
-  }
-  useOurs(engine);
-  const fn = await build(null);
-  return fn ? [engine, fn] : null;
-}
+const caseFor = (engine: string, build: Parameters<typeof caseForEngines>[2]) => caseForEngines(engine, engines, build);
 
 const rnd = (shape: number[]) => randn(shape, { generator: g });
 
@@ -135,68 +77,16 @@ async function checkTfGradients(): Promise<void> {
 }
 await checkTfGradients();
 
-for (const [ci, co, hw] of CONV_SHAPES) {
-  const flops = 2 * N * co * hw * hw * ci * 9;
-  for (const pass of ['fwd', 'dx', 'dw', 'fwd+bwd'] as const) {
-    const name = `conv2d ${ci}->${co} @${hw}x${hw} N=${N} ${pass}`;
+for (const shape of CONV_SHAPES) {
+  const [ci, co, hw] = shape;
+  for (const part of ['fwd', 'dx', 'dW', 'fwd+bwd'] as const) {
+    const name = `conv2d ${ci}->${co} @${hw}x${hw} N=${N} ${part}`;
     const cases: [string, () => unknown][] = [];
     for (const engine of engines) {
-      const c = await caseFor(engine, async (tfb) => {
-        if (tfb) {
-          const x = tf.randomNormal([N, hw, hw, ci]) as Tensor4D;
-          const w = tf.randomNormal([3, 3, ci, co]) as Tensor4D;
-          const dy = tf.randomNormal([N, hw, hw, co]) as Tensor4D;
-          return async () => {
-            const outs = tf.tidy(() => {
-              if (pass === 'dx') return [inputGrad(dy, w)];
-              if (pass === 'dw') return [filterGrad(x, dy, 3)];
-              const y = tf.conv2d(x, w, 1, 'same');
-              if (pass === 'fwd') return [y];
-              return [y, inputGrad(dy, w), filterGrad(x, dy, 3)];
-            });
-            for (const o of outs) {
-              await o.data();
-              o.dispose();
-            }
-          };
-        }
-        const x = rnd([N, ci, hw, hw]),
-          w = rnd([co, ci, 3, 3]);
-        const dy = rnd([N, co, hw, hw]);
-        // the kernels alone for dx and dw (the geometry as conv2d computes it)
-        const geo = {
-          N,
-          C: ci,
-          H: hw,
-          W: hw,
-          OC: co,
-          KH: 3,
-          KW: 3,
-          OH: hw,
-          OW: hw,
-          strideH: 1,
-          strideW: 1,
-          padH: 1,
-          padW: 1,
-          dilationH: 1,
-          dilationW: 1,
-          groups: 1,
-        };
-        return () => {
-          if (pass === 'fwd') return conv2d(x, w, null, { padding: 1 }).data();
-          if (pass === 'dx') return runKernel1(conv2dGradInputKernel, [dy, w], geo).data();
-          if (pass === 'dw') return runKernel1(conv2dGradWeightKernel, [x, dy], geo).data();
-          const xx = x.detach();
-          xx.requiresGrad = true;
-          const ww = w.detach();
-          ww.requiresGrad = true;
-          conv2d(xx, ww, null, { padding: 1 }).backward(dy);
-          return [xx.grad!.data(), ww.grad!.data()];
-        };
-      });
+      const c = await caseFor(engine, (tfb) => convCase(part, shape, N, tfb, g));
       if (c) cases.push(c);
     }
-    await suite(name, pass === 'fwd+bwd' ? 3 * flops : flops, cases);
+    await suite(name, (part === 'fwd+bwd' ? 3 : 1) * convFlops(shape, N), cases);
   }
 }
 
