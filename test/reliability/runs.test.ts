@@ -79,7 +79,7 @@ describe('item 4: one run per directory', () => {
 
 describe('item 3: Ctrl-C interrupts a long step at once', () => {
   it('a step of many seconds: SIGINT 1 s in stops it, saves the state before the batch, releases the lock, exit 130; the checkpoint resumes', async () => {
-    // one vgg16 x0.5 step on 32 images takes ~18 s on the reference backend; before the
+    // one vgg16 x0.5 step on 32 images takes ~18 s on the reference backend (chosen for that); before the
     // interrupt, Ctrl-C waited for it and saved batch 1 as done
     const out = join(root, 'ctrl-c-long-step');
     const child = spawn(
@@ -89,6 +89,8 @@ describe('item 3: Ctrl-C interrupts a long step at once', () => {
         'tsx',
         'src/cli/main.ts',
         'train',
+        '--backend',
+        'reference',
         '--model',
         'vgg16',
         '--width',
