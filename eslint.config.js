@@ -8,7 +8,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'bench/results/', '.ci/', 'coverage/', 'runs/', 'test/docs/.blocks/', 'docs/api/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'bench/results/',
+      '.ci/',
+      'coverage/',
+      'runs/',
+      'test/docs/.blocks/',
+      'docs/api/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
