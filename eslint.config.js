@@ -9,7 +9,17 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'wasm/', 'node_modules/', 'bench/results/', '.ci/', 'coverage/', 'runs/', 'test/docs/.readme/'],
+    ignores: [
+      'dist/',
+      'wasm/',
+      'node_modules/',
+      'bench/results/',
+      '.ci/',
+      'coverage/',
+      'runs/',
+      'test/docs/.blocks/',
+      'docs/api/',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -1,6 +1,7 @@
 /** Global switch for graph recording (PyTorch's `torch.no_grad`). */
 let enabled = true;
 
+/** Whether ops record the graph now (false inside `noGrad`). */
 export function isGradEnabled(): boolean {
   return enabled;
 }

@@ -16,6 +16,7 @@ import { fmt, stridesOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from './grad-mode.js';
 
+/** Step size, tolerances, seed and scope of a `gradcheck` (each field says its default). */
 export interface GradcheckOptions {
   /** Finite-difference step (default 1e-6). */
   eps?: number;
@@ -33,6 +34,7 @@ export interface GradcheckOptions {
   wrt?: readonly number[];
 }
 
+/** What `gradcheck` checked for one input: how (every element or random directions), how many, and the worst errors. */
 export interface GradcheckInputReport {
   index: number;
   shape: readonly number[];
@@ -42,6 +44,7 @@ export interface GradcheckInputReport {
   maxRelError: number;
 }
 
+/** The report of a passing `gradcheck`, one entry per checked input (a failing one throws). */
 export interface GradcheckResult {
   inputs: GradcheckInputReport[];
 }
@@ -70,6 +73,11 @@ function assertTensor(what: string, y: unknown): asserts y is Tensor {
   throw new Error(`${what} returned ${got}, not a Tensor (return the tensor itself, e.g. x.mul(2).sum(), not .item())`);
 }
 
+/**
+ * Checks the autograd gradient of `fn` at float64 `inputs` against central differences of
+ * `<fn(x), v>` for a random cotangent `v`: every element for small inputs, random directions for
+ * large ones (`maxElements`). Throws with a table of the worst mismatches; returns the report.
+ */
 export function gradcheck(
   fn: (...xs: Tensor[]) => Tensor,
   inputs: readonly Tensor[],

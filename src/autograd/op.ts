@@ -28,6 +28,10 @@ import { isGradEnabled, noGrad } from './grad-mode.js';
 
 export type Inputs<N extends string> = { readonly [K in N]: Tensor };
 
+/**
+ * What a gradient function receives besides `dy`: the op's inputs, its output, what `forward`
+ * saved and its attributes.
+ */
 export interface GradContext<N extends string, A, S> {
   readonly inputs: Inputs<N>;
   readonly output: Tensor;
@@ -44,6 +48,7 @@ export type GradFn<N extends string, A, S> = (dy: Tensor, ctx: GradContext<N, A,
 interface OpSpecBase<N extends string, A, S> {
   readonly name: string;
   readonly inputs: readonly N[];
+  /** Computes the output from the inputs (not recorded) and what the backward needs (`saved`). */
   forward(inputs: Inputs<N>, attrs: A): { output: Tensor; saved: S };
 }
 
@@ -58,6 +63,7 @@ export interface OpSpec<N extends string, A, S> extends OpSpecBase<N, A, S> {
  * so none can be left out). It runs once per backward pass.
  */
 export interface JointOpSpec<N extends string, A, S> extends OpSpecBase<N, A, S> {
+  /** Every input's cotangent from the output's `dy`, keyed by input name (`null` for none). */
   backward(dy: Tensor, ctx: GradContext<N, A, S>): { readonly [K in N]: Tensor | null };
 }
 
@@ -70,6 +76,7 @@ export type LiteralNames<N extends string> = string extends N
   ? { readonly inputs: "defineOp: input names must be literals (inputs: ['x', 'y']), not string[]" }
   : unknown;
 
+/** An op made by `defineOp`: a function of its named inputs and its attributes. */
 export type Op<N extends string, A> = (inputs: Inputs<N>, attrs: A) => Tensor;
 
 /**
@@ -83,6 +90,10 @@ export function record(op: string, inputs: readonly Tensor[], output: Tensor, ba
   return output.withNode({ op, inputs, backward, versions: inputs.map((t) => t.version) });
 }
 
+/**
+ * Makes a differentiable op from its spec: `forward` plus either one gradient function per input
+ * (`grads`) or one joint `backward`; a missing gradient is a compile error (see the file comment).
+ */
 export function defineOp<const N extends string, A = Record<string, never>, S = null>(
   spec: (OpSpec<N, A, S> | JointOpSpec<N, A, S>) & LiteralNames<N>,
 ): Op<N, A> {
@@ -103,6 +114,7 @@ export function defineOp<const N extends string, A = Record<string, never>, S = 
 export interface NonDifferentiableSpec<N extends string, A> {
   readonly name: string;
   readonly inputs: readonly N[];
+  /** Computes the output from the inputs (not recorded) and what the backward needs (`saved`). */
   forward(inputs: Inputs<N>, attrs: A): Tensor;
 }
 

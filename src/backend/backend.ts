@@ -31,6 +31,7 @@
 import type { DType, TypedArray } from '../tensor/dtype.js';
 import type { Kernel, KernelShapes } from './kernel.js';
 
+/** A backend's handle on one tensor's values (host arrays, gpu.js textures, ...). */
 export interface Storage {
   readonly dtype: DType;
   readonly size: number;
@@ -42,6 +43,10 @@ export interface Storage {
   hostValues(): TypedArray;
 }
 
+/**
+ * Where tensor data lives and kernels run: upload and read storages, run a declared kernel on
+ * them. Backends are registered by name (`registerBackend`) and chosen with `setBackend`.
+ */
 export interface Backend {
   readonly name: string;
   /** Wraps values as storage (the backend may take ownership of the array). */

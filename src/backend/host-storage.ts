@@ -2,6 +2,7 @@
 import { dtypeOf, type DType, type TypedArray } from '../tensor/dtype.js';
 import type { Storage } from './backend.js';
 
+/** A storage that holds its values in a host typed array (the reference backend's, and host results on gpu.js). */
 export class HostStorage implements Storage {
   constructor(readonly values: TypedArray) {}
   get dtype(): DType {

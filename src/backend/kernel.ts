@@ -27,6 +27,10 @@ export interface OutputSpec {
  */
 export type Placement = 'heavy' | 'light';
 
+/**
+ * A kernel declaration (`kernel({ name, placement, outputs })`): the attribute type `A`, where it
+ * runs, and its output shapes.
+ */
 export interface Kernel<A> {
   readonly name: string;
   readonly placement: Placement;

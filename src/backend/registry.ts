@@ -13,11 +13,13 @@
  */
 import type { Backend } from './backend.js';
 
+/** Options passed to a backend factory (the gpu.js backend reads `mode`). */
 export interface BackendOptions {
   /** gpu only: the gpu.js mode (default 'auto') */
   mode?: 'headlessgl' | 'webasm' | 'cpu' | 'auto';
 }
 
+/** Makes a backend from its options; registered under a name with `registerBackend`. */
 export type BackendFactory = (opts: BackendOptions) => Backend;
 
 const factories = new Map<string, BackendFactory>();
@@ -45,6 +47,7 @@ export function backendFor(name: string, opts: BackendOptions = {}): Backend {
   return factory(opts);
 }
 
+/** Makes the backend registered as `name` the current one (new tensors are created there) and returns it. */
 export function setBackend(name: string, opts: BackendOptions = {}): Backend {
   current = backendFor(name, opts);
   return current;
@@ -72,5 +75,6 @@ export function backendFromEnvironment(env: NodeJS.ProcessEnv = process.env): vo
   if (!GPU_MODE_CHOICES.includes(mode)) {
     throw new Error(`DYNOPOOL_GPU_MODE=${mode} is not one of ${GPU_MODE_CHOICES.join(', ')}`);
   }
+  /** Makes the backend registered as `name` the current one (new tensors are created there) and returns it. */
   setBackend(name, { mode: mode as BackendOptions['mode'] });
 }

@@ -61,6 +61,7 @@ export const gpuKernels: ReadonlyMap<string, GpuKernelFn<never>> = implTable([
   ...dynoSampleGpuImpls,
 ]);
 
+/** The gpu.js backend: every kernel's gpu.js implementation, placed by its declaration (see the file comment). */
 export class GpuBackend implements Backend {
   readonly name: string;
   readonly kernels: KernelCache;
@@ -68,6 +69,7 @@ export class GpuBackend implements Backend {
 
   constructor(
     readonly mode: GpuMode,
+    /** Where the once-per-kernel float64 fallback warnings go (stderr unless DYNOPOOL_GPU_QUIET=1). */
     readonly warn: (message: string) => void = (m) => {
       if (!process.env.DYNOPOOL_GPU_QUIET) console.warn(m);
     },
@@ -76,6 +78,7 @@ export class GpuBackend implements Backend {
     this.kernels = new KernelCache(mode);
   }
 
+  /** A gpu.js backend in `mode`; `auto` takes headlessgl on a hardware GL renderer, else webasm. */
   static create(mode: GpuMode | 'auto' = 'auto'): GpuBackend {
     return new GpuBackend(resolveMode(mode));
   }

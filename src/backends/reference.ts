@@ -45,6 +45,7 @@ export function runReference<A>(
   return asList(fn(inputs, attrs, shapes));
 }
 
+/** The CPU reference backend: host typed arrays and the `.cpu.ts` kernels, float32 and float64. */
 export const referenceBackend: Backend = {
   name: 'reference',
   upload: (values) => new HostStorage(values),

@@ -24,6 +24,7 @@ const CODE_DTYPE: Record<string, DType> = { F32: 'float32', F64: 'float64' };
 const BYTES: Record<DType, number> = { float32: 4, float64: 8 };
 const MAX_HEADER = 100 * 1024 * 1024;
 
+/** Serialises named tensors (and string metadata) in the safetensors format (readable by Python's `safetensors`). */
 export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
   const header: Record<string, unknown> = {};
   if ('__metadata__' in tensors)
@@ -57,6 +58,7 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Rec
   return out;
 }
 
+/** Parses safetensors bytes into tensors and the metadata strings. */
 export function decodeSafetensors(
   bytes: Uint8Array,
   source = 'buffer',
@@ -175,6 +177,7 @@ export function writeFileAtomic(path: string, bytes: Uint8Array | string): void 
   renameSync(tmp, path);
 }
 
+/** Writes named tensors as a safetensors file, atomically. */
 export function saveSafetensors(
   path: string,
   tensors: Record<string, Tensor>,
@@ -183,10 +186,12 @@ export function saveSafetensors(
   writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
+/** Reads a safetensors file. */
 export function loadSafetensors(path: string): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
   return decodeSafetensors(readFileSync(path), path);
 }
 
+/** What a checkpoint holds: the model and, optionally, the optimizer, scheduler, generator, epoch and extra state. */
 export interface TrainingState {
   model: AnyModule;
   optimizer?: Optimizer;
@@ -212,6 +217,7 @@ export function saveCheckpoint(path: string, s: TrainingState): void {
   if (s.scheduler) metadata.scheduler = JSON.stringify(s.scheduler.stateDict());
   if (s.generator) metadata.rng = JSON.stringify(s.generator.getState().map((v) => (Number.isNaN(v) ? null : v)));
   if (s.extra !== undefined) metadata.extra = JSON.stringify(s.extra);
+  /** Writes named tensors as a safetensors file, atomically. */
   saveSafetensors(path, tensors, metadata);
 }
 

@@ -24,11 +24,13 @@ import { DynOPool } from './dynopool.js';
 import { isCosted, type CostedLayer } from './layers.js';
 import type { Module } from './module.js';
 
+/** A module from images to logits (what the complexity functions accept). */
 export type Model = Module<Tensor, Tensor>;
 
 /** The root module has the empty name; reports call it 'model'. */
 const autoName = (name: string): string => name || 'model';
 
+/** One costed layer in a `countMacs` result: its name, class, output shape and MACs per image. */
 export interface LayerCount {
   name: string;
   type: string;
@@ -36,6 +38,7 @@ export interface LayerCount {
   macs: number;
 }
 
+/** The result of `countMacs`: per-layer counts and the total, in MACs and GMACs per image. */
 export interface MacCount {
   layers: LayerCount[];
   totalMacs: number;
@@ -105,6 +108,7 @@ export function gmacsLoss(model: Model, out: { readonly gmacs: Tensor }): Tensor
   return out.gmacs;
 }
 
+/** One DynOPool layer's latest output size `[H_out, W_out]` (null before a forward) and its alpha. */
 export interface DynOPoolState {
   name: string;
   size: [number, number] | null;

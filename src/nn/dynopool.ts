@@ -9,6 +9,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { dynoPool2d, dynoSample } from '../ops/dynopool/dynopool.js';
 import { Module, type FeatureMap } from './module.js';
 
+/** Initial alpha (one number, or one per axis) and dtype of a DynOPool layer. */
 export interface DynOPoolOptions {
   /** Initial alpha (default 2 for both axes: the 2x2 / stride-2 operator it replaces). */
   alpha?: number | readonly [number, number];
@@ -21,6 +22,10 @@ export interface DynOPoolOptions {
  */
 export type SizeRule = (inSize: Tensor, alpha: Tensor, axis: 0 | 1) => Tensor;
 
+/**
+ * The DynOPool layer: a learnable `alpha` [2] and `dynoPool2d` on the incoming feature map, whose
+ * size tensors it threads on (see `src/ops/dynopool/dynopool.ts`).
+ */
 export class DynOPool extends Module {
   readonly alpha: Tensor;
   /** [H_out, W_out] of the latest forward, for reports (null before the first; the loss never reads it). */

@@ -5,6 +5,7 @@ import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { sizeOf, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 
+/** dtype and random generator of an initialiser. */
 export interface InitOptions {
   dtype?: DType;
   generator?: Generator;

@@ -12,6 +12,7 @@ import { pair } from '../ops/util.js';
 import { kaimingNormal, uniform } from './init.js';
 import { featureMap, Module, type FeatureMap } from './module.js';
 
+/** dtype and random generator of a layer's parameters. */
 export interface LayerOptions {
   dtype?: DType;
   generator?: Generator;
@@ -30,6 +31,7 @@ export interface CostedLayer {
   baseline: { h: number; w: number; gmacs: number } | null;
 }
 
+/** Whether a module adds MACs (a convolution or linear layer), and so a term of the GMACs loss. */
 export function isCosted(m: unknown): m is CostedLayer {
   return typeof m === 'object' && m !== null && 'macsAt' in m && 'baseline' in m;
 }
@@ -51,6 +53,7 @@ export function gmacsTerm(layer: CostedLayer, size: readonly [Tensor, Tensor]): 
 /** `cost` plus a layer's term (unchanged when the term is null). */
 export const addCost = (cost: Tensor, term: Tensor | null): Tensor => (term ? cost.add(term) : cost);
 
+/** Options of the `Conv2d` layer: the convolution's, plus bias, dtype and generator. */
 export interface Conv2dOptions extends LayerOptions, Conv2dOpOptions {
   bias?: boolean;
 }
@@ -102,6 +105,7 @@ export class Conv2d extends Module implements CostedLayer {
     return h * w * this.outChannels * (this.inChannels / this.groups) * kh * kw;
   }
 
+  /** Applies the layer (a feature map keeps its size tensors when the spatial size does not change). */
   forward(f: FeatureMap): FeatureMap {
     const y = conv2d(f.x, this.weight, this.bias, {
       stride: this.stride,
@@ -128,6 +132,7 @@ export class Conv2d extends Module implements CostedLayer {
   }
 }
 
+/** Options of the `BatchNorm2d` layer: eps, momentum, dtype. */
 export interface BatchNorm2dOptions extends LayerOptions {
   eps?: number;
   momentum?: number;
@@ -156,6 +161,7 @@ export class BatchNorm2d extends Module {
     this.momentum = opts.momentum ?? 0.1;
   }
 
+  /** Applies the layer (a feature map keeps its size tensors when the spatial size does not change). */
   forward(f: FeatureMap): FeatureMap {
     const x = batchNorm2d(f.x, {
       weight: this.weight,
@@ -196,6 +202,7 @@ export class Linear extends Module<Tensor, Tensor> implements CostedLayer {
     return this.inFeatures * this.outFeatures;
   }
 
+  /** Applies the layer (a feature map keeps its size tensors when the spatial size does not change). */
   forward(x: Tensor): Tensor {
     const y = linear(x, this.weight, this.bias);
     this.lastOutputShape = y.shape;
@@ -208,12 +215,15 @@ function mapX<T extends FeatureMap | Tensor>(input: T, fn: (x: Tensor) => Tensor
   return ('x' in input && 'size' in input ? { ...input, x: fn(input.x) } : fn(input as Tensor)) as T;
 }
 
+/** ReLU as a layer, on tensors or feature maps (size and cost passed on). */
 export class ReLU<T extends FeatureMap | Tensor = FeatureMap> extends Module<T, T> {
+  /** Applies the layer (a feature map keeps its size tensors when the spatial size does not change). */
   forward(input: T): T {
     return mapX(input, (x) => x.relu());
   }
 }
 
+/** Dropout as a layer (active in training mode only), on tensors or feature maps. */
 export class Dropout<T extends FeatureMap | Tensor = Tensor> extends Module<T, T> {
   constructor(
     readonly p: number,
@@ -221,6 +231,7 @@ export class Dropout<T extends FeatureMap | Tensor = Tensor> extends Module<T, T
   ) {
     super();
   }
+  /** Applies the layer (a feature map keeps its size tensors when the spatial size does not change). */
   forward(input: T): T {
     return mapX(input, (x) => dropout(x, this.p, { training: this.training, generator: this.generator }));
   }
@@ -239,11 +250,13 @@ export class MaxPool2d extends Module {
   ) {
     super();
   }
+  /** Applies the layer (a feature map keeps its size tensors when the spatial size does not change). */
   forward(f: FeatureMap): FeatureMap {
     return featureMap(maxPool2d(f.x, { kernelSize: this.kernelSize, ...this.opts }), undefined, f.cost);
   }
 }
 
+/** Average pooling as a layer (fixed size change, constant size tensors). */
 export class AvgPool2d extends Module {
   constructor(
     readonly kernelSize: IntPair,
@@ -251,6 +264,7 @@ export class AvgPool2d extends Module {
   ) {
     super();
   }
+  /** Applies the layer (a feature map keeps its size tensors when the spatial size does not change). */
   forward(f: FeatureMap): FeatureMap {
     return featureMap(avgPool2d(f.x, { kernelSize: this.kernelSize, ...this.opts }), undefined, f.cost);
   }
@@ -258,6 +272,7 @@ export class AvgPool2d extends Module {
 
 /** Mean over H and W: [N, C, H, W] -> [N, C] (never replaced by DynOPool, paper 4.4). */
 export class GlobalAvgPool2d extends Module<FeatureMap, Tensor> {
+  /** Applies the layer (a feature map keeps its size tensors when the spatial size does not change). */
   forward(f: FeatureMap): Tensor {
     return globalAvgPool2d(f.x);
   }
@@ -265,6 +280,7 @@ export class GlobalAvgPool2d extends Module<FeatureMap, Tensor> {
 
 /** [N, C, H, W] -> [N, C*H*W]. */
 export class Flatten extends Module<FeatureMap, Tensor> {
+  /** Applies the layer (a feature map keeps its size tensors when the spatial size does not change). */
   forward(f: FeatureMap): Tensor {
     return f.x.flatten(1);
   }

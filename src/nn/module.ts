@@ -50,12 +50,17 @@ export function featureMap(x: Tensor, size?: readonly [Tensor, Tensor], cost?: T
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyModule = Module<any, any>;
 
+/**
+ * Base class of layers and models: registered parameters, buffers and sub-modules with dotted
+ * names, train/eval mode, and `forward` (see the file comment for sizes and cost).
+ */
 export abstract class Module<In = FeatureMap, Out = In> {
   training = true;
   private readonly _parameters = new Map<string, Tensor>();
   private readonly _buffers = new Map<string, Tensor>();
   private readonly _modules = new Map<string, Module<unknown, unknown>>();
 
+  /** Runs the layers in order. */
   abstract forward(input: In): Out;
 
   /** Registers a learnable parameter (it gets requiresGrad = true). */
@@ -97,6 +102,7 @@ export abstract class Module<In = FeatureMap, Out = In> {
     return out;
   }
 
+  /** This module and every module below it, depth first. */
   modules(): Module<unknown, unknown>[] {
     return this.namedModules().map(([, m]) => m);
   }
@@ -106,10 +112,12 @@ export abstract class Module<In = FeatureMap, Out = In> {
     return this.collect((m) => m._parameters);
   }
 
+  /** Every learnable parameter of the tree, in registration order. */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /** Every buffer of the tree with its dotted name. */
   namedBuffers(): [string, Tensor][] {
     return this.collect((m) => m._buffers);
   }
@@ -133,10 +141,14 @@ export abstract class Module<In = FeatureMap, Out = In> {
     return this;
   }
 
+  /**
+   * Switches this module and every sub-module to evaluation mode (batchnorm uses running statistics, dropout is off).
+   */
   eval(): this {
     return this.train(false);
   }
 
+  /** Clears the gradient of every parameter. */
   zeroGrad(): void {
     for (const p of this.parameters()) p.grad = null;
   }
@@ -179,6 +191,7 @@ export class Sequential extends Module<FeatureMap, FeatureMap> {
     this.layers = layers.map((m, i) => this.child(String(i), m));
   }
 
+  /** Runs the layers in order. */
   forward(input: FeatureMap): FeatureMap {
     let f = input;
     for (const m of this.layers) f = m.forward(f);

@@ -33,49 +33,88 @@ type Axes = number | readonly number[];
 
 declare module '../tensor/tensor.js' {
   interface Tensor {
+    /** a + b, broadcasting. */
     add(other: Scalar): Tensor;
+    /** a - b, broadcasting. */
     sub(other: Scalar): Tensor;
+    /** a * b, broadcasting. */
     mul(other: Scalar): Tensor;
+    /** a / b, broadcasting. */
     div(other: Scalar): Tensor;
+    /** a ** b, broadcasting. */
     pow(other: Scalar): Tensor;
+    /** Element-wise maximum (a tie gives each input half the gradient). */
     maximum(other: Scalar): Tensor;
+    /** Element-wise minimum (a tie gives each input half the gradient). */
     minimum(other: Scalar): Tensor;
+    /** a == b as 1 / 0 (not differentiable). */
     eq(other: Scalar): Tensor;
+    /** a > b as 1 / 0 (not differentiable). */
     gt(other: Scalar): Tensor;
+    /** a >= b as 1 / 0 (not differentiable). */
     ge(other: Scalar): Tensor;
+    /** a < b as 1 / 0 (not differentiable). */
     lt(other: Scalar): Tensor;
+    /** a <= b as 1 / 0 (not differentiable). */
     le(other: Scalar): Tensor;
 
+    /** -x. */
     neg(): Tensor;
+    /** e^x. */
     exp(): Tensor;
+    /** Natural logarithm. */
     log(): Tensor;
+    /** Square root. */
     sqrt(): Tensor;
+    /** |x| (gradient 0 at 0). */
     abs(): Tensor;
+    /** max(x, 0) (gradient 0 at 0). */
     relu(): Tensor;
     /** x if x > 0 else negativeSlope * x (default 0.01). */
     leakyRelu(negativeSlope?: number): Tensor;
+    /** 1 / (1 + e^-x). */
     sigmoid(): Tensor;
+    /** Hyperbolic tangent. */
     tanh(): Tensor;
+    /** Rounds down (gradient 0). */
     floor(): Tensor;
+    /** floor(x + 0.5) (gradient 0; see `roundSurrogate`). */
     round(): Tensor;
+    /** Clamps into [min, max] (null: no bound); the gradient passes at the bounds. */
     clamp(min: number | null, max: number | null): Tensor;
+    /** A copy in `dtype` (differentiable). */
     to(dtype: DType): Tensor;
 
+    /** Sum over `axes` (default all). */
     sum(axes?: Axes, keepdim?: boolean): Tensor;
+    /** Mean over `axes` (default all). */
     mean(axes?: Axes, keepdim?: boolean): Tensor;
+    /** Maximum over `axes`; ties split the gradient. */
     max(axes?: Axes, keepdim?: boolean): Tensor;
+    /** Minimum over `axes`; ties split the gradient. */
     min(axes?: Axes, keepdim?: boolean): Tensor;
+    /** Variance over `axes` (unbiased unless `opts.correction` says otherwise). */
     var(axes?: Axes, opts?: VarOptions): Tensor;
 
+    /** The same values in a new shape. */
     reshape(shape: readonly number[]): Tensor;
+    /** Merges the axes from `startAxis` (default 1) on. */
     flatten(startAxis?: number): Tensor;
+    /** Reorders the axes. */
     permute(perm: readonly number[]): Tensor;
+    /** Swaps two axes (default the last two). */
     transpose(a?: number, b?: number): Tensor;
+    /** Broadcasts to `shape`. */
     expand(shape: readonly number[]): Tensor;
+    /** The sub-tensor from `starts` to `ends` (exclusive) per axis. */
     slice(starts: readonly number[], ends?: readonly (number | undefined)[]): Tensor;
+    /** Pads each axis with `[before, after]` values of `value`. */
     pad(pads: readonly (readonly [number, number])[], value?: number): Tensor;
+    /** Matrix product (see `matmul`). */
     matmul(other: Tensor): Tensor;
+    /** Softmax along `axis` (default the last). */
     softmax(axis?: number): Tensor;
+    /** log(softmax(x)) along `axis`, computed stably. */
     logSoftmax(axis?: number): Tensor;
   }
 }

@@ -5,16 +5,19 @@ import { defaultGenerator, type Generator } from './random.js';
 import { assertValidShape, fmt, sizeOf, type Shape } from './shape.js';
 import { Tensor, type NestedArray } from './tensor.js';
 
+/** dtype (default float32) and requiresGrad of a new tensor. */
 export interface CreateOptions {
   dtype?: DType;
   requiresGrad?: boolean;
 }
 
+/** Creation options of `tensor`, plus a shape for flat values. */
 export interface TensorOptions extends CreateOptions {
   /** Shape for flat values (default: inferred from nesting; a flat array is 1-D). */
   shape?: Shape;
 }
 
+/** Creation options plus the generator to draw from (default: the global one). */
 export interface RandomOptions extends CreateOptions {
   generator?: Generator;
 }
@@ -65,6 +68,7 @@ export function tensor(values: NestedArray | readonly number[] | TypedArray, opt
   return fromTypedArray(data, shape, opts);
 }
 
+/** A tensor of `shape` filled with `value`. */
 export function full(shape: Shape, value: number, opts: CreateOptions = {}): Tensor {
   assertValidShape('full', shape);
   const dtype = opts.dtype ?? 'float32';
@@ -74,11 +78,17 @@ export function full(shape: Shape, value: number, opts: CreateOptions = {}): Ten
   return fromTypedArray(data, shape, opts);
 }
 
+/** A tensor of zeros. */
 export const zeros = (shape: Shape, opts: CreateOptions = {}): Tensor => full(shape, 0, opts);
+/** A tensor of ones. */
 export const ones = (shape: Shape, opts: CreateOptions = {}): Tensor => full(shape, 1, opts);
+/** A tensor of `t`'s shape and dtype filled with `value`. */
 export const fullLike = (t: Tensor, value: number, opts: CreateOptions = {}): Tensor =>
+  /** A tensor of `shape` filled with `value`. */
   full(t.shape, value, { dtype: t.dtype, ...opts });
+/** Zeros of `t`'s shape and dtype. */
 export const zerosLike = (t: Tensor, opts: CreateOptions = {}): Tensor => fullLike(t, 0, opts);
+/** Ones of `t`'s shape and dtype. */
 export const onesLike = (t: Tensor, opts: CreateOptions = {}): Tensor => fullLike(t, 1, opts);
 
 /** A 0-d tensor. */

@@ -3,6 +3,7 @@
  * in the tensor's dtype, so a float32 tensor holds the float64 result rounded once per op.
  */
 export type DType = 'float32' | 'float64';
+/** The host arrays tensor values travel in. */
 export type TypedArray = Float32Array | Float64Array;
 
 export function allocate(dtype: DType, size: number): TypedArray {

@@ -97,6 +97,7 @@ export class Generator {
     return [...this.s, this.spare === null ? NaN : this.spare];
   }
 
+  /** Restores a state from `getState()`. */
   setState(state: readonly number[]): this {
     if (state.length !== 5 || state.slice(0, 4).some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff)) {
       throw new Error(`Generator.setState: expected 4 uint32 words and a spare normal, got [${state.join(', ')}]`);
@@ -121,6 +122,7 @@ function rotl(x: number, k: number): number {
 /** The generator used when an op is given none (seed it with `manualSeed`). */
 export const defaultGenerator = new Generator(0);
 
+/** Reseeds the global generator (PyTorch's `torch.manual_seed`). */
 export function manualSeed(seed: number): void {
   defaultGenerator.seed(seed);
 }

@@ -181,6 +181,7 @@ export class Tensor {
     return build(0, 0);
   }
 
+  /** The values printed as PyTorch does (`tensor([[1., 2.]], dtype=float32)`); reads them back. */
   toString(): string {
     return formatTensor(this.data(), this.shape, this.dtype, this.requiresGrad);
   }

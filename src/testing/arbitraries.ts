@@ -8,8 +8,10 @@ import { tensor } from '../tensor/creation.js';
 import { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 
+/** A dimension size in [min, max]. */
 export const arbDim = (min = 1, max = 4): fc.Arbitrary<number> => fc.integer({ min, max });
 
+/** Rank and dimension bounds of `arbShape`. */
 export interface ShapeOptions {
   /** fewest dims (default 0: a scalar) */
   minDims?: number;
@@ -47,6 +49,7 @@ export const arbBroadcastPair = (): fc.Arbitrary<[number[], number[]]> =>
 /** A seed for dynopool's Generator. */
 export const arbSeed = (): fc.Arbitrary<number> => fc.integer({ min: 0, max: 2 ** 31 - 1 });
 
+/** Value range, kinks to keep away from (`awayFrom`, `margin`) and dtype of generated values. */
 export interface ValueOptions {
   /** uniform range (default [-2, 2]) */
   lo?: number;
@@ -82,6 +85,7 @@ export function tensorFor(shape: readonly number[], seed: number, opts: ValueOpt
   return tensor(valuesFor(shape, seed, opts), { shape, dtype: opts.dtype ?? 'float64' });
 }
 
+/** Shape and value options of `arbTensor`. */
 export interface TensorArbOptions extends ValueOptions {
   /** a fixed shape, or an arbitrary of shapes (default `arbShape()`: 0..3 dims of 1..4) */
   shape?: readonly number[] | fc.Arbitrary<number[]>;

@@ -41,6 +41,7 @@ export interface CheckBackend {
   select?: () => Backend;
 }
 
+/** One op x backend cell of `checkOps`: runs, worst error, pass or fail and the counterexample. */
 export interface CheckCell {
   op: string;
   backend: string;
@@ -54,6 +55,7 @@ export interface CheckCell {
   failure?: string;
 }
 
+/** The result of `checkOps`: the ops, the backends and one cell per pair. */
 export interface CheckMatrix {
   seed: number;
   runs: number;
@@ -64,6 +66,7 @@ export interface CheckMatrix {
   seconds: number;
 }
 
+/** Seed, runs per cell, backends and a per-cell callback of `checkOps`. */
 export interface CheckOptions {
   /** property seed (default FC_SEED) */
   seed?: number;

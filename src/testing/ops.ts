@@ -32,6 +32,7 @@ import {
 
 /** One problem of an op: the function and its float64 inputs. */
 export interface GradCase {
+  /** The function whose gradient is checked. */
   fn: (...xs: Tensor[]) => Tensor;
   inputs: Tensor[];
 }
@@ -77,6 +78,7 @@ const binary = (name: string, fn: (a: Tensor, b: Tensor) => Tensor, a: ValueOpti
     name,
     params: fc.record({ shapes: arbBroadcastPair(), seed: arbSeed() }),
     build: ({ shapes: [sa, sb], seed }) => ({
+      /** The function whose gradient is checked. */
       fn: fn as GradCase['fn'],
       inputs: [tensorFor(sa, seed, a), tensorFor(sb, seed + 1, b)],
     }),
@@ -87,6 +89,7 @@ const extremum = (name: 'maximum' | 'minimum') =>
     name: `${name} (no ties)`,
     params: fc.record({ shapes: arbBroadcastPair(), seed: arbSeed() }),
     build: ({ shapes: [sa, sb], seed }) => ({
+      /** The function whose gradient is checked. */
       fn: ops[name] as GradCase['fn'],
       inputs: [f64(latticeValues(numel(sa), seed, 0.025), sa), f64(latticeValues(numel(sb), seed + 7, 0.075), sb)],
     }),
@@ -94,6 +97,7 @@ const extremum = (name: 'maximum' | 'minimum') =>
 
 const reduction = (
   name: string,
+  /** The function whose gradient is checked. */
   fn: (x: Tensor, axes: number[] | undefined, keepdim: boolean) => Tensor,
   distinct = false,
 ) =>
@@ -101,6 +105,7 @@ const reduction = (
     name,
     params: arbReduction(),
     build: ({ shape, axes, keepdim, seed }) => ({
+      /** The function whose gradient is checked. */
       fn: (x) => fn(x, axes, keepdim),
       inputs: [distinct ? f64(distinctValues(numel(shape), seed), shape) : tensorFor(shape, seed)],
     }),
@@ -152,6 +157,7 @@ export const OP_CHECKS: readonly OpCheck[] = [
     name: 'where',
     params: fc.record({ shapes: arbBroadcastPair(), seed: arbSeed() }),
     build: ({ shapes: [sa, sb], seed }) => ({
+      /** The function whose gradient is checked. */
       fn: (a, b, c) => ops.where(c.gt(0), a, b),
       inputs: [tensorFor(sa, seed), tensorFor(sb, seed + 1), tensorFor(sa, seed + 3, { awayFrom: [0] })],
     }),
@@ -204,6 +210,7 @@ export const OP_CHECKS: readonly OpCheck[] = [
       }),
     ),
     build: ({ shape, bounds, seed }) => ({
+      /** The function whose gradient is checked. */
       fn: (x) =>
         ops.slice(
           x,
@@ -237,6 +244,7 @@ export const OP_CHECKS: readonly OpCheck[] = [
     name: 'stack',
     params: arbAxis(),
     build: ({ shape, axis, seed }) => ({
+      /** The function whose gradient is checked. */
       fn: (a, b) => ops.stack([a, b], axis),
       inputs: [tensorFor(shape, seed), tensorFor(shape, seed + 1)],
     }),
@@ -245,6 +253,7 @@ export const OP_CHECKS: readonly OpCheck[] = [
     name: 'matmul',
     params: fc.record({ shapes: arbMatmulShapes(), seed: arbSeed() }),
     build: ({ shapes: [sa, sb], seed }) => ({
+      /** The function whose gradient is checked. */
       fn: ops.matmul as GradCase['fn'],
       inputs: [tensorFor(sa, seed), tensorFor(sb, seed + 1)],
     }),
@@ -254,6 +263,7 @@ export const OP_CHECKS: readonly OpCheck[] = [
     name: 'linear',
     params: fc.record({ n: arbDim(), i: arbDim(), o: arbDim(), seed: arbSeed() }),
     build: ({ n, i, o, seed }) => ({
+      /** The function whose gradient is checked. */
       fn: (x, w, b) => ops.linear(x, w, b),
       inputs: [tensorFor([n, i], seed), tensorFor([o, i], seed + 1), tensorFor([o], seed + 2)],
     }),
@@ -286,6 +296,7 @@ export const OP_CHECKS: readonly OpCheck[] = [
       }),
     ),
     build: ({ p: { n, c, seed }, labels }) => ({
+      /** The function whose gradient is checked. */
       fn: (x) => ops.crossEntropy(x, labels),
       inputs: [tensorFor([n, c], seed)],
     }),
@@ -300,6 +311,7 @@ export const OP_CHECKS: readonly OpCheck[] = [
       const w = tensorFor([c.groups * c.ocg, c.cg, c.KH, c.KW], c.seed + 1);
       return c.bias
         ? {
+            /** The function whose gradient is checked. */
             fn: (xx, ww, bb) => ops.conv2d(xx, ww, bb, opts),
             inputs: [x, w, tensorFor([c.groups * c.ocg], c.seed + 2)],
           }
@@ -314,6 +326,7 @@ export const OP_CHECKS: readonly OpCheck[] = [
     build: (c) => {
       const shape = [c.N, c.C, c.H, c.W];
       return {
+        /** The function whose gradient is checked. */
         fn: (x) => ops.maxPool2d(x, { kernelSize: c.k, stride: c.stride, padding: c.padding }),
         inputs: [f64(distinctValues(numel(shape), c.seed), shape)],
       };
@@ -324,6 +337,7 @@ export const OP_CHECKS: readonly OpCheck[] = [
     name: 'avgPool2d',
     params: arbPool2d(),
     build: (c) => ({
+      /** The function whose gradient is checked. */
       fn: (x) =>
         ops.avgPool2d(x, { kernelSize: c.k, stride: c.stride, padding: c.padding, countIncludePad: c.countIncludePad }),
       inputs: [tensorFor([c.N, c.C, c.H, c.W], c.seed)],
@@ -342,6 +356,7 @@ export const OP_CHECKS: readonly OpCheck[] = [
     name: 'batchNorm2d (training)',
     params: arbBatchNorm2d(),
     build: (c) => ({
+      /** The function whose gradient is checked. */
       fn: (x, w, b) => ops.batchNorm2d(x, { weight: w, bias: b, training: true }),
       inputs: [tensorFor([c.N, c.C, c.H, c.W], c.seed), tensorFor([c.C], c.seed + 1), tensorFor([c.C], c.seed + 2)],
     }),
@@ -354,6 +369,7 @@ export const OP_CHECKS: readonly OpCheck[] = [
     build: (c) => {
       const shape = [c.N, c.C, c.H, c.W];
       return {
+        /** The function whose gradient is checked. */
         fn: ops.dynoSample as GradCase['fn'],
         inputs: [
           f64(valuesFor(shape, c.seed), shape),

@@ -5,6 +5,7 @@
  */
 import { FLOAT32_PARITY } from './config.js';
 
+/** Absolute and relative tolerance of a float32 backend against the float64 reference. */
 export interface ParityTolerance {
   rtol: number;
   atol: number;

@@ -18,6 +18,7 @@ import { crossEntropy } from '../ops/softmax/softmax.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Interrupted, runInterruptibly } from './interrupt.js';
 
+/** One batch: images and their class indices. */
 export interface StepBatch {
   /** images [N, C, H, W] */
   readonly x: Tensor;
@@ -25,6 +26,7 @@ export interface StepBatch {
   readonly labels: readonly number[] | Int32Array;
 }
 
+/** Options of `trainStep`. */
 export interface StepOptions {
   /**
    * lambda of eq. 8, the weight of L_GMACs (in GMACs per image); 0 (the default) trains on the
@@ -48,6 +50,7 @@ export interface StepOptions {
   interruptible?: boolean;
 }
 
+/** What one `trainStep` measured (losses before the update, accuracy, batch size). */
 export interface StepResult {
   /** L_total of this step, before the update */
   loss: number;

@@ -1,62 +1,18 @@
 /**
  * The README's TypeScript examples, run as written: every ```ts block of README.md becomes a
- * module (its `from 'dynopool'` imports pointed at the sources, its top-level constants
- * exported), and the test checks what the README's comments claim about them. Change an
+ * module (test/docs/blocks.ts: its `from 'dynopool'` imports pointed at the sources, its top-level
+ * constants exported), and the test checks what the README's comments claim about them. Change an
  * example and this test runs the new one; break the library and the example fails here.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DynOPoolState, ImageClassifier, Tensor } from '../../src/index.js';
+import { declaredNames, readDoc, runBlock as run, tsBlocks as blocksOf } from './blocks.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
+/** The ```ts blocks of README.md, in order. */
+export const tsBlocks = blocksOf(readDoc('README.md'));
 
-/** The ```ts blocks, in order. */
-export const tsBlocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
-
-/** Splits `s` at `sep` where no bracket is open. */
-function splitTop(s: string, sep: string): string[] {
-  const parts: string[] = [];
-  let depth = 0,
-    from = 0;
-  for (let i = 0; i < s.length; i++) {
-    if ('([{'.includes(s[i])) depth++;
-    else if (')]}'.includes(s[i])) depth--;
-    else if (depth === 0 && s[i] === sep && s[i + 1] !== '=' && s[i + 1] !== '>' && s[i - 1] !== '=') {
-      parts.push(s.slice(from, i));
-      from = i + 1;
-    }
-  }
-  return [...parts, s.slice(from)];
-}
-
-/** Every name a top-level `const` line declares (`const a = 1, b = 2;`, `const { x, y: [h, w] } = f();`). */
-export function declaredNames(code: string): string[] {
-  const names: string[] = [];
-  for (const [, statement] of code.matchAll(/^const\s+(.*?);?\s*(?:\/\/.*)?$/gm)) {
-    for (const declarator of splitTop(statement, ',')) {
-      const pattern = splitTop(declarator, '=')[0];
-      // identifiers of the pattern, except property keys (`size` in `{ size: [h, w] }`)
-      for (const id of pattern.matchAll(/([A-Za-z_$][\w$]*)\s*(:)?/g)) if (!id[2]) names.push(id[1]);
-    }
-  }
-  return [...new Set(names)];
-}
-
-/** Writes block `i` as a module beside this test and imports it. */
-async function runBlock(i: number): Promise<Record<string, unknown>> {
-  const dir = join(root, 'test/docs/.readme');
-  mkdirSync(dir, { recursive: true });
-  const code = tsBlocks[i]
-    .replaceAll("from 'dynopool/testing'", `from '${join(root, 'src/testing/index.js')}'`)
-    .replaceAll("from 'dynopool'", `from '${join(root, 'src/index.js')}'`);
-  const names = declaredNames(tsBlocks[i]);
-  const file = join(dir, `block-${i}.ts`);
-  writeFileSync(file, `${code}\nexport { ${names.join(', ')} };\n`);
-  return (await import(/* @vite-ignore */ file)) as Record<string, unknown>;
-}
+/** Runs README block `i` as a module (test/docs/blocks.ts) and returns its exports. */
+const runBlock = (i: number): Promise<Record<string, unknown>> => run(tsBlocks[i], `readme-${i}`);
 
 describe('README', () => {
   it('has the examples this test knows about', () => {

@@ -23,7 +23,9 @@ function loadGpuJs(): typeof import('gpu.js') {
   return (gpuJs ??= require('gpu.js') as typeof import('gpu.js'));
 }
 
+/** A gpu.js mode: GLSL on a GL context (`headlessgl`), WebAssembly (`webasm`) or transpiled JavaScript (`cpu`). */
 export type GpuMode = 'headlessgl' | 'webasm' | 'cpu';
+/** The gpu.js modes dynopool supports, fastest first on real GPU hardware. */
 export const GPU_MODES: readonly GpuMode[] = ['headlessgl', 'webasm', 'cpu'];
 
 const instances = new Map<GpuMode, GPU>();
@@ -57,6 +59,7 @@ export function modeUnavailableReason(mode: GpuMode): string | null {
   return availability.get(mode)!;
 }
 
+/** The gpu.js modes that work on this machine (headlessgl needs the `gl` package and a display). */
 export function availableModes(): GpuMode[] {
   return GPU_MODES.filter((m) => modeUnavailableReason(m) === null);
 }

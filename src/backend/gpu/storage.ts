@@ -27,6 +27,7 @@ import { isTexture, readBack, type KernelData } from './runtime.js';
 
 const stats = { texturesCreated: 0, texturesDeleted: 0, readbacks: 0, liveStorages: 0, liveBytes: 0 };
 
+/** Counters of the gpu.js backend: live textures, textures created, readbacks (for leak and transfer tests). */
 export interface GpuMemoryStats {
   /** textures alive right now (GL modes only make textures) */
   liveTextures: number;
@@ -72,6 +73,10 @@ const textures = new FinalizationRegistry<{ texture: Texture; bytes: number }>((
 /** Kernel-result arrays of webasm / cpu, uncounted when collected. */
 const results = new FinalizationRegistry<number>(dropped);
 
+/**
+ * A tensor's values on the gpu.js backend: a kernel output (a texture on GL modes) kept where the
+ * kernel wrote it, read back to the host at most once.
+ */
 export class GpuStorage implements Storage, Releasable {
   readonly dtype = 'float32' as const;
   keeps = 0;
@@ -109,6 +114,7 @@ export class GpuStorage implements Storage, Releasable {
     }
   }
 
+  /** Wraps a kernel's output of `size` values as a device storage. */
   static fromKernel(size: number, data: KernelData): GpuStorage {
     return new GpuStorage(size, data, true);
   }

@@ -8,6 +8,7 @@ import { asTensor } from '../../ops/util.js';
 import { addCost, BatchNorm2d, Conv2d, gmacsTerm, GlobalAvgPool2d, Linear, MaxPool2d } from '../layers.js';
 import { featureMap, Module, Sequential, type FeatureMap } from '../module.js';
 
+/** Options shared by every backbone (classes, input channels and size, width, DynOPool, dtype). */
 export interface BackboneOptions {
   numClasses?: number;
   inChannels?: number;
@@ -33,6 +34,7 @@ export function assertWidth(arch: string, width: unknown): asserts width is numb
   }
 }
 
+/** A channel count times the width multiplier, rounded, at least 1. */
 export const scaled = (channels: number, width = 1): number => Math.max(1, Math.round(channels * width));
 
 /** What one forward pass of a classifier yields: the logits and their cost. */
@@ -112,6 +114,7 @@ export function convBn(
 
 /** ReLU6 = clamp(x, 0, 6) (MobileNetV2). d/dx = 1 on [0, 6] (boundaries included, as clamp). */
 export class ReLU6 extends Module {
+  /** Applies the layer. */
   forward(f: FeatureMap): FeatureMap {
     return { ...f, x: f.x.clamp(0, 6) };
   }

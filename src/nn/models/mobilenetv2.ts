@@ -46,6 +46,7 @@ const CIFAR_STAGES = [
   [6, 320, 1, 1],
 ] as const;
 
+/** MobileNetV2; with `dynopool: true` its strided convolutions become stride 1 + DynOPool (paper 4.4). */
 export function mobilenetv2(opts: BackboneOptions = {}): ImageClassifier {
   if (opts.width !== undefined) assertWidth('mobilenetv2', opts.width);
   const w = (c: number) => scaled(c, opts.width);

@@ -61,6 +61,7 @@ function basic(inC: number, outC: number, stride: number, opts: BackboneOptions)
   return new ResidualBlock(body, shortcut);
 }
 
+/** ResNet-50 (bottleneck blocks); with `dynopool: true` each strided block downsamples with DynOPool. */
 export function resnet50(opts: BackboneOptions = {}): ImageClassifier {
   if (opts.width !== undefined) assertWidth('resnet50', opts.width);
   const w = (c: number) => scaled(c, opts.width);
@@ -80,6 +81,7 @@ export function resnet50(opts: BackboneOptions = {}): ImageClassifier {
   return new ImageClassifier('resnet50', new Sequential(...layers), inC, opts);
 }
 
+/** ResNet-20 for CIFAR; with `dynopool: true` each strided block downsamples with DynOPool. */
 export function resnet20(opts: BackboneOptions = {}): ImageClassifier {
   if (opts.width !== undefined) assertWidth('resnet20', opts.width);
   const w = (c: number) => scaled(c, opts.width);

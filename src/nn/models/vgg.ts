@@ -8,9 +8,11 @@ import { Conv2d, BatchNorm2d, ReLU } from '../layers.js';
 import { Sequential, type Module } from '../module.js';
 import { assertWidth, ImageClassifier, poolResizer, scaled, type BackboneOptions } from './common.js';
 
+/** Output channels of each convolution, one list per block; blocks are separated by a pool. */
 export const VGG_CONFIGS = {
   /** a small VGG for quick experiments: blocks at 1, 1/2, 1/4, 1/8 of the input */
   vgg5: [[32], [64], [128], [128]],
+  /** VGG-11 (see `vgg`). */
   vgg11: [[64], [128], [256, 256], [512, 512], [512, 512]],
   vgg13: [
     [64, 64],
@@ -19,6 +21,7 @@ export const VGG_CONFIGS = {
     [512, 512],
     [512, 512],
   ],
+  /** VGG-16 (see `vgg`). */
   vgg16: [
     [64, 64],
     [128, 128],
@@ -28,8 +31,13 @@ export const VGG_CONFIGS = {
   ],
 } as const;
 
+/** The VGG variants of `VGG_CONFIGS`. */
 export type VggName = keyof typeof VGG_CONFIGS;
 
+/**
+ * A VGG backbone: 3x3 convolutions with batchnorm and ReLU, a 2x2 max pool (or DynOPool with
+ * `dynopool: true`) between blocks, global average pooling and a linear classifier.
+ */
 export function vgg(
   name: VggName,
   opts: BackboneOptions = {},
@@ -53,5 +61,7 @@ export function vgg(
   return new ImageClassifier(name, new Sequential(...layers), inC, opts);
 }
 
+/** VGG-16 (see `vgg`). */
 export const vgg16 = (opts: BackboneOptions = {}): ImageClassifier => vgg('vgg16', opts);
+/** VGG-11 (see `vgg`). */
 export const vgg11 = (opts: BackboneOptions = {}): ImageClassifier => vgg('vgg11', opts);

@@ -17,6 +17,7 @@ import { zerosLike } from '../../tensor/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { fmt, sameShape } from '../../tensor/shape.js';
 
+/** A parameter group as given to an optimizer: its parameters and any hyperparameters that differ from the defaults. */
 export interface ParamGroupSpec {
   params: readonly Tensor[];
   name?: string;
@@ -32,10 +33,11 @@ export interface ParamGroupSpec {
   warmupSteps?: number;
   /** Clip each gradient element to [-clipGrad, clipGrad] before the update; 0 (the default): no clip. */
   clipGrad?: number;
-  /** [lo, hi]: after every step (warmup included), clamp each parameter into this box. */
+  /** `[lo, hi]`: after every step (warmup included), clamp each parameter into this box. */
   project?: readonly [number, number];
 }
 
+/** A parameter group as the optimizer holds it: its parameters and resolved hyperparameters. */
 export interface ParamGroup {
   readonly params: readonly Tensor[];
   readonly name: string;
@@ -61,6 +63,10 @@ export interface OptimizerState {
   steps: number;
 }
 
+/**
+ * Base class of the optimizers: parameter groups, per-parameter buffers, a state dict for
+ * checkpoints, and the per-group warmup, gradient clip and projection.
+ */
 export abstract class Optimizer {
   readonly groups: ParamGroup[];
   /** Per-parameter buffers (momentum, Adam moments). */
@@ -153,10 +159,12 @@ export abstract class Optimizer {
   /** The new value of parameter p given its gradient, its buffers (mutable) and its group. */
   protected abstract update(p: Tensor, grad: Tensor, state: Record<string, Tensor>, group: ParamGroup): Tensor;
 
+  /** The buffer `name` of parameter `p`, created from `init` on first use. */
   protected buffer(state: Record<string, Tensor>, name: string, like: Tensor): Tensor {
     return (state[name] ??= zerosLike(like));
   }
 
+  /** Hyperparameters per group and buffers per parameter, for checkpoints. */
   stateDict(): OptimizerState {
     const buffers: Record<string, Tensor> = {};
     this.groups.forEach((g, gi) =>
@@ -178,6 +186,7 @@ export abstract class Optimizer {
     };
   }
 
+  /** Restores hyperparameters and buffers from `stateDict()`. */
   loadStateDict(sd: OptimizerState): void {
     const shape = (gs: { name: string; size: number }[]) => gs.map((g) => `${g.name}:${g.size}`).join(', ');
     if (sd.groups.length !== this.groups.length || sd.groups.some((g, i) => g.size !== this.groups[i].params.length)) {
@@ -210,6 +219,7 @@ export abstract class Optimizer {
   }
 }
 
+/** Hyperparameters of SGD. */
 export interface SGDOptions {
   lr: number;
   momentum?: number;
@@ -248,6 +258,7 @@ export class SGD extends Optimizer {
   }
 }
 
+/** Hyperparameters of Adam and AdamW. */
 export interface AdamOptions {
   lr: number;
   betas?: [number, number];

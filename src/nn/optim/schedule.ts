@@ -5,6 +5,7 @@
  */
 import type { Optimizer } from './optimizer.js';
 
+/** A learning-rate schedule: constant, step decay or cosine, each with an optional warmup. */
 export type ScheduleSpec =
   | { kind: 'constant'; warmup?: number }
   | { kind: 'cosine'; total: number; warmup?: number; minFactor?: number }
@@ -28,6 +29,7 @@ export function scheduleFactor(spec: ScheduleSpec, t: number): number {
   }
 }
 
+/** Scales every group's base learning rate by `scheduleFactor(spec, t)` at each `step()`. */
 export class LRScheduler {
   t = 0;
   constructor(
@@ -41,6 +43,7 @@ export class LRScheduler {
     this.apply();
   }
 
+  /** Advances one step and sets every group's learning rate. */
   step(): void {
     this.t++;
     this.apply();
@@ -51,10 +54,12 @@ export class LRScheduler {
     for (const g of this.optimizer.groups) g.lr = g.initialLr * f;
   }
 
+  /** The step count and the schedule, for checkpoints. */
   stateDict(): { t: number; spec: ScheduleSpec } {
     return { t: this.t, spec: this.spec };
   }
 
+  /** Restores the step count from `stateDict()`. */
   loadStateDict(sd: { t: number }): void {
     if (!Number.isInteger(sd.t) || sd.t < 0) throw new Error(`LRScheduler.loadStateDict: invalid step ${sd.t}`);
     this.t = sd.t;

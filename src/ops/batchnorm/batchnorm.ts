@@ -20,6 +20,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { asTensor, assertCompatible, assertNdim, constant, runKernel, runKernel1 } from '../util.js';
 import { batchNormApplyKernel, batchNormBackwardKernel, batchNormStatsKernel } from './batchnorm.kernels.js';
 
+/** Affine parameters, running statistics and their update of `batchNorm2d`. */
 export interface BatchNorm2dOptions {
   weight?: Tensor | null;
   bias?: Tensor | null;
@@ -67,6 +68,7 @@ function assertChannelVector(name: string, t: Tensor | null | undefined, x: Tens
     throw new Error(`batchNorm2d: ${name} must have shape [${C}] for an input with ${C} channels, got ${fmt(t.shape)}`);
 }
 
+/** Batch normalisation of x [N, C, H, W] over N, H, W per channel (see the file comment). */
 export function batchNorm2d(x: Tensor, opts: BatchNorm2dOptions = {}): Tensor {
   assertNdim('batchNorm2d', 'input', x, 4, 'N, C, H, W');
   const [N, C, H, W] = x.shape;

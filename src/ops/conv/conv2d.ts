@@ -17,8 +17,10 @@ import { fmt } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { assertCompatible, assertNdim, pair, runKernel1 } from '../util.js';
 
+/** One value for both spatial axes, or `[h, w]`. */
 export type IntPair = number | readonly [number, number];
 
+/** Stride, padding, dilation (a number or [h, w]) and groups of `conv2d`. */
 export interface Conv2dOptions {
   stride?: IntPair;
   padding?: IntPair;
@@ -71,6 +73,10 @@ export function convGeometry(x: Tensor, weight: Tensor, opts: Conv2dOptions): Co
   return { N, C, H, W, OC, KH, KW, OH, OW, strideH, strideW, padH, padW, dilationH, dilationW, groups };
 }
 
+/**
+ * 2-D convolution of x [N, C, H, W] with weight [OC, C / groups, KH, KW] and an optional bias [OC]
+ * (formula and gradients in the file comment).
+ */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
   const g = convGeometry(x, weight, opts);
   const y = conv2dOp({ x, weight }, g);

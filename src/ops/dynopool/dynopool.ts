@@ -152,6 +152,7 @@ export function dynoOutputSize(inSize: Tensor, alpha: Tensor): Tensor {
   return roundSurrogate(clampSurrogate(dynoContinuousSize(inSize, alpha), MIN_CONTINUOUS_SIZE));
 }
 
+/** Options of `dynoPool2d`. */
 export interface DynoPool2dOptions {
   /** Size tensors [H_in, W_in] of an earlier dynoPool2d, so gradients reach its alpha. */
   inSize?: readonly [Tensor, Tensor];
@@ -165,6 +166,7 @@ export interface DynoPool2dOptions {
   label?: string;
 }
 
+/** The output of `dynoPool2d` and its size tensors. */
 export interface DynoPool2dResult {
   output: Tensor;
   /** 0-d tensors with the integer output sizes, differentiable w.r.t. alpha (and inSize). */

@@ -16,6 +16,7 @@ export interface DynoGeometry {
   readonly w: number;
 }
 
+/** Forward kernel of `dynoSample`: output [N, C, round(h), round(w)]. */
 export const dynoSampleKernel = kernel<DynoGeometry>({
   name: 'dynoSample',
   placement: 'heavy',

@@ -131,9 +131,13 @@ function comparison(kernel: BinaryKernel) {
  * not differentiable.
  */
 export const eq = comparison('eq');
+/** a > b element-wise as 1 / 0 (broadcasting; not differentiable). */
 export const gt = comparison('gt');
+/** a >= b element-wise as 1 / 0 (broadcasting; not differentiable). */
 export const ge = comparison('ge');
+/** a < b element-wise as 1 / 0 (broadcasting; not differentiable). */
 export const lt = comparison('lt');
+/** a <= b element-wise as 1 / 0 (broadcasting; not differentiable). */
 export const le = comparison('le');
 
 const whereOp = defineOp({

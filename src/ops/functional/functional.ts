@@ -24,6 +24,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   return y.add(bias);
 }
 
+/** Training flag and generator of `dropout` (the drop probability is an argument). */
 export interface DropoutOptions {
   training?: boolean;
   generator?: Generator;

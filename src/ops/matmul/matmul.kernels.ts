@@ -13,6 +13,7 @@ export interface MatmulAttrs {
   readonly transB: boolean;
 }
 
+/** Batched matrix product kernel, optionally transposing either operand. */
 export const matmulKernel = kernel<MatmulAttrs>({
   name: 'matmul',
   placement: 'heavy',

@@ -35,6 +35,7 @@ const bmm = defineOp({
   },
 });
 
+/** Matrix product of a [..., M, K] and b [..., K, N] (leading axes broadcast; 1-D operands as in NumPy). */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   assertCompatible('matmul', a, b);
   if (a.ndim === 0 || b.ndim === 0)

@@ -22,9 +22,11 @@ export interface PoolGeometry {
 const pooled = (g: PoolGeometry) => [{ shape: [g.N, g.C, g.OH, g.OW] }];
 const input = (g: PoolGeometry) => [{ shape: [g.N, g.C, g.H, g.W] }];
 
+/** Max-pooling forward kernel. */
 export const maxPool2dKernel = kernel<PoolGeometry>({ name: 'maxPool2d', placement: 'heavy', outputs: pooled });
 /** Inputs x, dy: recomputes each window's first maximum from x and routes dy there (a gather per input pixel). */
 export const maxPool2dGradKernel = kernel<PoolGeometry>({ name: 'maxPool2dGrad', placement: 'heavy', outputs: input });
+/** Average-pooling forward kernel. */
 export const avgPool2dKernel = kernel<PoolGeometry>({ name: 'avgPool2d', placement: 'heavy', outputs: pooled });
 /** Input dy. */
 export const avgPool2dGradKernel = kernel<PoolGeometry>({ name: 'avgPool2dGrad', placement: 'heavy', outputs: input });

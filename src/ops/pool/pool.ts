@@ -21,12 +21,14 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { IntPair } from '../conv/conv2d.js';
 import { assertNdim, pair, runKernel1 } from '../util.js';
 
+/** Window, stride (default: the window) and padding of a pooling op. */
 export interface Pool2dOptions {
   kernelSize: IntPair;
   stride?: IntPair;
   padding?: IntPair;
 }
 
+/** Pooling options plus whether padding counts in the mean. */
 export interface AvgPool2dOptions extends Pool2dOptions {
   countIncludePad?: boolean;
 }
@@ -62,11 +64,14 @@ const avgPoolOp = defineOp({
   grads: { x: (dy, { attrs: g }) => runKernel1(avgPool2dGradKernel, [dy], g) },
 });
 
+/** Max pooling of x [N, C, H, W]; the gradient goes to each window's first maximum. */
 export const maxPool2d = (x: Tensor, opts: Pool2dOptions): Tensor =>
   maxPoolOp({ x }, poolGeometry('maxPool2d', x, opts));
+/** Average pooling of x [N, C, H, W] (see the file comment). */
 export const avgPool2d = (x: Tensor, opts: AvgPool2dOptions): Tensor =>
   avgPoolOp({ x }, poolGeometry('avgPool2d', x, opts));
 
+/** Mean over H and W: x [N, C, H, W] to [N, C]. */
 export function globalAvgPool2d(x: Tensor): Tensor {
   assertNdim('globalAvgPool2d', 'input', x, 4, 'N, C, H, W');
   return x.mean([2, 3]);

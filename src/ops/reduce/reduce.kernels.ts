@@ -2,6 +2,7 @@
 import { kernel } from '../../backend/kernel.js';
 import { reducedShape } from '../../tensor/shape.js';
 
+/** The reductions with their own kernel. */
 export type ReduceKernel = 'sum' | 'max' | 'min';
 
 /** Reduces `axes` (sorted, unique); the result has those axes kept as size 1. */

@@ -76,6 +76,7 @@ export const max = extremum('max');
 /** Minimum over `axes`; NaN propagates and ties split the gradient evenly, as for max. */
 export const min = extremum('min');
 
+/** Bessel's correction and keepdim of `variance`. */
 export interface VarOptions {
   /** Bessel's correction: divide by count - correction. Default 1 (unbiased), as PyTorch. */
   correction?: number;
