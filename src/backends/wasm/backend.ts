@@ -27,6 +27,7 @@ export class WasmBackend implements Backend {
 
   constructor(
     readonly options: WasmRuntimeOptions = {},
+    /** where the one-per-kernel float64 fallback warning goes (stderr unless DYNOPOOL_WASM_QUIET) */
     readonly warn: (message: string) => void = (m) => {
       if (!process.env.DYNOPOOL_WASM_QUIET) console.warn(m);
     },

@@ -88,6 +88,7 @@ for (;;) {
 
 const WASM_FILE = new URL('./kernels.wasm', import.meta.url);
 
+/** How the wasm backend's runtime runs its kernels. */
 export interface WasmRuntimeOptions {
   /** 1 or 2 (default: 2 unless DYNOPOOL_WASM_THREADS=1 or the machine has one core) */
   threads?: number;
@@ -95,6 +96,11 @@ export interface WasmRuntimeOptions {
   minParallelFlops?: number;
 }
 
+/**
+ * The compiled kernels (wasm/kernels.ts) in one shared WebAssembly memory: a scratch area per
+ * thread for the packed GEMM panels, an arena for each call's inputs and outputs, and one worker
+ * thread that takes a share of the large calls while the main thread waits in `Atomics.wait`.
+ */
 export class WasmRuntime {
   readonly memory: WasmMemory;
   readonly threads: number;
@@ -188,6 +194,7 @@ export class WasmRuntime {
     return this.geometryAt;
   }
 
+  /** A float32 view of `n` values at byte address `at` of the shared memory (no copy). */
   f32(at: number, n: number): Float32Array {
     return new Float32Array(this.memory.buffer, at, n);
   }
