@@ -1,7 +1,9 @@
 /**
  * Independent, definition-level implementations used as forward oracles in tests: written
- * straight from the formulas with nested index arithmetic, sharing no code with src/.
+ * straight from the formulas with nested index arithmetic, sharing no code with the library
+ * (only the test harness of dynopool/testing, for kink margins).
  */
+import { dynoSampleMargins } from '../../src/testing/index.js';
 
 /** Direct definition of NCHW conv2d with zero padding. */
 export function naiveConv2d(
@@ -40,7 +42,11 @@ export function naiveConv2d(
   return { out, shape: [N, OC, OH, OW] };
 }
 
-/** The design doc's DynOPool sampling, literally; also reports how close each cell is to a kink. */
+/**
+ * The design doc's DynOPool sampling, literally; also reports how close each cell is to a kink
+ * (the margins come from dynopool/testing's `dynoSampleMargins`, the harness the property tests
+ * use to stay away from kinks; the sampled values are computed here, independently).
+ */
 export function naiveDynoSample(
   x: Float64Array,
   xs: number[],
@@ -68,26 +74,14 @@ export function naiveDynoSample(
     const px = (r: number, c: number) => x[plane * H * W + r * W + c];
     return (1 - a) * (1 - b) * px(u0, v0) + (1 - a) * b * px(u0, v1) + a * (1 - b) * px(u1, v0) + a * b * px(u1, v1);
   };
-  // distance of a coordinate to the nearest kink of bilinear-with-border: the integers in [0, len-1]
-  const kink = (u: number, len: number) =>
-    len === 1 ? Infinity : Math.abs(u - Math.min(Math.max(Math.round(u), 0), len - 1));
   const out: number[] = [];
-  let minTieGap = Infinity,
-    minKinkDistance = Infinity;
   for (let p = 0; p < N * C; p++)
     for (let i = 0; i < n; i++)
       for (let j = 0; j < m; j++) {
-        const values: number[] = [];
+        let best = -Infinity;
         for (const su of [-1, 1])
-          for (const sv of [-1, 1]) {
-            const u = coord(i, su, H, h),
-              v = coord(j, sv, W, w);
-            minKinkDistance = Math.min(minKinkDistance, kink(u, H), kink(v, W));
-            values.push(sample(p, u, v));
-          }
-        const sorted = [...values].sort((a, b) => b - a);
-        minTieGap = Math.min(minTieGap, sorted[0] - sorted[1]);
-        out.push(sorted[0]);
+          for (const sv of [-1, 1]) best = Math.max(best, sample(p, coord(i, su, H, h), coord(j, sv, W, w)));
+        out.push(best);
       }
-  return { out, shape: [N, C, n, m], minTieGap, minKinkDistance };
+  return { out, shape: [N, C, n, m], ...dynoSampleMargins(x, xs, h, w) };
 }
