@@ -13,30 +13,14 @@ import {
   type Tensor,
 } from '../../src/index.js';
 import { RUNS } from '../support/config.js';
-import { arbSeed, valuesFor, expectGradOk } from '../../src/testing/index.js';
+import { arbDynoSample, arbSeed, valuesFor, expectGradOk } from '../../src/testing/index.js';
 import { vals } from '../support/values.js';
 import { naiveDynoSample } from '../support/naive.js';
 
 const f64 = (v: ArrayLike<number>, shape: number[]) => tensor(Float64Array.from(v), { shape, dtype: 'float64' });
 
-/** A sampling problem away from kinks: no near-ties among the 4 points, no coordinate near an integer. */
-const arbSampling = () =>
-  fc
-    .record({
-      N: fc.integer({ min: 1, max: 2 }),
-      C: fc.integer({ min: 1, max: 2 }),
-      H: fc.integer({ min: 1, max: 7 }),
-      W: fc.integer({ min: 1, max: 7 }),
-      // continuous sizes: from heavy downsampling to 2x upsampling
-      fh: fc.double({ min: 0.15, max: 2, noNaN: true }),
-      fw: fc.double({ min: 0.15, max: 2, noNaN: true }),
-      seed: arbSeed(),
-    })
-    .map((c) => ({ ...c, h: Math.max(0.6, c.H * c.fh), w: Math.max(0.6, c.W * c.fw) }))
-    .filter((c) => {
-      const r = naiveDynoSample(valuesFor([c.N, c.C, c.H, c.W], c.seed), [c.N, c.C, c.H, c.W], c.h, c.w);
-      return r.minTieGap > 1e-3 && r.minKinkDistance > 1e-3;
-    });
+/** A sampling problem away from kinks (no near-ties among the 4 points, no coordinate near an integer). */
+const arbSampling = () => arbDynoSample(1e-3);
 
 describe('dynoSample: forward', () => {
   it("equals the design doc's formula (an independent implementation), float64 and float32", () => {
