@@ -6,10 +6,11 @@ import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import '../backends/index.js';
 import { setBackend } from '../backend/registry.js';
+import type { Backend } from '../backend/backend.js';
 import type { GpuMode } from '../backend/gpu/runtime.js';
+import type { Dataset } from '../data/dataset.js';
 import { DATASETS, loadDataset } from '../data/registry.js';
-import { loadCheckpoint } from '../nn/checkpoint.js';
-import { writeFileAtomic } from '../nn/checkpoint.js';
+import { loadCheckpoint, writeFileAtomic } from '../nn/checkpoint.js';
 import {
   DEFAULTS,
   MAX_SEED,
@@ -72,13 +73,8 @@ function epochLine(name: string, r: EpochRecord, epochs: number): string {
   return `${name} epoch ${String(r.epoch).padStart(String(epochs).length)}/${epochs}  loss ${r.trainLoss.toFixed(3)}  train ${(100 * r.trainAcc).toFixed(1)}%  test ${(100 * r.testAcc).toFixed(1)}%  ${(r.gmacs * 1e3).toFixed(4)} MMACs/img  ${r.imagesPerSecond.toFixed(0)} img/s${sizes}`;
 }
 
-/** Trains one configuration with a progress bar, epoch lines and Ctrl-C handling. */
-async function runTraining(
-  cfg: RunConfig,
-  out: string,
-  resume: boolean,
-  label = runName(out),
-): Promise<{ history: EpochRecord[]; stopped: boolean }> {
+/** Selects the run's backend and loads its dataset (train and eval start the same way). */
+function setUp(cfg: RunConfig): { backend: Backend; dataset: Dataset } {
   const backend = setBackend(cfg.backend, { mode: (cfg.gpuMode ?? 'auto') as GpuMode | 'auto' });
   const dataset = loadDataset({
     name: cfg.dataset,
@@ -87,6 +83,17 @@ async function runTraining(
     limit: cfg.limit,
     seed: cfg.seed,
   });
+  return { backend, dataset };
+}
+
+/** Trains one configuration with a progress bar, epoch lines and Ctrl-C handling. */
+async function runTraining(
+  cfg: RunConfig,
+  out: string,
+  resume: boolean,
+  label = runName(out),
+): Promise<{ history: EpochRecord[]; stopped: boolean }> {
+  const { backend, dataset } = setUp(cfg);
   const bar = new ProgressBar();
   let stop: keyof typeof STOP_SIGNALS | null = null;
   const onSignal = (signal: keyof typeof STOP_SIGNALS) => {
@@ -323,14 +330,7 @@ export function program(): Command {
     .argument('<run>', 'run directory')
     .action((dir: string) => {
       const { cfg } = readRun(dir);
-      setBackend(cfg.backend, { mode: (cfg.gpuMode ?? 'auto') as GpuMode | 'auto' });
-      const dataset = loadDataset({
-        name: cfg.dataset,
-        dataDir: cfg.dataDir,
-        transform: cfg.transform,
-        limit: cfg.limit,
-        seed: cfg.seed,
-      });
+      const { dataset } = setUp(cfg);
       const s = createSession(cfg, dataset);
       if (!existsSync(runFiles(dir).checkpoint))
         throw new Error(`${dir} has no checkpoint yet (${runFiles(dir).checkpoint})`);
