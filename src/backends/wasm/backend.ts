@@ -69,7 +69,10 @@ export class WasmBackend implements Backend {
       }
       return ref.run(kernel, inputs, attrs, shapes);
     }
-    return asList<Float32Array>(fn(this.runtime, values, attrs, shapes)).map((v) => new HostStorage(v));
+    const out = fn(this.runtime, values, attrs, shapes);
+    // null: this call's variant (an op, a layout) has no wasm implementation
+    if (out === null) return ref.run(kernel, inputs, attrs, shapes);
+    return asList<Float32Array>(out).map((v) => new HostStorage(v));
   }
 }
 

@@ -9,15 +9,26 @@ import { conv2dGradInputKernel, conv2dGradWeightKernel, conv2dKernel } from '../
 import type { ConvGeometry } from '../../ops/conv/conv2d.kernels.js';
 import { matmulKernel, type MatmulAttrs } from '../../ops/matmul/matmul.kernels.js';
 import type { Kernel } from '../../backend/kernel.js';
+import {
+  binaryKernel,
+  unaryKernel,
+  whereKernel,
+  type BinaryKernel,
+  type UnaryKernel,
+} from '../../ops/elementwise/elementwise.kernels.js';
+import { broadcastStrides, sizeOf, type Shape } from '../../tensor/shape.js';
 import type { WasmRuntime } from './runtime.js';
 
-/** A wasm implementation: float32 host arrays in, float32 host arrays out. */
+/**
+ * A wasm implementation: float32 host arrays in, float32 host arrays out, or null when this
+ * call's variant (an op it lacks, say) has no wasm code: the backend then runs the reference.
+ */
 export type WasmKernelFn<A> = (
   rt: WasmRuntime,
   inputs: readonly Float32Array[],
   attrs: A,
   shapes: KernelShapes,
-) => Float32Array | readonly Float32Array[];
+) => Float32Array | readonly Float32Array[] | null;
 
 export type WasmKernelImpl = KernelImpl<WasmKernelFn<never>>;
 
@@ -152,11 +163,88 @@ export function matmulWasm(rt: WasmRuntime, a: Float32Array, b: Float32Array, at
   return rt.take(pc, B * M * N);
 }
 
+// ---- elementwise ---------------------------------------------------------------------------
+
+/** The binary ops with a wasm implementation, in the order of their codes in wasm/kernels.ts. */
+const BINARY_OPS: readonly BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'eq', 'gt', 'ge', 'lt', 'le'];
+/** The unary ops with a wasm implementation (exactly rounded in float32), in code order. */
+const UNARY_OPS: readonly UnaryKernel[] = ['neg', 'abs', 'relu', 'step', 'sqrt', 'floor', 'sign'];
+/** The most dimensions a collapsed broadcast may have (the 16-integer record holds 1 + 3 x 5). */
+const MAX_BROADCAST_DIMS = 5;
+/** Elementwise kernels touch each value once: weigh an element as this many flops for split. */
+const ELEMENT_WEIGHT = 16;
+
+/**
+ * The broadcast of a and b to `out` as few dimensions as possible: size-1 dimensions dropped and
+ * each dimension merged into its outer neighbour where both operands are contiguous across the
+ * two. Rows of [size, a's stride, b's stride] (elements; 0 where broadcast), outermost first,
+ * at least one.
+ */
+export function collapseBroadcast(aShape: Shape, bShape: Shape, out: Shape): [number, number, number][] {
+  const sa = broadcastStrides(aShape, out),
+    sb = broadcastStrides(bShape, out);
+  const dims: [number, number, number][] = [];
+  for (let d = 0; d < out.length; d++) {
+    if (out[d] === 1) continue;
+    const prev = dims[dims.length - 1];
+    if (prev && prev[1] === sa[d] * out[d] && prev[2] === sb[d] * out[d]) {
+      prev[0] *= out[d];
+      prev[1] = sa[d];
+      prev[2] = sb[d];
+    } else dims.push([out[d], sa[d], sb[d]]);
+  }
+  if (dims.length === 0) dims.push([1, 0, 0]);
+  return dims;
+}
+
+export function binaryWasm(
+  rt: WasmRuntime,
+  op: BinaryKernel,
+  a: Float32Array,
+  b: Float32Array,
+  shapes: KernelShapes,
+): Float32Array | null {
+  const code = BINARY_OPS.indexOf(op);
+  const dims = collapseBroadcast(shapes.inputs[0], shapes.inputs[1], shapes.outputs[0]);
+  if (code < 0 || dims.length > MAX_BROADCAST_DIMS) return null;
+  const n = sizeOf(shapes.outputs[0]);
+  rt.reset();
+  const pa = rt.put(a),
+    pb = rt.put(b),
+    po = rt.alloc(n);
+  const rec = rt.record([dims.length, ...dims.flat()]);
+  rt.split('binary', n, 4, n * ELEMENT_WEIGHT, (lo, hi, t) => [code, rec, pa, pb, po, lo, hi, rt.scratch[t]]);
+  return rt.take(po, n);
+}
+
+export function unaryWasm(rt: WasmRuntime, op: UnaryKernel, x: Float32Array): Float32Array | null {
+  const code = UNARY_OPS.indexOf(op);
+  if (code < 0) return null;
+  rt.reset();
+  const px = rt.put(x),
+    po = rt.alloc(x.length);
+  rt.split('unary', x.length, 4, x.length * ELEMENT_WEIGHT, (lo, hi) => [code, px, po, lo, hi]);
+  return rt.take(po, x.length);
+}
+
+export function whereWasm(rt: WasmRuntime, cond: Float32Array, a: Float32Array, b: Float32Array): Float32Array {
+  rt.reset();
+  const pc = rt.put(cond),
+    pa = rt.put(a),
+    pb = rt.put(b),
+    po = rt.alloc(a.length);
+  rt.split('where', a.length, 4, a.length * ELEMENT_WEIGHT, (lo, hi) => [pc, pa, pb, po, lo, hi]);
+  return rt.take(po, a.length);
+}
+
 export const wasmKernelImpls: readonly WasmKernelImpl[] = [
   wasmImpl(conv2dKernel, (rt, [x, w], g) => conv2dWasm(rt, x, w, g)),
   wasmImpl(conv2dGradInputKernel, (rt, [dy, w], g) => conv2dGradInputWasm(rt, dy, w, g)),
   wasmImpl(conv2dGradWeightKernel, (rt, [x, dy], g) => conv2dGradWeightWasm(rt, x, dy, g)),
   wasmImpl(matmulKernel, (rt, [a, b], attrs) => matmulWasm(rt, a, b, attrs)),
+  wasmImpl(binaryKernel, (rt, [a, b], { op }, shapes) => binaryWasm(rt, op, a, b, shapes)),
+  wasmImpl(unaryKernel, (rt, [x], { op }) => unaryWasm(rt, op, x)),
+  wasmImpl(whereKernel, (rt, [c, a, b]) => whereWasm(rt, c, a, b)),
 ];
 
 /** Every kernel with a wasm implementation, by kernel name. */

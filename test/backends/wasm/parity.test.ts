@@ -12,7 +12,8 @@ import type { Storage } from '../../../src/backend/backend.js';
 import { HostStorage } from '../../../src/backend/host-storage.js';
 import { referenceBackend } from '../../../src/backends/reference.js';
 import { WasmBackend } from '../../../src/backends/wasm/backend.js';
-import type { ConvGeometry } from '../../../src/ops/kernels.js';
+import type { BinaryKernel, ConvGeometry, UnaryKernel } from '../../../src/ops/kernels.js';
+import { broadcastShapes } from '../../../src/tensor/shape.js';
 import { arbSeed, valuesFor, withNonFinite } from '../../../src/testing/index.js';
 import { FC_SEED, RUNS } from '../../support/config.js';
 import { expectParity, f64, finiteAbs, vals } from '../../support/gpu.js';
@@ -21,6 +22,54 @@ import { legacy } from '../../support/kernels.js';
 const ref = legacy(referenceBackend);
 const f32 = (v: ArrayLike<number>): Storage => new HostStorage(Float32Array.from(v));
 const nf = (v: Float64Array, seed: number) => withNonFinite(v, seed, { rate: 0.04 });
+
+/** Every binary op, pow (which the wasm backend leaves to the reference) included. */
+const BINARY_OPS: readonly BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'gt', 'ge', 'lt', 'le'];
+/** Every unary op (exp, log, sigmoid, tanh and round run on the reference). */
+const UNARY_OPS: readonly UnaryKernel[] = ['neg', 'exp', 'log', 'sqrt', 'abs', 'relu', 'sigmoid', 'tanh', 'floor', 'round', 'sign', 'step'];
+
+/**
+ * Values for the elementwise kernels: in [-2, 2], half of them rounded to halves (ties for the
+ * comparisons and maximum / minimum, zeros of both signs), with NaN and +-Inf mixed in.
+ */
+const broadcastValues = (shape: readonly number[], seed: number): Float64Array =>
+  nf(
+    valuesFor(shape, seed).map((v, i) => ((i * 7 + seed) % 2 === 0 ? Math.round(v * 2) / 2 : v)),
+    seed,
+  );
+
+const arbDim = (max: number) => fc.integer({ min: 1, max });
+
+interface BroadcastCase {
+  aShape: number[];
+  bShape: number[];
+  out: number[];
+  seed: number;
+  values: (shape: readonly number[], seed: number) => Float64Array;
+}
+
+/**
+ * Two shapes that broadcast to an output of rank 0 to 7 (sizes 1 to 6): each operand keeps or
+ * drops (to 1) every dimension and may lose leading ones, so some broadcasts collapse to more
+ * dimensions than the wasm kernel takes (they run on the reference) and most to fewer.
+ */
+const arbBroadcast = (): fc.Arbitrary<BroadcastCase> =>
+  fc
+    .array(fc.record({ size: fc.integer({ min: 1, max: 6 }), a: fc.boolean(), b: fc.boolean() }), {
+      minLength: 0,
+      maxLength: 7,
+    })
+    .chain((dims) =>
+      fc.record({
+        dropA: fc.integer({ min: 0, max: dims.length }),
+        dropB: fc.integer({ min: 0, max: dims.length }),
+        seed: arbSeed(),
+      }).map(({ dropA, dropB, seed }) => {
+        const aShape = dims.map((d) => (d.a ? d.size : 1)).slice(dropA);
+        const bShape = dims.map((d) => (d.b ? d.size : 1)).slice(dropB);
+        return { aShape, bShape, out: broadcastShapes('test', aShape, bShape), seed, values: broadcastValues };
+      }),
+    );
 
 interface ConvCase extends ConvGeometry {
   seed: number;
@@ -208,6 +257,60 @@ for (const threads of [1, 2]) {
       );
     };
 
+    const checkBinary = (c: BroadcastCase): true => {
+      const a = f32(c.values(c.aShape, c.seed)),
+        b = f32(c.values(c.bShape, c.seed + 1));
+      for (const op of BINARY_OPS) {
+        const got = wasm.binary(op, a, c.aShape, b, c.bShape, c.out);
+        const want = ref.binary(op, a, c.aShape, b, c.bShape, c.out);
+        expect(got.hostValues(), op).toBeInstanceOf(Float32Array);
+        // float32 in, one operation: the reference's float64 result rounds to the same float32
+        expect(vals(got), `${op} ${JSON.stringify(c.aShape)} ${JSON.stringify(c.bShape)}`).toEqual(vals(want));
+      }
+      return true;
+    };
+
+    it('binary ops with NumPy broadcasting: exactly the reference (NaN, +-Inf, +-0, ties)', () => {
+      fc.assert(fc.property(arbBroadcast(), checkBinary), { seed: FC_SEED, numRuns: RUNS.cheap });
+    });
+
+    it('binary ops: same shapes, scalars, and a channel vector over [N, C, H, W] (the batchnorm and bias pattern)', () => {
+      fc.assert(
+        fc.property(arbSeed(), arbDim(3), arbDim(9), arbDim(7), (seed, N, C, HW) => {
+          const x = [N, C, HW, HW];
+          const cases: [number[], number[]][] = [
+            [x, x],
+            [x, [1, C, 1, 1]],
+            [[1, C, 1, 1], x],
+            [x, [C, 1, 1]],
+            [x, []],
+            [[], x],
+            [x, [HW]],
+            [[N, 1, HW, 1], [C, 1, HW]],
+          ];
+          for (const [aShape, bShape] of cases)
+            checkBinary({ aShape, bShape, out: broadcastShapes('test', aShape, bShape), seed, values: broadcastValues });
+          return true;
+        }),
+        { seed: FC_SEED, numRuns: RUNS.cheap },
+      );
+    });
+
+    it('unary ops and where: exactly the reference', () => {
+      fc.assert(
+        fc.property(arbSeed(), fc.integer({ min: 1, max: 70 }), (seed, n) => {
+          const x = f32(broadcastValues([n], seed));
+          for (const op of UNARY_OPS) expect(vals(wasm.unary(op, x)), op).toEqual(vals(ref.unary(op, x)));
+          const cond = f32(broadcastValues([n], seed + 1).map((v) => (v > 0.5 ? 0 : v)));
+          const a = f32(broadcastValues([n], seed + 2)),
+            b = f32(broadcastValues([n], seed + 3));
+          expect(vals(wasm.where(cond, a, b))).toEqual(vals(ref.where(cond, a, b)));
+          return true;
+        }),
+        { seed: FC_SEED, numRuns: RUNS.cheap },
+      );
+    });
+
     it('conv2d forward, input gradient and weight gradient: odd geometries', () => {
       fc.assert(fc.property(arbConv(), checkConv), { seed: FC_SEED, numRuns: RUNS.expensive });
     });
@@ -265,8 +368,8 @@ describe('wasm backend', () => {
   });
 
   it('runs the kernels it has no implementation of on the reference, without a warning', () => {
-    const y = backend.unary('relu', f32([-1, 2]));
-    expect(vals(y)).toEqual(Float64Array.from([0, 2]));
+    const y = backend.unary('exp', f32([0, 0]));
+    expect(vals(y)).toEqual(Float64Array.from([1, 1]));
     expect(y.hostValues()).toBeInstanceOf(Float32Array);
     expect(warnings).toHaveLength(1);
   });
