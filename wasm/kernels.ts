@@ -954,3 +954,252 @@ export function where(cond: usize, a: usize, b: usize, out: usize, lo: i32, hi: 
     store<f32>(out + k, load<f32>(cond + k) != 0 ? load<f32>(a + k) : load<f32>(b + k));
   }
 }
+
+// ==== batch normalisation ====================================================================
+//
+// x is [N, C, HW]; each entry point handles the channels [clo, chi), so two threads split the
+// channels. The arithmetic is the reference's (src/ops/batchnorm/batchnorm.cpu.ts) in float64,
+// in its order: the per-channel sums run sequentially in f64 and the per-element formulas are
+// evaluated in f64 (two lanes at a time, f64x2) and rounded to float32 once, so the results equal
+// the reference's float32 results.
+
+/** Two float32 values at p, widened to f64x2. */
+@inline
+function load2(p: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(p));
+}
+
+/** Rounds an f64x2 to float32 and stores the two values at p. */
+@inline
+function store2(p: usize, v: v128): void {
+  v128.store64_lane(p, f32x4.demote_f64x2_zero(v), 0);
+}
+
+/**
+ * Per channel c: mean = sum(x) / M and the biased variance sum((x - mean)^2) / M over its
+ * M = N * HW values, in two passes (no cancellation), rounded to float32 into mean[c], variance[c].
+ */
+export function batchNormStats(x: usize, mean: usize, variance: usize, N: i32, C: i32, HW: i32, clo: i32, chi: i32): void {
+  const M = <f64>N * <f64>HW;
+  for (let c = clo; c < chi; c++) {
+    let s: f64 = 0;
+    for (let n = 0; n < N; n++) {
+      const p = x + (<usize>(n * C + c) * <usize>HW << 2);
+      for (let i = 0; i < HW; i++) s += <f64>load<f32>(p + (<usize>i << 2));
+    }
+    const m = s / M;
+    let q: f64 = 0;
+    for (let n = 0; n < N; n++) {
+      const p = x + (<usize>(n * C + c) * <usize>HW << 2);
+      for (let i = 0; i < HW; i++) {
+        const d = <f64>load<f32>(p + (<usize>i << 2)) - m;
+        q += d * d;
+      }
+    }
+    store<f32>(mean + (<usize>c << 2), <f32>m);
+    store<f32>(variance + (<usize>c << 2), <f32>(q / M));
+  }
+}
+
+/** y = (x - mean[c]) * (invStd[c] * weight[c]) + bias[c], per channel, in f64. */
+export function batchNormApply(
+  x: usize,
+  mean: usize,
+  invStd: usize,
+  weight: usize,
+  bias: usize,
+  y: usize,
+  N: i32,
+  C: i32,
+  HW: i32,
+  clo: i32,
+  chi: i32,
+): void {
+  for (let c = clo; c < chi; c++) {
+    const k = <usize>c << 2;
+    const scale = <f64>load<f32>(invStd + k) * <f64>load<f32>(weight + k);
+    const m = <f64>load<f32>(mean + k),
+      b = <f64>load<f32>(bias + k);
+    const mv = f64x2.splat(m),
+      sv = f64x2.splat(scale),
+      bv = f64x2.splat(b);
+    for (let n = 0; n < N; n++) {
+      const o = <usize>(n * C + c) * <usize>HW << 2;
+      const px = x + o,
+        py = y + o;
+      let i = 0;
+      for (; i + 2 <= HW; i += 2) {
+        const j = <usize>i << 2;
+        store2(py + j, f64x2.add(f64x2.mul(f64x2.sub(load2(px + j), mv), sv), bv));
+      }
+      for (; i < HW; i++) {
+        const j = <usize>i << 2;
+        store<f32>(py + j, <f32>((<f64>load<f32>(px + j) - m) * scale + b));
+      }
+    }
+  }
+}
+
+/**
+ * The gradients of batchNormApply, with xhat = (x - mean) * invStd and M = N * HW:
+ *
+ *     dbias = sum(dy), dweight = sum(dy * xhat)                 (sequential f64 sums)
+ *     training: dx = weight * invStd / M * (M * dy - dbias - xhat * dweight)
+ *     eval:     dx = weight * invStd * dy
+ */
+export function batchNormBackward(
+  x: usize,
+  dy: usize,
+  mean: usize,
+  invStd: usize,
+  weight: usize,
+  dx: usize,
+  dweight: usize,
+  dbias: usize,
+  N: i32,
+  C: i32,
+  HW: i32,
+  training: bool,
+  clo: i32,
+  chi: i32,
+): void {
+  const M = <f64>N * <f64>HW;
+  for (let c = clo; c < chi; c++) {
+    const k = <usize>c << 2;
+    const m = <f64>load<f32>(mean + k),
+      is = <f64>load<f32>(invStd + k);
+    let sdy: f64 = 0,
+      sdyx: f64 = 0;
+    for (let n = 0; n < N; n++) {
+      const o = <usize>(n * C + c) * <usize>HW << 2;
+      for (let i = 0; i < HW; i++) {
+        const j = o + (<usize>i << 2);
+        const g = <f64>load<f32>(dy + j);
+        sdy += g;
+        sdyx += g * (<f64>load<f32>(x + j) - m) * is;
+      }
+    }
+    store<f32>(dbias + k, <f32>sdy);
+    store<f32>(dweight + k, <f32>sdyx);
+    const kk = <f64>load<f32>(weight + k) * is;
+    const km = kk / M;
+    const mv = f64x2.splat(m),
+      isv = f64x2.splat(is),
+      kv = f64x2.splat(training ? km : kk),
+      Mv = f64x2.splat(M),
+      sdyv = f64x2.splat(sdy),
+      sdyxv = f64x2.splat(sdyx);
+    for (let n = 0; n < N; n++) {
+      const o = <usize>(n * C + c) * <usize>HW << 2;
+      let i = 0;
+      if (training) {
+        for (; i + 2 <= HW; i += 2) {
+          const j = o + (<usize>i << 2);
+          const xhat = f64x2.mul(f64x2.sub(load2(x + j), mv), isv);
+          const t = f64x2.sub(f64x2.sub(f64x2.mul(Mv, load2(dy + j)), sdyv), f64x2.mul(xhat, sdyxv));
+          store2(dx + j, f64x2.mul(kv, t));
+        }
+        for (; i < HW; i++) {
+          const j = o + (<usize>i << 2);
+          const xhat = (<f64>load<f32>(x + j) - m) * is;
+          store<f32>(dx + j, <f32>(km * (M * <f64>load<f32>(dy + j) - sdy - xhat * sdyx)));
+        }
+      } else {
+        for (; i + 2 <= HW; i += 2) {
+          const j = o + (<usize>i << 2);
+          store2(dx + j, f64x2.mul(kv, load2(dy + j)));
+        }
+        for (; i < HW; i++) {
+          const j = o + (<usize>i << 2);
+          store<f32>(dx + j, <f32>(kk * <f64>load<f32>(dy + j)));
+        }
+      }
+    }
+  }
+}
+
+// ==== max pooling ============================================================================
+//
+// x is [N * C planes, H, W]; an entry point handles the planes [plo, phi). The pool geometry
+// record (src/backends/wasm/kernels.ts, poolRecord) is
+//
+//     H, W, OH, OW, KH, KW, strideH, strideW, padH, padW
+//
+// Each window's winner is the reference's (src/ops/pool/pool.cpu.ts, argmaxWindow): the first
+// maximum scanning rows then columns, padding never wins, and the first NaN beats everything.
+
+/**
+ * The plane offset (ih * W + iw) of the first maximum of window (oh, ow) in the plane at p, or
+ * -1 when the window has no pixel inside the image.
+ */
+@inline
+function argmaxWindow(p: usize, geo: usize, oh: i32, ow: i32): i32 {
+  const H = load<i32>(geo),
+    W = load<i32>(geo, 4),
+    KH = load<i32>(geo, 16),
+    KW = load<i32>(geo, 20);
+  const h0 = oh * load<i32>(geo, 24) - load<i32>(geo, 32),
+    w0 = ow * load<i32>(geo, 28) - load<i32>(geo, 36);
+  let best = -1;
+  let bestV: f32 = -Infinity;
+  for (let kh = 0; kh < KH; kh++) {
+    const ih = h0 + kh;
+    if (ih < 0 || ih >= H) continue;
+    for (let kw = 0; kw < KW; kw++) {
+      const iw = w0 + kw;
+      if (iw < 0 || iw >= W) continue;
+      const at = ih * W + iw;
+      const v = load<f32>(p + (<usize>at << 2));
+      if (best < 0 || v > bestV || (v != v && bestV == bestV)) {
+        best = at;
+        bestV = v;
+      }
+    }
+  }
+  return best;
+}
+
+/** y[plane, oh, ow] = the window's maximum (NaN for a window wholly in the padding). */
+export function maxPool2d(geo: usize, x: usize, y: usize, plo: i32, phi: i32): void {
+  const HW = load<i32>(geo) * load<i32>(geo, 4),
+    OH = load<i32>(geo, 8),
+    OW = load<i32>(geo, 12);
+  for (let pl = plo; pl < phi; pl++) {
+    const p = x + (<usize>pl * <usize>HW << 2);
+    let o = y + (<usize>pl * <usize>(OH * OW) << 2);
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        const at = argmaxWindow(p, geo, oh, ow);
+        store<f32>(o, at < 0 ? NaN : load<f32>(p + (<usize>at << 2)));
+        o += 4;
+      }
+    }
+  }
+}
+
+/**
+ * dx[plane] = the sum of dy over the windows that each pixel wins, accumulated in f64 in the
+ * window order (the reference's) in acc (HW f64 of this thread's arena), then rounded.
+ */
+export function maxPool2dGrad(geo: usize, x: usize, dy: usize, dx: usize, acc: usize, plo: i32, phi: i32): void {
+  const HW = load<i32>(geo) * load<i32>(geo, 4),
+    OH = load<i32>(geo, 8),
+    OW = load<i32>(geo, 12);
+  for (let pl = plo; pl < phi; pl++) {
+    memory.fill(acc, 0, <usize>HW << 3);
+    const p = x + (<usize>pl * <usize>HW << 2);
+    let g = dy + (<usize>pl * <usize>(OH * OW) << 2);
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        const at = argmaxWindow(p, geo, oh, ow);
+        if (at >= 0) {
+          const a = acc + (<usize>at << 3);
+          store<f64>(a, load<f64>(a) + <f64>load<f32>(g));
+        }
+        g += 4;
+      }
+    }
+    const q = dx + (<usize>pl * <usize>HW << 2);
+    for (let i = 0; i < HW; i++) store<f32>(q + (<usize>i << 2), <f32>load<f64>(acc + (<usize>i << 3)));
+  }
+}

@@ -16,6 +16,14 @@ import {
   type BinaryKernel,
   type UnaryKernel,
 } from '../../ops/elementwise/elementwise.kernels.js';
+import {
+  batchNormApplyKernel,
+  batchNormBackwardKernel,
+  batchNormStatsKernel,
+  type BatchNormAttrs,
+  type BatchNormBackwardAttrs,
+} from '../../ops/batchnorm/batchnorm.kernels.js';
+import { maxPool2dGradKernel, maxPool2dKernel, type PoolGeometry } from '../../ops/pool/pool.kernels.js';
 import { broadcastStrides, sizeOf, type Shape } from '../../tensor/shape.js';
 import type { WasmRuntime } from './runtime.js';
 
@@ -237,6 +245,113 @@ export function whereWasm(rt: WasmRuntime, cond: Float32Array, a: Float32Array, 
   return rt.take(po, a.length);
 }
 
+// ---- batch normalisation -------------------------------------------------------------------
+
+/** Flops-equivalent of a batchnorm pass over `size` values (they decide the thread split). */
+const bnWork = (size: number): number => size * ELEMENT_WEIGHT;
+
+export function batchNormStatsWasm(rt: WasmRuntime, x: Float32Array, a: BatchNormAttrs): Float32Array[] {
+  const { N, C, HW } = a;
+  rt.reset();
+  const px = rt.put(x),
+    pm = rt.alloc(C),
+    pv = rt.alloc(C);
+  rt.split('batchNormStats', C, 1, bnWork(x.length), (lo, hi) => [px, pm, pv, N, C, HW, lo, hi]);
+  return [rt.take(pm, C), rt.take(pv, C)];
+}
+
+export function batchNormApplyWasm(
+  rt: WasmRuntime,
+  [x, mean, invStd, weight, bias]: readonly Float32Array[],
+  a: BatchNormAttrs,
+): Float32Array {
+  const { N, C, HW } = a;
+  rt.reset();
+  const px = rt.put(x),
+    pm = rt.put(mean),
+    pi = rt.put(invStd),
+    pw = rt.put(weight),
+    pb = rt.put(bias),
+    py = rt.alloc(x.length);
+  rt.split('batchNormApply', C, 1, bnWork(x.length), (lo, hi) => [px, pm, pi, pw, pb, py, N, C, HW, lo, hi]);
+  return rt.take(py, x.length);
+}
+
+export function batchNormBackwardWasm(
+  rt: WasmRuntime,
+  [x, dy, mean, invStd, weight]: readonly Float32Array[],
+  a: BatchNormBackwardAttrs,
+): Float32Array[] {
+  const { N, C, HW, training } = a;
+  rt.reset();
+  const px = rt.put(x),
+    pdy = rt.put(dy),
+    pm = rt.put(mean),
+    pi = rt.put(invStd),
+    pw = rt.put(weight),
+    pdx = rt.alloc(x.length),
+    pdw = rt.alloc(C),
+    pdb = rt.alloc(C);
+  rt.split('batchNormBackward', C, 1, 2 * bnWork(x.length), (lo, hi) => [
+    px,
+    pdy,
+    pm,
+    pi,
+    pw,
+    pdx,
+    pdw,
+    pdb,
+    N,
+    C,
+    HW,
+    training ? 1 : 0,
+    lo,
+    hi,
+  ]);
+  return [rt.take(pdx, x.length), rt.take(pdw, C), rt.take(pdb, C)];
+}
+
+// ---- max pooling ---------------------------------------------------------------------------
+
+/** The pooling record that wasm/kernels.ts reads (its max pooling section). */
+const poolRecord = (g: PoolGeometry): number[] => [
+  g.H,
+  g.W,
+  g.OH,
+  g.OW,
+  g.KH,
+  g.KW,
+  g.strideH,
+  g.strideW,
+  g.padH,
+  g.padW,
+];
+
+/** Comparisons of a max pooling pass (they decide the thread split). */
+const poolWork = (g: PoolGeometry): number => g.N * g.C * g.OH * g.OW * g.KH * g.KW * 4;
+
+export function maxPool2dWasm(rt: WasmRuntime, x: Float32Array, g: PoolGeometry): Float32Array {
+  const size = g.N * g.C * g.OH * g.OW;
+  rt.reset();
+  const px = rt.put(x),
+    py = rt.alloc(size),
+    geo = rt.record(poolRecord(g));
+  rt.split('maxPool2d', g.N * g.C, 1, poolWork(g), (lo, hi) => [geo, px, py, lo, hi]);
+  return rt.take(py, size);
+}
+
+export function maxPool2dGradWasm(rt: WasmRuntime, x: Float32Array, dy: Float32Array, g: PoolGeometry): Float32Array {
+  rt.reset();
+  const px = rt.put(x),
+    pdy = rt.put(dy),
+    pdx = rt.alloc(x.length),
+    geo = rt.record(poolRecord(g));
+  // one f64 accumulator plane (2 float32 slots per value) per thread
+  const acc = rt.scratch.map(() => rt.alloc(2 * g.H * g.W));
+  rt.split('maxPool2dGrad', g.N * g.C, 1, poolWork(g), (lo, hi, t) => [geo, px, pdy, pdx, acc[t], lo, hi]);
+  return rt.take(pdx, x.length);
+}
+
 export const wasmKernelImpls: readonly WasmKernelImpl[] = [
   wasmImpl(conv2dKernel, (rt, [x, w], g) => conv2dWasm(rt, x, w, g)),
   wasmImpl(conv2dGradInputKernel, (rt, [dy, w], g) => conv2dGradInputWasm(rt, dy, w, g)),
@@ -245,6 +360,11 @@ export const wasmKernelImpls: readonly WasmKernelImpl[] = [
   wasmImpl(binaryKernel, (rt, [a, b], { op }, shapes) => binaryWasm(rt, op, a, b, shapes)),
   wasmImpl(unaryKernel, (rt, [x], { op }) => unaryWasm(rt, op, x)),
   wasmImpl(whereKernel, (rt, [c, a, b]) => whereWasm(rt, c, a, b)),
+  wasmImpl(batchNormStatsKernel, (rt, [x], attrs) => batchNormStatsWasm(rt, x, attrs)),
+  wasmImpl(batchNormApplyKernel, (rt, inputs, attrs) => batchNormApplyWasm(rt, inputs, attrs)),
+  wasmImpl(batchNormBackwardKernel, (rt, inputs, attrs) => batchNormBackwardWasm(rt, inputs, attrs)),
+  wasmImpl(maxPool2dKernel, (rt, [x], g) => maxPool2dWasm(rt, x, g)),
+  wasmImpl(maxPool2dGradKernel, (rt, [x, dy], g) => maxPool2dGradWasm(rt, x, dy, g)),
 ];
 
 /** Every kernel with a wasm implementation, by kernel name. */

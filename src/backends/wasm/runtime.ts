@@ -49,6 +49,11 @@ export const ENTRY = [
   'binary',
   'unary',
   'where',
+  'batchNormStats',
+  'batchNormApply',
+  'batchNormBackward',
+  'maxPool2d',
+  'maxPool2dGrad',
 ] as const;
 export type Entry = (typeof ENTRY)[number];
 

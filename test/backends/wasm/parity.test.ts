@@ -12,7 +12,7 @@ import type { Storage } from '../../../src/backend/backend.js';
 import { HostStorage } from '../../../src/backend/host-storage.js';
 import { referenceBackend } from '../../../src/backends/reference.js';
 import { WasmBackend } from '../../../src/backends/wasm/backend.js';
-import type { BinaryKernel, ConvGeometry, UnaryKernel } from '../../../src/ops/kernels.js';
+import type { BinaryKernel, ConvGeometry, PoolGeometry, UnaryKernel } from '../../../src/ops/kernels.js';
 import { broadcastShapes } from '../../../src/tensor/shape.js';
 import { arbSeed, valuesFor, withNonFinite } from '../../../src/testing/index.js';
 import { FC_SEED, RUNS } from '../../support/config.js';
@@ -70,6 +70,34 @@ const arbBroadcast = (): fc.Arbitrary<BroadcastCase> =>
         return { aShape, bShape, out: broadcastShapes('test', aShape, bShape), seed, values: broadcastValues };
       }),
     );
+
+/** Pooling inputs: a third of them rounded to integers, so that windows have tied maxima. */
+const poolValues = (shape: readonly number[], seed: number): Float64Array =>
+  valuesFor(shape, seed).map((v, i) => (i % 3 === 0 ? Math.round(v) : v));
+
+/** Pooling geometries: windows 1 to 4, strides 1 to 3, padding up to half the window. */
+const arbPool = (): fc.Arbitrary<PoolGeometry & { seed: number }> =>
+  fc
+    .record({
+      N: arbDim(2),
+      C: arbDim(4),
+      H: arbDim(11),
+      W: arbDim(12),
+      KH: arbDim(4),
+      KW: arbDim(3),
+      strideH: arbDim(3),
+      strideW: arbDim(2),
+      padH: fc.integer({ min: 0, max: 2 }),
+      padW: fc.integer({ min: 0, max: 1 }),
+      seed: arbSeed(),
+    })
+    .filter((c) => 2 * c.padH <= c.KH && 2 * c.padW <= c.KW && c.KH <= c.H + 2 * c.padH && c.KW <= c.W + 2 * c.padW)
+    .map((c) => ({
+      ...c,
+      OH: Math.floor((c.H + 2 * c.padH - c.KH) / c.strideH) + 1,
+      OW: Math.floor((c.W + 2 * c.padW - c.KW) / c.strideW) + 1,
+      countIncludePad: false,
+    }));
 
 interface ConvCase extends ConvGeometry {
   seed: number;
@@ -309,6 +337,61 @@ for (const threads of [1, 2]) {
         }),
         { seed: FC_SEED, numRuns: RUNS.cheap },
       );
+    });
+
+    const checkBatchNorm = (c: { N: number; C: number; HW: number; training: boolean; seed: number }): true => {
+      const { N, C, HW, training, seed } = c;
+      const x = nf(valuesFor([N, C, HW], seed, { lo: -3, hi: 5 }), seed),
+        dy = nf(valuesFor([N, C, HW], seed + 1), seed + 1);
+      const mean = nf(valuesFor([C], seed + 2), seed + 2),
+        invStd = valuesFor([C], seed + 3, { lo: 0.2, hi: 3 }),
+        weight = nf(valuesFor([C], seed + 4), seed + 4),
+        bias = valuesFor([C], seed + 5);
+      // float32 operands for both sides: the wasm kernels evaluate the reference's float64
+      // formulas in its order, so they equal its float32 results; and float64 operands on the
+      // reference within FLOAT32_PARITY (the float32 rounding of the inputs)
+      const x32 = f32(x),
+        dy32 = f32(dy);
+      const stats = wasm.batchNormStats(x32, N, C, HW);
+      const stats32 = ref.batchNormStats(x32, N, C, HW),
+        stats64 = ref.batchNormStats(f64(x), N, C, HW);
+      expect(vals(stats.mean), 'mean').toEqual(vals(stats32.mean));
+      expect(vals(stats.variance), 'variance').toEqual(vals(stats32.variance));
+      expectParity('batchNormStats mean', vals(stats.mean), vals(stats64.mean), vals(ref.batchNormStats(f64(finiteAbs(x)), N, C, HW).mean));
+      const ps = [mean, invStd, weight, bias].map(f32);
+      const y = wasm.batchNormApply(x32, ps[0], ps[1], ps[2], ps[3], N, C, HW);
+      expect(vals(y), 'batchNormApply').toEqual(vals(ref.batchNormApply(x32, ps[0], ps[1], ps[2], ps[3], N, C, HW)));
+      const g = wasm.batchNormBackward(x32, dy32, ps[0], ps[1], ps[2], N, C, HW, training);
+      const g32 = ref.batchNormBackward(x32, dy32, ps[0], ps[1], ps[2], N, C, HW, training);
+      expect(vals(g.dx), 'dx').toEqual(vals(g32.dx));
+      expect(vals(g.dweight), 'dweight').toEqual(vals(g32.dweight));
+      expect(vals(g.dbias), 'dbias').toEqual(vals(g32.dbias));
+      return true;
+    };
+
+    it('batchnorm statistics, apply and backward (training and eval): exactly the float32 reference', () => {
+      fc.assert(
+        fc.property(
+          fc.record({ N: arbDim(4), C: arbDim(7), HW: arbDim(40), training: fc.boolean(), seed: arbSeed() }),
+          checkBatchNorm,
+        ),
+        { seed: FC_SEED, numRuns: RUNS.expensive },
+      );
+    });
+
+    const checkMaxPool = (g: PoolGeometry & { seed: number }): true => {
+      const x = nf(poolValues([g.N, g.C, g.H, g.W], g.seed), g.seed),
+        dy = nf(valuesFor([g.N, g.C, g.OH, g.OW], g.seed + 1), g.seed + 1);
+      const x32 = f32(x),
+        dy32 = f32(dy);
+      expect(vals(wasm.maxPool2d(x32, g)), 'maxPool2d').toEqual(vals(ref.maxPool2d(x32, g)));
+      expectParity('maxPool2d (float64 reference)', vals(wasm.maxPool2d(x32, g)), vals(ref.maxPool2d(f64(x), g)), 1);
+      expect(vals(wasm.maxPool2dGrad(x32, dy32, g)), 'maxPool2dGrad').toEqual(vals(ref.maxPool2dGrad(x32, dy32, g)));
+      return true;
+    };
+
+    it('max pooling forward and gradient: odd windows, strides and padding, ties and NaN (first wins)', () => {
+      fc.assert(fc.property(arbPool(), checkMaxPool), { seed: FC_SEED, numRuns: RUNS.expensive });
     });
 
     it('conv2d forward, input gradient and weight gradient: odd geometries', () => {
