@@ -650,7 +650,9 @@ const ADD: i32 = 0,
   GT: i32 = 7,
   GE: i32 = 8,
   LT: i32 = 9,
-  LE: i32 = 10;
+  LE: i32 = 10,
+  /** out = a (b unused): `expand`, a broadcast copy of a, runs on the binary loops. */
+  COPY: i32 = 11;
 
 /** A comparison mask (all ones or all zeros per lane) as 1.0 or 0.0. */
 @inline
@@ -682,8 +684,10 @@ function binaryV(op: i32, a: v128, b: v128): v128 {
       return maskToOne(f32x4.ge(a, b));
     case LT:
       return maskToOne(f32x4.lt(a, b));
-    default: // LE
+    case LE:
       return maskToOne(f32x4.le(a, b));
+    default: // COPY
+      return a;
   }
 }
 
@@ -711,8 +715,10 @@ function binaryS(op: i32, a: f32, b: f32): f32 {
       return a >= b ? 1 : 0;
     case LT:
       return a < b ? 1 : 0;
-    default:
+    case LE:
       return a <= b ? 1 : 0;
+    default:
+      return a;
   }
 }
 
@@ -782,8 +788,11 @@ function binaryRow(op: i32, a: usize, sa: i32, b: usize, sb: i32, o: usize, n: i
     case LT:
       binaryRowOp(LT, a, sa, b, sb, o, n);
       break;
-    default:
+    case LE:
       binaryRowOp(LE, a, sa, b, sb, o, n);
+      break;
+    default:
+      binaryRowOp(COPY, a, sa, b, sb, o, n);
   }
 }
 
@@ -1129,52 +1138,75 @@ export function batchNormBackward(
 // maximum scanning rows then columns, padding never wins, and the first NaN beats everything.
 
 /**
- * The plane offset (ih * W + iw) of the first maximum of window (oh, ow) in the plane at p, or
- * -1 when the window has no pixel inside the image.
+ * The plane offset (ih * W + iw) of the first maximum of the rows [h0, h1) and columns [w0, w1)
+ * (already clipped to the image) of the plane at p, or -1 when that range is empty.
  */
 @inline
-function argmaxWindow(p: usize, geo: usize, oh: i32, ow: i32): i32 {
-  const H = load<i32>(geo),
-    W = load<i32>(geo, 4),
-    KH = load<i32>(geo, 16),
-    KW = load<i32>(geo, 20);
-  const h0 = oh * load<i32>(geo, 24) - load<i32>(geo, 32),
-    w0 = ow * load<i32>(geo, 28) - load<i32>(geo, 36);
-  let best = -1;
-  let bestV: f32 = -Infinity;
-  for (let kh = 0; kh < KH; kh++) {
-    const ih = h0 + kh;
-    if (ih < 0 || ih >= H) continue;
-    for (let kw = 0; kw < KW; kw++) {
-      const iw = w0 + kw;
-      if (iw < 0 || iw >= W) continue;
-      const at = ih * W + iw;
-      const v = load<f32>(p + (<usize>at << 2));
-      if (best < 0 || v > bestV || (v != v && bestV == bestV)) {
-        best = at;
-        bestV = v;
-      }
+function argmaxWindow(p: usize, W: i32, h0: i32, h1: i32, w0: i32, w1: i32): i32 {
+  if (h0 >= h1 || w0 >= w1) return -1;
+  let best = h0 * W + w0;
+  let bestV = load<f32>(p + (<usize>best << 2));
+  for (let ih = h0; ih < h1; ih++) {
+    const row = p + (<usize>(ih * W) << 2);
+    for (let iw = w0; iw < w1; iw++) {
+      const v = load<f32>(row + (<usize>iw << 2));
+      // branch-free (random data would mispredict): v wins if larger, or the first NaN
+      const wins = (v > bestV) | ((v != v) & (bestV == bestV));
+      best = select<i32>(ih * W + iw, best, wins);
+      bestV = select<f32>(v, bestV, wins);
     }
   }
   return best;
 }
 
-/** y[plane, oh, ow] = the window's maximum (NaN for a window wholly in the padding). */
-export function maxPool2d(geo: usize, x: usize, y: usize, plo: i32, phi: i32): void {
-  const HW = load<i32>(geo) * load<i32>(geo, 4),
+/**
+ * Runs over the windows of the planes [plo, phi): calls maxPool2dPlane's body through `grad`
+ * (0: forward, y[plane, oh, ow] = x at the winner; 1: gradient, acc[winner] += dy[plane, oh, ow]).
+ */
+@inline
+function maxPoolPlanes(geo: usize, x: usize, yOrDy: usize, dx: usize, acc: usize, plo: i32, phi: i32, grad: bool): void {
+  const H = load<i32>(geo),
+    W = load<i32>(geo, 4),
     OH = load<i32>(geo, 8),
-    OW = load<i32>(geo, 12);
+    OW = load<i32>(geo, 12),
+    KH = load<i32>(geo, 16),
+    KW = load<i32>(geo, 20),
+    SH = load<i32>(geo, 24),
+    SW = load<i32>(geo, 28),
+    PH = load<i32>(geo, 32),
+    PW = load<i32>(geo, 36);
+  const HW = H * W,
+    P = OH * OW;
   for (let pl = plo; pl < phi; pl++) {
     const p = x + (<usize>pl * <usize>HW << 2);
-    let o = y + (<usize>pl * <usize>(OH * OW) << 2);
+    let o = yOrDy + (<usize>pl * <usize>P << 2);
+    if (grad) memory.fill(acc, 0, <usize>HW << 3);
     for (let oh = 0; oh < OH; oh++) {
+      const hs = oh * SH - PH;
+      const h0 = max(hs, 0),
+        h1 = min(hs + KH, H);
       for (let ow = 0; ow < OW; ow++) {
-        const at = argmaxWindow(p, geo, oh, ow);
-        store<f32>(o, at < 0 ? NaN : load<f32>(p + (<usize>at << 2)));
+        const ws = ow * SW - PW;
+        const at = argmaxWindow(p, W, h0, h1, max(ws, 0), min(ws + KW, W));
+        if (grad) {
+          if (at >= 0) {
+            const a = acc + (<usize>at << 3);
+            store<f64>(a, load<f64>(a) + <f64>load<f32>(o));
+          }
+        } else store<f32>(o, at < 0 ? NaN : load<f32>(p + (<usize>at << 2)));
         o += 4;
       }
     }
+    if (grad) {
+      const q = dx + (<usize>pl * <usize>HW << 2);
+      for (let i = 0; i < HW; i++) store<f32>(q + (<usize>i << 2), <f32>load<f64>(acc + (<usize>i << 3)));
+    }
   }
+}
+
+/** y[plane, oh, ow] = the window's maximum (NaN for a window wholly in the padding). */
+export function maxPool2d(geo: usize, x: usize, y: usize, plo: i32, phi: i32): void {
+  maxPoolPlanes(geo, x, y, 0, 0, plo, phi, false);
 }
 
 /**
@@ -1182,24 +1214,5 @@ export function maxPool2d(geo: usize, x: usize, y: usize, plo: i32, phi: i32): v
  * window order (the reference's) in acc (HW f64 of this thread's arena), then rounded.
  */
 export function maxPool2dGrad(geo: usize, x: usize, dy: usize, dx: usize, acc: usize, plo: i32, phi: i32): void {
-  const HW = load<i32>(geo) * load<i32>(geo, 4),
-    OH = load<i32>(geo, 8),
-    OW = load<i32>(geo, 12);
-  for (let pl = plo; pl < phi; pl++) {
-    memory.fill(acc, 0, <usize>HW << 3);
-    const p = x + (<usize>pl * <usize>HW << 2);
-    let g = dy + (<usize>pl * <usize>(OH * OW) << 2);
-    for (let oh = 0; oh < OH; oh++) {
-      for (let ow = 0; ow < OW; ow++) {
-        const at = argmaxWindow(p, geo, oh, ow);
-        if (at >= 0) {
-          const a = acc + (<usize>at << 3);
-          store<f64>(a, load<f64>(a) + <f64>load<f32>(g));
-        }
-        g += 4;
-      }
-    }
-    const q = dx + (<usize>pl * <usize>HW << 2);
-    for (let i = 0; i < HW; i++) store<f32>(q + (<usize>i << 2), <f32>load<f64>(acc + (<usize>i << 3)));
-  }
+  maxPoolPlanes(geo, x, dy, dx, acc, plo, phi, true);
 }

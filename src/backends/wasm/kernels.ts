@@ -23,6 +23,7 @@ import {
   type BatchNormAttrs,
   type BatchNormBackwardAttrs,
 } from '../../ops/batchnorm/batchnorm.kernels.js';
+import { expandKernel } from '../../ops/movement/movement.kernels.js';
 import { maxPool2dGradKernel, maxPool2dKernel, type PoolGeometry } from '../../ops/pool/pool.kernels.js';
 import { broadcastStrides, sizeOf, type Shape } from '../../tensor/shape.js';
 import type { WasmRuntime } from './runtime.js';
@@ -173,14 +174,17 @@ export function matmulWasm(rt: WasmRuntime, a: Float32Array, b: Float32Array, at
 
 // ---- elementwise ---------------------------------------------------------------------------
 
-/** The binary ops with a wasm implementation, in the order of their codes in wasm/kernels.ts. */
+/**
+ * The binary ops with a wasm implementation, in the order of their codes in wasm/kernels.ts
+ * (which adds COPY, for expand, after them).
+ */
 const BINARY_OPS: readonly BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'eq', 'gt', 'ge', 'lt', 'le'];
 /** The unary ops with a wasm implementation (exactly rounded in float32), in code order. */
 const UNARY_OPS: readonly UnaryKernel[] = ['neg', 'abs', 'relu', 'step', 'sqrt', 'floor', 'sign'];
 /** The most dimensions a collapsed broadcast may have (the 16-integer record holds 1 + 3 x 5). */
 const MAX_BROADCAST_DIMS = 5;
 /** Elementwise kernels touch each value once: weigh an element as this many flops for split. */
-const ELEMENT_WEIGHT = 16;
+const ELEMENT_WEIGHT = 1;
 
 /**
  * The broadcast of a and b to `out` as few dimensions as possible: size-1 dimensions dropped and
@@ -207,12 +211,12 @@ export function collapseBroadcast(aShape: Shape, bShape: Shape, out: Shape): [nu
 
 export function binaryWasm(
   rt: WasmRuntime,
-  op: BinaryKernel,
+  op: BinaryKernel | 'copy',
   a: Float32Array,
   b: Float32Array,
   shapes: KernelShapes,
 ): Float32Array | null {
-  const code = BINARY_OPS.indexOf(op);
+  const code = op === 'copy' ? BINARY_OPS.length : BINARY_OPS.indexOf(op);
   const dims = collapseBroadcast(shapes.inputs[0], shapes.inputs[1], shapes.outputs[0]);
   if (code < 0 || dims.length > MAX_BROADCAST_DIMS) return null;
   const n = sizeOf(shapes.outputs[0]);
@@ -223,6 +227,11 @@ export function binaryWasm(
   const rec = rt.record([dims.length, ...dims.flat()]);
   rt.split('binary', n, 4, n * ELEMENT_WEIGHT, (lo, hi, t) => [code, rec, pa, pb, po, lo, hi, rt.scratch[t]]);
   return rt.take(po, n);
+}
+
+/** expand: x broadcast to `shapes.outputs[0]`, the binary kernel's copy op (b is x again, unread). */
+export function expandWasm(rt: WasmRuntime, x: Float32Array, shapes: KernelShapes): Float32Array | null {
+  return binaryWasm(rt, 'copy', x, x, { ...shapes, inputs: [shapes.inputs[0], shapes.inputs[0]] });
 }
 
 export function unaryWasm(rt: WasmRuntime, op: UnaryKernel, x: Float32Array): Float32Array | null {
@@ -360,6 +369,7 @@ export const wasmKernelImpls: readonly WasmKernelImpl[] = [
   wasmImpl(binaryKernel, (rt, [a, b], { op }, shapes) => binaryWasm(rt, op, a, b, shapes)),
   wasmImpl(unaryKernel, (rt, [x], { op }) => unaryWasm(rt, op, x)),
   wasmImpl(whereKernel, (rt, [c, a, b]) => whereWasm(rt, c, a, b)),
+  wasmImpl(expandKernel, (rt, [x], _, shapes) => expandWasm(rt, x, shapes)),
   wasmImpl(batchNormStatsKernel, (rt, [x], attrs) => batchNormStatsWasm(rt, x, attrs)),
   wasmImpl(batchNormApplyKernel, (rt, inputs, attrs) => batchNormApplyWasm(rt, inputs, attrs)),
   wasmImpl(batchNormBackwardKernel, (rt, inputs, attrs) => batchNormBackwardWasm(rt, inputs, attrs)),
