@@ -1,6 +1,8 @@
 /**
  * dynopool's native CPU kernels: a register-tiled float32 GEMM in WebAssembly SIMD, and the
- * convolution kernels built on it (im2col packed straight from the image). AssemblyScript,
+ * convolution kernels built on it (im2col packed straight from the image); after them, the
+ * elementwise kernels (binary with broadcasting, unary, where), batch normalisation and max
+ * pooling, each equal to the reference's float32 results. AssemblyScript,
  * compiled by `npm run build:wasm` (scripts/build-wasm.js) into src/backends/wasm/kernels.wasm.
  *
  * Every pointer is a byte address in the one (shared) linear memory, which the JavaScript side

@@ -1,8 +1,11 @@
 /**
  * The wasm backend's implementation table: conv2d forward, its input and weight gradients and
- * batched matmul on the SIMD GEMM of wasm/kernels.ts. Each implementation copies its float32
- * operands into the runtime's memory, runs the entry point on one or two threads (split along
- * output pixels, images, weight taps or output columns) and returns a fresh host copy.
+ * batched matmul on the SIMD GEMM of wasm/kernels.ts; the elementwise kernels (binary with
+ * broadcasting, unary, where, expand), batchnorm and max pooling on its float32 loops. Each
+ * implementation copies its float32 operands into the runtime's memory, runs the entry point on
+ * one or two threads (split along output pixels, images, weight taps, output columns, elements,
+ * channels or planes) and returns a fresh host copy; one that returns null (an op without wasm
+ * code) leaves the call to the reference.
  */
 import { implTable, type KernelImpl, type KernelShapes } from '../../backend/kernel.js';
 import { conv2dGradInputKernel, conv2dGradWeightKernel, conv2dKernel } from '../../ops/conv/conv2d.kernels.js';

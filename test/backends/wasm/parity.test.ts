@@ -1,6 +1,7 @@
 /**
  * The wasm backend's native kernels (conv2d forward, input gradient, weight gradient, batched
- * matmul) against the float64 CPU reference, on one thread and on two (the worker takes a share
+ * matmul; elementwise, batchnorm and max pooling, which must equal the float32 reference exactly)
+ * against the CPU reference, on one thread and on two (the worker takes a share
  * of every call here, however small). Geometries are random and odd: sizes that are not
  * multiples of the GEMM's tiles (MR x NR = 4 x 8) and that cross its cache blocks (KC = 256,
  * MC = 128, NC = 512), strides, padding, dilation, groups (depthwise included), 1x1 kernels;
@@ -295,10 +296,12 @@ for (const threads of [1, 2]) {
         // float32 in, one operation: the reference's float64 result rounds to the same float32
         expect(vals(got), `${op} ${JSON.stringify(c.aShape)} ${JSON.stringify(c.bShape)}`).toEqual(vals(want));
       }
+      // expand runs on the same loops (a copy of a broadcast)
+      expect(vals(wasm.expand(a, c.aShape, c.out)), 'expand').toEqual(vals(ref.expand(a, c.aShape, c.out)));
       return true;
     };
 
-    it('binary ops with NumPy broadcasting: exactly the reference (NaN, +-Inf, +-0, ties)', () => {
+    it('binary ops and expand with NumPy broadcasting: exactly the reference (NaN, +-Inf, +-0, ties)', () => {
       fc.assert(fc.property(arbBroadcast(), checkBinary), { seed: FC_SEED, numRuns: RUNS.cheap });
     });
 
