@@ -1,6 +1,8 @@
 /**
  * dynopool's native CPU kernels: a register-tiled float32 GEMM in WebAssembly SIMD, and the
- * convolution kernels built on it (im2col packed straight from the image). AssemblyScript,
+ * convolution kernels built on it (im2col packed straight from the image); after them, the
+ * elementwise kernels (binary with broadcasting, unary, where), batch normalisation and max
+ * pooling, each equal to the reference's float32 results. AssemblyScript,
  * compiled by `npm run build:wasm` (scripts/build-wasm.js) into src/backends/wasm/kernels.wasm.
  *
  * Every pointer is a byte address in the one (shared) linear memory, which the JavaScript side
@@ -628,4 +630,591 @@ export function conv2dGradWeight(geo: usize, x: usize, dy: usize, dw: usize, tlo
     bPtr = x + (<usize>(g * Cg * gH * gW) << 2);
     gemm(OCg, gN * P, dw + (<usize>(g * OCg * T) << 2), T, false, tlo, thi, scratch, 0);
   }
+}
+
+// ==== elementwise kernels ====================================================================
+//
+// float32 in, float32 out, four lanes at a time (f32x4) where the operands are contiguous. A
+// single IEEE add, subtract, multiply, divide or square root of float32 values rounds exactly
+// as the reference's float64 operation rounded to float32, so these match it bit for bit. The
+// NaN rules are the reference's (src/ops/elementwise/elementwise.cpu.ts): maximum / minimum
+// with a NaN operand and relu(NaN) are NaN, comparisons with NaN are 0. They are written with
+// masks and bitselect rather than f32x4.max / relaxed ops, whose zero-sign and NaN rules differ.
+
+/** Binary op codes (src/backends/wasm/kernels.ts, BINARY_OPS): the order of that list. */
+const ADD: i32 = 0,
+  SUB: i32 = 1,
+  MUL: i32 = 2,
+  DIV: i32 = 3,
+  MAXIMUM: i32 = 4,
+  MINIMUM: i32 = 5,
+  EQ: i32 = 6,
+  GT: i32 = 7,
+  GE: i32 = 8,
+  LT: i32 = 9,
+  LE: i32 = 10,
+  /** out = a (b unused): `expand`, a broadcast copy of a, runs on the binary loops. */
+  COPY: i32 = 11;
+
+/** A comparison mask (all ones or all zeros per lane) as 1.0 or 0.0. */
+@inline
+function maskToOne(m: v128): v128 {
+  return v128.and(m, f32x4.splat(1.0));
+}
+
+/** a op b on four lanes. */
+@inline
+function binaryV(op: i32, a: v128, b: v128): v128 {
+  switch (op) {
+    case ADD:
+      return f32x4.add(a, b);
+    case SUB:
+      return f32x4.sub(a, b);
+    case MUL:
+      return f32x4.mul(a, b);
+    case DIV:
+      return f32x4.div(a, b);
+    case MAXIMUM: // a >= b || a is NaN ? a : b
+      return v128.bitselect(a, b, v128.or(f32x4.ge(a, b), f32x4.ne(a, a)));
+    case MINIMUM: // a <= b || a is NaN ? a : b
+      return v128.bitselect(a, b, v128.or(f32x4.le(a, b), f32x4.ne(a, a)));
+    case EQ:
+      return maskToOne(f32x4.eq(a, b));
+    case GT:
+      return maskToOne(f32x4.gt(a, b));
+    case GE:
+      return maskToOne(f32x4.ge(a, b));
+    case LT:
+      return maskToOne(f32x4.lt(a, b));
+    case LE:
+      return maskToOne(f32x4.le(a, b));
+    default: // COPY
+      return a;
+  }
+}
+
+/** a op b on one value (the same rules as binaryV). */
+@inline
+function binaryS(op: i32, a: f32, b: f32): f32 {
+  switch (op) {
+    case ADD:
+      return a + b;
+    case SUB:
+      return a - b;
+    case MUL:
+      return a * b;
+    case DIV:
+      return a / b;
+    case MAXIMUM:
+      return a >= b || a != a ? a : b;
+    case MINIMUM:
+      return a <= b || a != a ? a : b;
+    case EQ:
+      return a == b ? 1 : 0;
+    case GT:
+      return a > b ? 1 : 0;
+    case GE:
+      return a >= b ? 1 : 0;
+    case LT:
+      return a < b ? 1 : 0;
+    case LE:
+      return a <= b ? 1 : 0;
+    default:
+      return a;
+  }
+}
+
+/**
+ * n results out[i] = a[i * sa] op b[i * sb] along one row, with sa, sb in {0, 1} (0: the operand
+ * is broadcast along the row, one value splatted into every lane). Inlined into binaryRow once
+ * per op code, so that the optimiser folds the switch of binaryV out of the loop.
+ */
+@inline
+function binaryRowOp(op: i32, a: usize, sa: i32, b: usize, sb: i32, o: usize, n: i32): void {
+  let i = 0;
+  if (sa == 1 && sb == 1) {
+    for (; i + 4 <= n; i += 4) {
+      const k = <usize>i << 2;
+      v128.store(o + k, binaryV(op, v128.load(a + k), v128.load(b + k)));
+    }
+  } else if (sa == 1 && sb == 0) {
+    const bv = v128.load32_splat(b);
+    for (; i + 4 <= n; i += 4) {
+      const k = <usize>i << 2;
+      v128.store(o + k, binaryV(op, v128.load(a + k), bv));
+    }
+  } else if (sa == 0 && sb == 1) {
+    const av = v128.load32_splat(a);
+    for (; i + 4 <= n; i += 4) {
+      const k = <usize>i << 2;
+      v128.store(o + k, binaryV(op, av, v128.load(b + k)));
+    }
+  }
+  for (; i < n; i++) {
+    const va = load<f32>(a + (<usize>(i * sa) << 2)),
+      vb = load<f32>(b + (<usize>(i * sb) << 2));
+    store<f32>(o + (<usize>i << 2), binaryS(op, va, vb));
+  }
+}
+
+/** One row of a binary op, dispatched once per row to the loop specialised for `op`. */
+function binaryRow(op: i32, a: usize, sa: i32, b: usize, sb: i32, o: usize, n: i32): void {
+  switch (op) {
+    case ADD:
+      binaryRowOp(ADD, a, sa, b, sb, o, n);
+      break;
+    case SUB:
+      binaryRowOp(SUB, a, sa, b, sb, o, n);
+      break;
+    case MUL:
+      binaryRowOp(MUL, a, sa, b, sb, o, n);
+      break;
+    case DIV:
+      binaryRowOp(DIV, a, sa, b, sb, o, n);
+      break;
+    case MAXIMUM:
+      binaryRowOp(MAXIMUM, a, sa, b, sb, o, n);
+      break;
+    case MINIMUM:
+      binaryRowOp(MINIMUM, a, sa, b, sb, o, n);
+      break;
+    case EQ:
+      binaryRowOp(EQ, a, sa, b, sb, o, n);
+      break;
+    case GT:
+      binaryRowOp(GT, a, sa, b, sb, o, n);
+      break;
+    case GE:
+      binaryRowOp(GE, a, sa, b, sb, o, n);
+      break;
+    case LT:
+      binaryRowOp(LT, a, sa, b, sb, o, n);
+      break;
+    case LE:
+      binaryRowOp(LE, a, sa, b, sb, o, n);
+      break;
+    default:
+      binaryRowOp(COPY, a, sa, b, sb, o, n);
+  }
+}
+
+/**
+ * out = a op b with NumPy broadcasting, for the output elements [lo, hi) (row-major).
+ *
+ * `rec` holds the broadcast with its dimensions collapsed by the JavaScript side (size-1
+ * dimensions dropped, neighbours that are contiguous in both operands merged):
+ *
+ *     rec: nd, then per dimension (outermost first): size, a's stride, b's stride
+ *
+ * in elements, a stride of 0 where that operand is broadcast. The innermost strides are then 0
+ * or 1, so each output row is one call of binaryRow; an odometer (idx, in the thread's scratch)
+ * walks the outer dimensions. Same-shape operands collapse to one row.
+ */
+export function binary(op: i32, rec: usize, a: usize, b: usize, out: usize, lo: i32, hi: i32, scratch: usize): void {
+  const nd = load<i32>(rec);
+  const dims = rec + 4; // dimension d: size at dims + 12d, strides at + 4 and + 8
+  const idx = scratch;
+  // the multi-index of element lo, and the operands' offsets there
+  let rem = lo,
+    offA = 0,
+    offB = 0;
+  for (let d = nd - 1; d >= 0; d--) {
+    const dd = dims + <usize>(d * 12);
+    const size = load<i32>(dd);
+    const id = rem % size;
+    rem /= size;
+    store<i32>(idx + (<usize>d << 2), id);
+    offA += id * load<i32>(dd, 4);
+    offB += id * load<i32>(dd, 8);
+  }
+  const last = dims + <usize>((nd - 1) * 12);
+  const inner = load<i32>(last),
+    ia = load<i32>(last, 4),
+    ib = load<i32>(last, 8);
+  const lastIdx = idx + (<usize>(nd - 1) << 2);
+  let pos = lo;
+  while (pos < hi) {
+    const col = load<i32>(lastIdx);
+    const n = min(inner - col, hi - pos);
+    binaryRow(op, a + (<usize>offA << 2), ia, b + (<usize>offB << 2), ib, out + (<usize>pos << 2), n);
+    pos += n;
+    offA += n * ia;
+    offB += n * ib;
+    store<i32>(lastIdx, col + n);
+    // carry into the outer dimensions
+    for (let d = nd - 1; d > 0; d--) {
+      const dd = dims + <usize>(d * 12);
+      const size = load<i32>(dd);
+      if (load<i32>(idx + (<usize>d << 2)) < size) break;
+      store<i32>(idx + (<usize>d << 2), 0);
+      offA -= size * load<i32>(dd, 4);
+      offB -= size * load<i32>(dd, 8);
+      const up = idx + (<usize>(d - 1) << 2);
+      store<i32>(up, load<i32>(up) + 1);
+      const outer = dd - 12; // dimension d - 1
+      offA += load<i32>(outer, 4);
+      offB += load<i32>(outer, 8);
+    }
+  }
+}
+
+/** Unary op codes (src/backends/wasm/kernels.ts, UNARY_OPS): the order of that list. */
+const NEG: i32 = 0,
+  ABS: i32 = 1,
+  RELU: i32 = 2,
+  STEP: i32 = 3,
+  SQRT: i32 = 4,
+  FLOOR: i32 = 5,
+  SIGN: i32 = 6;
+
+/** f(x) on four lanes: relu(x) = x > 0 || x is NaN ? x : 0, step(x) = x > 0, sign(NaN) = 0. */
+@inline
+function unaryV(op: i32, x: v128): v128 {
+  switch (op) {
+    case NEG:
+      return f32x4.neg(x);
+    case ABS:
+      return f32x4.abs(x);
+    case RELU:
+      return v128.and(x, v128.or(f32x4.gt(x, f32x4.splat(0)), f32x4.ne(x, x)));
+    case STEP:
+      return maskToOne(f32x4.gt(x, f32x4.splat(0)));
+    case SQRT:
+      return f32x4.sqrt(x);
+    case FLOOR:
+      return f32x4.floor(x);
+    default: {
+      // SIGN: 1 where x > 0, -1 where x < 0, else 0 (NaN included)
+      const zero = f32x4.splat(0);
+      return v128.or(
+        v128.and(f32x4.gt(x, zero), f32x4.splat(1.0)),
+        v128.and(f32x4.lt(x, zero), f32x4.splat(-1.0)),
+      );
+    }
+  }
+}
+
+/** f(x) on one value (the same rules as unaryV). */
+@inline
+function unaryS(op: i32, x: f32): f32 {
+  switch (op) {
+    case NEG:
+      return -x;
+    case ABS:
+      return abs<f32>(x);
+    case RELU:
+      return x > 0 || x != x ? x : 0;
+    case STEP:
+      return x > 0 ? 1 : 0;
+    case SQRT:
+      return sqrt<f32>(x);
+    case FLOOR:
+      return floor<f32>(x);
+    default:
+      return x > 0 ? 1 : x < 0 ? -1 : 0;
+  }
+}
+
+/** out[i] = f(x[i]) for one op, specialised by inlining (as binaryRowOp). */
+@inline
+function unaryRange(op: i32, x: usize, out: usize, lo: i32, hi: i32): void {
+  let i = lo;
+  for (; i + 4 <= hi; i += 4) {
+    const k = <usize>i << 2;
+    v128.store(out + k, unaryV(op, v128.load(x + k)));
+  }
+  for (; i < hi; i++) store<f32>(out + (<usize>i << 2), unaryS(op, load<f32>(x + (<usize>i << 2))));
+}
+
+/** out = f(x) elementwise over [lo, hi). */
+export function unary(op: i32, x: usize, out: usize, lo: i32, hi: i32): void {
+  switch (op) {
+    case NEG:
+      unaryRange(NEG, x, out, lo, hi);
+      break;
+    case ABS:
+      unaryRange(ABS, x, out, lo, hi);
+      break;
+    case RELU:
+      unaryRange(RELU, x, out, lo, hi);
+      break;
+    case STEP:
+      unaryRange(STEP, x, out, lo, hi);
+      break;
+    case SQRT:
+      unaryRange(SQRT, x, out, lo, hi);
+      break;
+    case FLOOR:
+      unaryRange(FLOOR, x, out, lo, hi);
+      break;
+    default:
+      unaryRange(SIGN, x, out, lo, hi);
+  }
+}
+
+/** out[i] = cond[i] != 0 ? a[i] : b[i] over [lo, hi) (a NaN condition counts as true). */
+export function where(cond: usize, a: usize, b: usize, out: usize, lo: i32, hi: i32): void {
+  let i = lo;
+  for (; i + 4 <= hi; i += 4) {
+    const k = <usize>i << 2;
+    const m = f32x4.ne(v128.load(cond + k), f32x4.splat(0));
+    v128.store(out + k, v128.bitselect(v128.load(a + k), v128.load(b + k), m));
+  }
+  for (; i < hi; i++) {
+    const k = <usize>i << 2;
+    store<f32>(out + k, load<f32>(cond + k) != 0 ? load<f32>(a + k) : load<f32>(b + k));
+  }
+}
+
+// ==== batch normalisation ====================================================================
+//
+// x is [N, C, HW]; each entry point handles the channels [clo, chi), so two threads split the
+// channels. The arithmetic is the reference's (src/ops/batchnorm/batchnorm.cpu.ts) in float64,
+// in its order: the per-channel sums run sequentially in f64 and the per-element formulas are
+// evaluated in f64 (two lanes at a time, f64x2) and rounded to float32 once, so the results equal
+// the reference's float32 results.
+
+/** Two float32 values at p, widened to f64x2. */
+@inline
+function load2(p: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(p));
+}
+
+/** Rounds an f64x2 to float32 and stores the two values at p. */
+@inline
+function store2(p: usize, v: v128): void {
+  v128.store64_lane(p, f32x4.demote_f64x2_zero(v), 0);
+}
+
+/**
+ * Per channel c: mean = sum(x) / M and the biased variance sum((x - mean)^2) / M over its
+ * M = N * HW values, in two passes (no cancellation), rounded to float32 into mean[c], variance[c].
+ */
+export function batchNormStats(x: usize, mean: usize, variance: usize, N: i32, C: i32, HW: i32, clo: i32, chi: i32): void {
+  const M = <f64>N * <f64>HW;
+  for (let c = clo; c < chi; c++) {
+    let s: f64 = 0;
+    for (let n = 0; n < N; n++) {
+      const p = x + (<usize>(n * C + c) * <usize>HW << 2);
+      for (let i = 0; i < HW; i++) s += <f64>load<f32>(p + (<usize>i << 2));
+    }
+    const m = s / M;
+    let q: f64 = 0;
+    for (let n = 0; n < N; n++) {
+      const p = x + (<usize>(n * C + c) * <usize>HW << 2);
+      for (let i = 0; i < HW; i++) {
+        const d = <f64>load<f32>(p + (<usize>i << 2)) - m;
+        q += d * d;
+      }
+    }
+    store<f32>(mean + (<usize>c << 2), <f32>m);
+    store<f32>(variance + (<usize>c << 2), <f32>(q / M));
+  }
+}
+
+/** y = (x - mean[c]) * (invStd[c] * weight[c]) + bias[c], per channel, in f64. */
+export function batchNormApply(
+  x: usize,
+  mean: usize,
+  invStd: usize,
+  weight: usize,
+  bias: usize,
+  y: usize,
+  N: i32,
+  C: i32,
+  HW: i32,
+  clo: i32,
+  chi: i32,
+): void {
+  for (let c = clo; c < chi; c++) {
+    const k = <usize>c << 2;
+    const scale = <f64>load<f32>(invStd + k) * <f64>load<f32>(weight + k);
+    const m = <f64>load<f32>(mean + k),
+      b = <f64>load<f32>(bias + k);
+    const mv = f64x2.splat(m),
+      sv = f64x2.splat(scale),
+      bv = f64x2.splat(b);
+    for (let n = 0; n < N; n++) {
+      const o = <usize>(n * C + c) * <usize>HW << 2;
+      const px = x + o,
+        py = y + o;
+      let i = 0;
+      for (; i + 2 <= HW; i += 2) {
+        const j = <usize>i << 2;
+        store2(py + j, f64x2.add(f64x2.mul(f64x2.sub(load2(px + j), mv), sv), bv));
+      }
+      for (; i < HW; i++) {
+        const j = <usize>i << 2;
+        store<f32>(py + j, <f32>((<f64>load<f32>(px + j) - m) * scale + b));
+      }
+    }
+  }
+}
+
+/**
+ * The gradients of batchNormApply, with xhat = (x - mean) * invStd and M = N * HW:
+ *
+ *     dbias = sum(dy), dweight = sum(dy * xhat)                 (sequential f64 sums)
+ *     training: dx = weight * invStd / M * (M * dy - dbias - xhat * dweight)
+ *     eval:     dx = weight * invStd * dy
+ */
+export function batchNormBackward(
+  x: usize,
+  dy: usize,
+  mean: usize,
+  invStd: usize,
+  weight: usize,
+  dx: usize,
+  dweight: usize,
+  dbias: usize,
+  N: i32,
+  C: i32,
+  HW: i32,
+  training: bool,
+  clo: i32,
+  chi: i32,
+): void {
+  const M = <f64>N * <f64>HW;
+  for (let c = clo; c < chi; c++) {
+    const k = <usize>c << 2;
+    const m = <f64>load<f32>(mean + k),
+      is = <f64>load<f32>(invStd + k);
+    let sdy: f64 = 0,
+      sdyx: f64 = 0;
+    for (let n = 0; n < N; n++) {
+      const o = <usize>(n * C + c) * <usize>HW << 2;
+      for (let i = 0; i < HW; i++) {
+        const j = o + (<usize>i << 2);
+        const g = <f64>load<f32>(dy + j);
+        sdy += g;
+        sdyx += g * (<f64>load<f32>(x + j) - m) * is;
+      }
+    }
+    store<f32>(dbias + k, <f32>sdy);
+    store<f32>(dweight + k, <f32>sdyx);
+    const kk = <f64>load<f32>(weight + k) * is;
+    const km = kk / M;
+    const mv = f64x2.splat(m),
+      isv = f64x2.splat(is),
+      kv = f64x2.splat(training ? km : kk),
+      Mv = f64x2.splat(M),
+      sdyv = f64x2.splat(sdy),
+      sdyxv = f64x2.splat(sdyx);
+    for (let n = 0; n < N; n++) {
+      const o = <usize>(n * C + c) * <usize>HW << 2;
+      let i = 0;
+      if (training) {
+        for (; i + 2 <= HW; i += 2) {
+          const j = o + (<usize>i << 2);
+          const xhat = f64x2.mul(f64x2.sub(load2(x + j), mv), isv);
+          const t = f64x2.sub(f64x2.sub(f64x2.mul(Mv, load2(dy + j)), sdyv), f64x2.mul(xhat, sdyxv));
+          store2(dx + j, f64x2.mul(kv, t));
+        }
+        for (; i < HW; i++) {
+          const j = o + (<usize>i << 2);
+          const xhat = (<f64>load<f32>(x + j) - m) * is;
+          store<f32>(dx + j, <f32>(km * (M * <f64>load<f32>(dy + j) - sdy - xhat * sdyx)));
+        }
+      } else {
+        for (; i + 2 <= HW; i += 2) {
+          const j = o + (<usize>i << 2);
+          store2(dx + j, f64x2.mul(kv, load2(dy + j)));
+        }
+        for (; i < HW; i++) {
+          const j = o + (<usize>i << 2);
+          store<f32>(dx + j, <f32>(kk * <f64>load<f32>(dy + j)));
+        }
+      }
+    }
+  }
+}
+
+// ==== max pooling ============================================================================
+//
+// x is [N * C planes, H, W]; an entry point handles the planes [plo, phi). The pool geometry
+// record (src/backends/wasm/kernels.ts, poolRecord) is
+//
+//     H, W, OH, OW, KH, KW, strideH, strideW, padH, padW
+//
+// Each window's winner is the reference's (src/ops/pool/pool.cpu.ts, argmaxWindow): the first
+// maximum scanning rows then columns, padding never wins, and the first NaN beats everything.
+
+/**
+ * The plane offset (ih * W + iw) of the first maximum of the rows [h0, h1) and columns [w0, w1)
+ * (already clipped to the image) of the plane at p, or -1 when that range is empty.
+ */
+@inline
+function argmaxWindow(p: usize, W: i32, h0: i32, h1: i32, w0: i32, w1: i32): i32 {
+  if (h0 >= h1 || w0 >= w1) return -1;
+  let best = h0 * W + w0;
+  let bestV = load<f32>(p + (<usize>best << 2));
+  for (let ih = h0; ih < h1; ih++) {
+    const row = p + (<usize>(ih * W) << 2);
+    for (let iw = w0; iw < w1; iw++) {
+      const v = load<f32>(row + (<usize>iw << 2));
+      // branch-free (random data would mispredict): v wins if larger, or the first NaN
+      const wins = (v > bestV) | ((v != v) & (bestV == bestV));
+      best = select<i32>(ih * W + iw, best, wins);
+      bestV = select<f32>(v, bestV, wins);
+    }
+  }
+  return best;
+}
+
+/**
+ * Runs over the windows of the planes [plo, phi): calls maxPool2dPlane's body through `grad`
+ * (0: forward, y[plane, oh, ow] = x at the winner; 1: gradient, acc[winner] += dy[plane, oh, ow]).
+ */
+@inline
+function maxPoolPlanes(geo: usize, x: usize, yOrDy: usize, dx: usize, acc: usize, plo: i32, phi: i32, grad: bool): void {
+  const H = load<i32>(geo),
+    W = load<i32>(geo, 4),
+    OH = load<i32>(geo, 8),
+    OW = load<i32>(geo, 12),
+    KH = load<i32>(geo, 16),
+    KW = load<i32>(geo, 20),
+    SH = load<i32>(geo, 24),
+    SW = load<i32>(geo, 28),
+    PH = load<i32>(geo, 32),
+    PW = load<i32>(geo, 36);
+  const HW = H * W,
+    P = OH * OW;
+  for (let pl = plo; pl < phi; pl++) {
+    const p = x + (<usize>pl * <usize>HW << 2);
+    let o = yOrDy + (<usize>pl * <usize>P << 2);
+    if (grad) memory.fill(acc, 0, <usize>HW << 3);
+    for (let oh = 0; oh < OH; oh++) {
+      const hs = oh * SH - PH;
+      const h0 = max(hs, 0),
+        h1 = min(hs + KH, H);
+      for (let ow = 0; ow < OW; ow++) {
+        const ws = ow * SW - PW;
+        const at = argmaxWindow(p, W, h0, h1, max(ws, 0), min(ws + KW, W));
+        if (grad) {
+          if (at >= 0) {
+            const a = acc + (<usize>at << 3);
+            store<f64>(a, load<f64>(a) + <f64>load<f32>(o));
+          }
+        } else store<f32>(o, at < 0 ? NaN : load<f32>(p + (<usize>at << 2)));
+        o += 4;
+      }
+    }
+    if (grad) {
+      const q = dx + (<usize>pl * <usize>HW << 2);
+      for (let i = 0; i < HW; i++) store<f32>(q + (<usize>i << 2), <f32>load<f64>(acc + (<usize>i << 3)));
+    }
+  }
+}
+
+/** y[plane, oh, ow] = the window's maximum (NaN for a window wholly in the padding). */
+export function maxPool2d(geo: usize, x: usize, y: usize, plo: i32, phi: i32): void {
+  maxPoolPlanes(geo, x, y, 0, 0, plo, phi, false);
+}
+
+/**
+ * dx[plane] = the sum of dy over the windows that each pixel wins, accumulated in f64 in the
+ * window order (the reference's) in acc (HW f64 of this thread's arena), then rounded.
+ */
+export function maxPool2dGrad(geo: usize, x: usize, dy: usize, dx: usize, acc: usize, plo: i32, phi: i32): void {
+  maxPoolPlanes(geo, x, dy, dx, acc, plo, phi, true);
 }

@@ -164,8 +164,10 @@ describe('item 6: SIGTERM and SIGHUP save like Ctrl-C', () => {
           'tsx',
           'src/cli/main.ts',
           'train',
+          // an epoch of seconds, so that the signal 300 ms in lands in its batches (wasm steps are
+          // a few ms at this width: with 512 images it could land in the first evaluation)
           '--limit',
-          '512',
+          '4096',
           '--epochs',
           '50',
           '--batch-size',

@@ -2,7 +2,10 @@
  * The wasm backend (float32): "a backend with its own native kernels" (src/backend/backend.ts).
  * Storage is host Float32Array (HostStorage, as the reference's). conv2d, its two gradients and
  * matmul run on the WebAssembly SIMD GEMM (wasm/kernels.ts, via ./kernels.ts) on up to two
- * threads; every other kernel runs on the CPU reference on the same arrays. float64 tensors take
+ * threads; binary (all ops but pow, NumPy broadcasting), unary (neg, abs, relu, step, sqrt, floor,
+ * sign), where, expand, batchnorm (statistics, apply, backward) and max pooling (forward,
+ * gradient) have native float32 kernels equal to the reference's float32 results; every other
+ * kernel, and pow / the transcendental unary ops, runs on the CPU reference on the same arrays. float64 tensors take
  * the reference for every kernel, with one warning per kernel that has a wasm implementation
  * (DYNOPOOL_WASM_QUIET=1 silences it), never silently per call.
  *
@@ -69,7 +72,10 @@ export class WasmBackend implements Backend {
       }
       return ref.run(kernel, inputs, attrs, shapes);
     }
-    return asList<Float32Array>(fn(this.runtime, values, attrs, shapes)).map((v) => new HostStorage(v));
+    const out = fn(this.runtime, values, attrs, shapes);
+    // null: this call's variant (an op, a layout) has no wasm implementation
+    if (out === null) return ref.run(kernel, inputs, attrs, shapes);
+    return asList<Float32Array>(out).map((v) => new HostStorage(v));
   }
 }
 

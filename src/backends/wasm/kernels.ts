@@ -1,23 +1,46 @@
 /**
  * The wasm backend's implementation table: conv2d forward, its input and weight gradients and
- * batched matmul on the SIMD GEMM of wasm/kernels.ts. Each implementation copies its float32
- * operands into the runtime's memory, runs the entry point on one or two threads (split along
- * output pixels, images, weight taps or output columns) and returns a fresh host copy.
+ * batched matmul on the SIMD GEMM of wasm/kernels.ts; the elementwise kernels (binary with
+ * broadcasting, unary, where, expand), batchnorm and max pooling on its float32 loops. Each
+ * implementation copies its float32 operands into the runtime's memory, runs the entry point on
+ * one or two threads (split along output pixels, images, weight taps, output columns, elements,
+ * channels or planes) and returns a fresh host copy; one that returns null (an op without wasm
+ * code) leaves the call to the reference.
  */
 import { implTable, type KernelImpl, type KernelShapes } from '../../backend/kernel.js';
 import { conv2dGradInputKernel, conv2dGradWeightKernel, conv2dKernel } from '../../ops/conv/conv2d.kernels.js';
 import type { ConvGeometry } from '../../ops/conv/conv2d.kernels.js';
 import { matmulKernel, type MatmulAttrs } from '../../ops/matmul/matmul.kernels.js';
 import type { Kernel } from '../../backend/kernel.js';
+import {
+  binaryKernel,
+  unaryKernel,
+  whereKernel,
+  type BinaryKernel,
+  type UnaryKernel,
+} from '../../ops/elementwise/elementwise.kernels.js';
+import {
+  batchNormApplyKernel,
+  batchNormBackwardKernel,
+  batchNormStatsKernel,
+  type BatchNormAttrs,
+  type BatchNormBackwardAttrs,
+} from '../../ops/batchnorm/batchnorm.kernels.js';
+import { expandKernel } from '../../ops/movement/movement.kernels.js';
+import { maxPool2dGradKernel, maxPool2dKernel, type PoolGeometry } from '../../ops/pool/pool.kernels.js';
+import { broadcastStrides, sizeOf, type Shape } from '../../tensor/shape.js';
 import type { WasmRuntime } from './runtime.js';
 
-/** A wasm implementation: float32 host arrays in, float32 host arrays out. */
+/**
+ * A wasm implementation: float32 host arrays in, float32 host arrays out, or null when this
+ * call's variant (an op it lacks, say) has no wasm code: the backend then runs the reference.
+ */
 export type WasmKernelFn<A> = (
   rt: WasmRuntime,
   inputs: readonly Float32Array[],
   attrs: A,
   shapes: KernelShapes,
-) => Float32Array | readonly Float32Array[];
+) => Float32Array | readonly Float32Array[] | null;
 
 export type WasmKernelImpl = KernelImpl<WasmKernelFn<never>>;
 
@@ -152,11 +175,209 @@ export function matmulWasm(rt: WasmRuntime, a: Float32Array, b: Float32Array, at
   return rt.take(pc, B * M * N);
 }
 
+// ---- elementwise ---------------------------------------------------------------------------
+
+/**
+ * The binary ops with a wasm implementation, in the order of their codes in wasm/kernels.ts
+ * (which adds COPY, for expand, after them).
+ */
+const BINARY_OPS: readonly BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'eq', 'gt', 'ge', 'lt', 'le'];
+/** The unary ops with a wasm implementation (exactly rounded in float32), in code order. */
+const UNARY_OPS: readonly UnaryKernel[] = ['neg', 'abs', 'relu', 'step', 'sqrt', 'floor', 'sign'];
+/** The most dimensions a collapsed broadcast may have (the 16-integer record holds 1 + 3 x 5). */
+const MAX_BROADCAST_DIMS = 5;
+/** Elementwise kernels touch each value once: weigh an element as this many flops for split. */
+const ELEMENT_WEIGHT = 1;
+
+/**
+ * The broadcast of a and b to `out` as few dimensions as possible: size-1 dimensions dropped and
+ * each dimension merged into its outer neighbour where both operands are contiguous across the
+ * two. Rows of [size, a's stride, b's stride] (elements; 0 where broadcast), outermost first,
+ * at least one.
+ */
+export function collapseBroadcast(aShape: Shape, bShape: Shape, out: Shape): [number, number, number][] {
+  const sa = broadcastStrides(aShape, out),
+    sb = broadcastStrides(bShape, out);
+  const dims: [number, number, number][] = [];
+  for (let d = 0; d < out.length; d++) {
+    if (out[d] === 1) continue;
+    const prev = dims[dims.length - 1];
+    if (prev && prev[1] === sa[d] * out[d] && prev[2] === sb[d] * out[d]) {
+      prev[0] *= out[d];
+      prev[1] = sa[d];
+      prev[2] = sb[d];
+    } else dims.push([out[d], sa[d], sb[d]]);
+  }
+  if (dims.length === 0) dims.push([1, 0, 0]);
+  return dims;
+}
+
+export function binaryWasm(
+  rt: WasmRuntime,
+  op: BinaryKernel | 'copy',
+  a: Float32Array,
+  b: Float32Array,
+  shapes: KernelShapes,
+): Float32Array | null {
+  const code = op === 'copy' ? BINARY_OPS.length : BINARY_OPS.indexOf(op);
+  const dims = collapseBroadcast(shapes.inputs[0], shapes.inputs[1], shapes.outputs[0]);
+  if (code < 0 || dims.length > MAX_BROADCAST_DIMS) return null;
+  const n = sizeOf(shapes.outputs[0]);
+  rt.reset();
+  const pa = rt.put(a),
+    pb = rt.put(b),
+    po = rt.alloc(n);
+  const rec = rt.record([dims.length, ...dims.flat()]);
+  rt.split('binary', n, 4, n * ELEMENT_WEIGHT, (lo, hi, t) => [code, rec, pa, pb, po, lo, hi, rt.scratch[t]]);
+  return rt.take(po, n);
+}
+
+/** expand: x broadcast to `shapes.outputs[0]`, the binary kernel's copy op (b is x again, unread). */
+export function expandWasm(rt: WasmRuntime, x: Float32Array, shapes: KernelShapes): Float32Array | null {
+  return binaryWasm(rt, 'copy', x, x, { ...shapes, inputs: [shapes.inputs[0], shapes.inputs[0]] });
+}
+
+export function unaryWasm(rt: WasmRuntime, op: UnaryKernel, x: Float32Array): Float32Array | null {
+  const code = UNARY_OPS.indexOf(op);
+  if (code < 0) return null;
+  rt.reset();
+  const px = rt.put(x),
+    po = rt.alloc(x.length);
+  rt.split('unary', x.length, 4, x.length * ELEMENT_WEIGHT, (lo, hi) => [code, px, po, lo, hi]);
+  return rt.take(po, x.length);
+}
+
+export function whereWasm(rt: WasmRuntime, cond: Float32Array, a: Float32Array, b: Float32Array): Float32Array {
+  rt.reset();
+  const pc = rt.put(cond),
+    pa = rt.put(a),
+    pb = rt.put(b),
+    po = rt.alloc(a.length);
+  rt.split('where', a.length, 4, a.length * ELEMENT_WEIGHT, (lo, hi) => [pc, pa, pb, po, lo, hi]);
+  return rt.take(po, a.length);
+}
+
+// ---- batch normalisation -------------------------------------------------------------------
+
+/** Flops-equivalent of a batchnorm pass over `size` values (they decide the thread split). */
+const bnWork = (size: number): number => size * ELEMENT_WEIGHT;
+
+export function batchNormStatsWasm(rt: WasmRuntime, x: Float32Array, a: BatchNormAttrs): Float32Array[] {
+  const { N, C, HW } = a;
+  rt.reset();
+  const px = rt.put(x),
+    pm = rt.alloc(C),
+    pv = rt.alloc(C);
+  rt.split('batchNormStats', C, 1, bnWork(x.length), (lo, hi) => [px, pm, pv, N, C, HW, lo, hi]);
+  return [rt.take(pm, C), rt.take(pv, C)];
+}
+
+export function batchNormApplyWasm(
+  rt: WasmRuntime,
+  [x, mean, invStd, weight, bias]: readonly Float32Array[],
+  a: BatchNormAttrs,
+): Float32Array {
+  const { N, C, HW } = a;
+  rt.reset();
+  const px = rt.put(x),
+    pm = rt.put(mean),
+    pi = rt.put(invStd),
+    pw = rt.put(weight),
+    pb = rt.put(bias),
+    py = rt.alloc(x.length);
+  rt.split('batchNormApply', C, 1, bnWork(x.length), (lo, hi) => [px, pm, pi, pw, pb, py, N, C, HW, lo, hi]);
+  return rt.take(py, x.length);
+}
+
+export function batchNormBackwardWasm(
+  rt: WasmRuntime,
+  [x, dy, mean, invStd, weight]: readonly Float32Array[],
+  a: BatchNormBackwardAttrs,
+): Float32Array[] {
+  const { N, C, HW, training } = a;
+  rt.reset();
+  const px = rt.put(x),
+    pdy = rt.put(dy),
+    pm = rt.put(mean),
+    pi = rt.put(invStd),
+    pw = rt.put(weight),
+    pdx = rt.alloc(x.length),
+    pdw = rt.alloc(C),
+    pdb = rt.alloc(C);
+  rt.split('batchNormBackward', C, 1, 2 * bnWork(x.length), (lo, hi) => [
+    px,
+    pdy,
+    pm,
+    pi,
+    pw,
+    pdx,
+    pdw,
+    pdb,
+    N,
+    C,
+    HW,
+    training ? 1 : 0,
+    lo,
+    hi,
+  ]);
+  return [rt.take(pdx, x.length), rt.take(pdw, C), rt.take(pdb, C)];
+}
+
+// ---- max pooling ---------------------------------------------------------------------------
+
+/** The pooling record that wasm/kernels.ts reads (its max pooling section). */
+const poolRecord = (g: PoolGeometry): number[] => [
+  g.H,
+  g.W,
+  g.OH,
+  g.OW,
+  g.KH,
+  g.KW,
+  g.strideH,
+  g.strideW,
+  g.padH,
+  g.padW,
+];
+
+/** Comparisons of a max pooling pass (they decide the thread split). */
+const poolWork = (g: PoolGeometry): number => g.N * g.C * g.OH * g.OW * g.KH * g.KW * 4;
+
+export function maxPool2dWasm(rt: WasmRuntime, x: Float32Array, g: PoolGeometry): Float32Array {
+  const size = g.N * g.C * g.OH * g.OW;
+  rt.reset();
+  const px = rt.put(x),
+    py = rt.alloc(size),
+    geo = rt.record(poolRecord(g));
+  rt.split('maxPool2d', g.N * g.C, 1, poolWork(g), (lo, hi) => [geo, px, py, lo, hi]);
+  return rt.take(py, size);
+}
+
+export function maxPool2dGradWasm(rt: WasmRuntime, x: Float32Array, dy: Float32Array, g: PoolGeometry): Float32Array {
+  rt.reset();
+  const px = rt.put(x),
+    pdy = rt.put(dy),
+    pdx = rt.alloc(x.length),
+    geo = rt.record(poolRecord(g));
+  // one f64 accumulator plane (2 float32 slots per value) per thread
+  const acc = rt.scratch.map(() => rt.alloc(2 * g.H * g.W));
+  rt.split('maxPool2dGrad', g.N * g.C, 1, poolWork(g), (lo, hi, t) => [geo, px, pdy, pdx, acc[t], lo, hi]);
+  return rt.take(pdx, x.length);
+}
+
 export const wasmKernelImpls: readonly WasmKernelImpl[] = [
   wasmImpl(conv2dKernel, (rt, [x, w], g) => conv2dWasm(rt, x, w, g)),
   wasmImpl(conv2dGradInputKernel, (rt, [dy, w], g) => conv2dGradInputWasm(rt, dy, w, g)),
   wasmImpl(conv2dGradWeightKernel, (rt, [x, dy], g) => conv2dGradWeightWasm(rt, x, dy, g)),
   wasmImpl(matmulKernel, (rt, [a, b], attrs) => matmulWasm(rt, a, b, attrs)),
+  wasmImpl(binaryKernel, (rt, [a, b], { op }, shapes) => binaryWasm(rt, op, a, b, shapes)),
+  wasmImpl(unaryKernel, (rt, [x], { op }) => unaryWasm(rt, op, x)),
+  wasmImpl(whereKernel, (rt, [c, a, b]) => whereWasm(rt, c, a, b)),
+  wasmImpl(expandKernel, (rt, [x], _, shapes) => expandWasm(rt, x, shapes)),
+  wasmImpl(batchNormStatsKernel, (rt, [x], attrs) => batchNormStatsWasm(rt, x, attrs)),
+  wasmImpl(batchNormApplyKernel, (rt, inputs, attrs) => batchNormApplyWasm(rt, inputs, attrs)),
+  wasmImpl(batchNormBackwardKernel, (rt, inputs, attrs) => batchNormBackwardWasm(rt, inputs, attrs)),
+  wasmImpl(maxPool2dKernel, (rt, [x], g) => maxPool2dWasm(rt, x, g)),
+  wasmImpl(maxPool2dGradKernel, (rt, [x, dy], g) => maxPool2dGradWasm(rt, x, dy, g)),
 ];
 
 /** Every kernel with a wasm implementation, by kernel name. */

@@ -40,7 +40,21 @@ declare const WebAssembly: {
 };
 
 /** The kernels' entry points, in the order the control block numbers them. */
-export const ENTRY = ['matmul', 'conv2d', 'conv2dGradInput', 'conv2dGradWeight', 'packConvWeights'] as const;
+export const ENTRY = [
+  'matmul',
+  'conv2d',
+  'conv2dGradInput',
+  'conv2dGradWeight',
+  'packConvWeights',
+  'binary',
+  'unary',
+  'where',
+  'batchNormStats',
+  'batchNormApply',
+  'batchNormBackward',
+  'maxPool2d',
+  'maxPool2dGrad',
+] as const;
 export type Entry = (typeof ENTRY)[number];
 
 interface KernelExports {

@@ -1,6 +1,7 @@
 /**
  * The wasm backend's native kernels (conv2d forward, input gradient, weight gradient, batched
- * matmul) against the float64 CPU reference, on one thread and on two (the worker takes a share
+ * matmul; elementwise, batchnorm and max pooling, which must equal the float32 reference exactly)
+ * against the CPU reference, on one thread and on two (the worker takes a share
  * of every call here, however small). Geometries are random and odd: sizes that are not
  * multiples of the GEMM's tiles (MR x NR = 4 x 8) and that cross its cache blocks (KC = 256,
  * MC = 128, NC = 512), strides, padding, dilation, groups (depthwise included), 1x1 kernels;
@@ -12,7 +13,8 @@ import type { Storage } from '../../../src/backend/backend.js';
 import { HostStorage } from '../../../src/backend/host-storage.js';
 import { referenceBackend } from '../../../src/backends/reference.js';
 import { WasmBackend } from '../../../src/backends/wasm/backend.js';
-import type { ConvGeometry } from '../../../src/ops/kernels.js';
+import type { BinaryKernel, ConvGeometry, PoolGeometry, UnaryKernel } from '../../../src/ops/kernels.js';
+import { broadcastShapes } from '../../../src/tensor/shape.js';
 import { arbSeed, valuesFor, withNonFinite } from '../../../src/testing/index.js';
 import { FC_SEED, RUNS } from '../../support/config.js';
 import { expectParity, f64, finiteAbs, vals } from '../../support/gpu.js';
@@ -21,6 +23,82 @@ import { legacy } from '../../support/kernels.js';
 const ref = legacy(referenceBackend);
 const f32 = (v: ArrayLike<number>): Storage => new HostStorage(Float32Array.from(v));
 const nf = (v: Float64Array, seed: number) => withNonFinite(v, seed, { rate: 0.04 });
+
+/** Every binary op, pow (which the wasm backend leaves to the reference) included. */
+const BINARY_OPS: readonly BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'gt', 'ge', 'lt', 'le'];
+/** Every unary op (exp, log, sigmoid, tanh and round run on the reference). */
+const UNARY_OPS: readonly UnaryKernel[] = ['neg', 'exp', 'log', 'sqrt', 'abs', 'relu', 'sigmoid', 'tanh', 'floor', 'round', 'sign', 'step'];
+
+/**
+ * Values for the elementwise kernels: in [-2, 2], half of them rounded to halves (ties for the
+ * comparisons and maximum / minimum, zeros of both signs), with NaN and +-Inf mixed in.
+ */
+const broadcastValues = (shape: readonly number[], seed: number): Float64Array =>
+  nf(
+    valuesFor(shape, seed).map((v, i) => ((i * 7 + seed) % 2 === 0 ? Math.round(v * 2) / 2 : v)),
+    seed,
+  );
+
+const arbDim = (max: number) => fc.integer({ min: 1, max });
+
+interface BroadcastCase {
+  aShape: number[];
+  bShape: number[];
+  out: number[];
+  seed: number;
+  values: (shape: readonly number[], seed: number) => Float64Array;
+}
+
+/**
+ * Two shapes that broadcast to an output of rank 0 to 7 (sizes 1 to 6): each operand keeps or
+ * drops (to 1) every dimension and may lose leading ones, so some broadcasts collapse to more
+ * dimensions than the wasm kernel takes (they run on the reference) and most to fewer.
+ */
+const arbBroadcast = (): fc.Arbitrary<BroadcastCase> =>
+  fc
+    .array(fc.record({ size: fc.integer({ min: 1, max: 6 }), a: fc.boolean(), b: fc.boolean() }), {
+      minLength: 0,
+      maxLength: 7,
+    })
+    .chain((dims) =>
+      fc.record({
+        dropA: fc.integer({ min: 0, max: dims.length }),
+        dropB: fc.integer({ min: 0, max: dims.length }),
+        seed: arbSeed(),
+      }).map(({ dropA, dropB, seed }) => {
+        const aShape = dims.map((d) => (d.a ? d.size : 1)).slice(dropA);
+        const bShape = dims.map((d) => (d.b ? d.size : 1)).slice(dropB);
+        return { aShape, bShape, out: broadcastShapes('test', aShape, bShape), seed, values: broadcastValues };
+      }),
+    );
+
+/** Pooling inputs: a third of them rounded to integers, so that windows have tied maxima. */
+const poolValues = (shape: readonly number[], seed: number): Float64Array =>
+  valuesFor(shape, seed).map((v, i) => (i % 3 === 0 ? Math.round(v) : v));
+
+/** Pooling geometries: windows 1 to 4, strides 1 to 3, padding up to half the window. */
+const arbPool = (): fc.Arbitrary<PoolGeometry & { seed: number }> =>
+  fc
+    .record({
+      N: arbDim(2),
+      C: arbDim(4),
+      H: arbDim(11),
+      W: arbDim(12),
+      KH: arbDim(4),
+      KW: arbDim(3),
+      strideH: arbDim(3),
+      strideW: arbDim(2),
+      padH: fc.integer({ min: 0, max: 2 }),
+      padW: fc.integer({ min: 0, max: 1 }),
+      seed: arbSeed(),
+    })
+    .filter((c) => 2 * c.padH <= c.KH && 2 * c.padW <= c.KW && c.KH <= c.H + 2 * c.padH && c.KW <= c.W + 2 * c.padW)
+    .map((c) => ({
+      ...c,
+      OH: Math.floor((c.H + 2 * c.padH - c.KH) / c.strideH) + 1,
+      OW: Math.floor((c.W + 2 * c.padW - c.KW) / c.strideW) + 1,
+      countIncludePad: false,
+    }));
 
 interface ConvCase extends ConvGeometry {
   seed: number;
@@ -208,6 +286,117 @@ for (const threads of [1, 2]) {
       );
     };
 
+    const checkBinary = (c: BroadcastCase): true => {
+      const a = f32(c.values(c.aShape, c.seed)),
+        b = f32(c.values(c.bShape, c.seed + 1));
+      for (const op of BINARY_OPS) {
+        const got = wasm.binary(op, a, c.aShape, b, c.bShape, c.out);
+        const want = ref.binary(op, a, c.aShape, b, c.bShape, c.out);
+        expect(got.hostValues(), op).toBeInstanceOf(Float32Array);
+        // float32 in, one operation: the reference's float64 result rounds to the same float32
+        expect(vals(got), `${op} ${JSON.stringify(c.aShape)} ${JSON.stringify(c.bShape)}`).toEqual(vals(want));
+      }
+      // expand runs on the same loops (a copy of a broadcast)
+      expect(vals(wasm.expand(a, c.aShape, c.out)), 'expand').toEqual(vals(ref.expand(a, c.aShape, c.out)));
+      return true;
+    };
+
+    it('binary ops and expand with NumPy broadcasting: exactly the reference (NaN, +-Inf, +-0, ties)', () => {
+      fc.assert(fc.property(arbBroadcast(), checkBinary), { seed: FC_SEED, numRuns: RUNS.cheap });
+    });
+
+    it('binary ops: same shapes, scalars, and a channel vector over [N, C, H, W] (the batchnorm and bias pattern)', () => {
+      fc.assert(
+        fc.property(arbSeed(), arbDim(3), arbDim(9), arbDim(7), (seed, N, C, HW) => {
+          const x = [N, C, HW, HW];
+          const cases: [number[], number[]][] = [
+            [x, x],
+            [x, [1, C, 1, 1]],
+            [[1, C, 1, 1], x],
+            [x, [C, 1, 1]],
+            [x, []],
+            [[], x],
+            [x, [HW]],
+            [[N, 1, HW, 1], [C, 1, HW]],
+          ];
+          for (const [aShape, bShape] of cases)
+            checkBinary({ aShape, bShape, out: broadcastShapes('test', aShape, bShape), seed, values: broadcastValues });
+          return true;
+        }),
+        { seed: FC_SEED, numRuns: RUNS.cheap },
+      );
+    });
+
+    it('unary ops and where: exactly the reference', () => {
+      fc.assert(
+        fc.property(arbSeed(), fc.integer({ min: 1, max: 70 }), (seed, n) => {
+          const x = f32(broadcastValues([n], seed));
+          for (const op of UNARY_OPS) expect(vals(wasm.unary(op, x)), op).toEqual(vals(ref.unary(op, x)));
+          const cond = f32(broadcastValues([n], seed + 1).map((v) => (v > 0.5 ? 0 : v)));
+          const a = f32(broadcastValues([n], seed + 2)),
+            b = f32(broadcastValues([n], seed + 3));
+          expect(vals(wasm.where(cond, a, b))).toEqual(vals(ref.where(cond, a, b)));
+          return true;
+        }),
+        { seed: FC_SEED, numRuns: RUNS.cheap },
+      );
+    });
+
+    const checkBatchNorm = (c: { N: number; C: number; HW: number; training: boolean; seed: number }): true => {
+      const { N, C, HW, training, seed } = c;
+      const x = nf(valuesFor([N, C, HW], seed, { lo: -3, hi: 5 }), seed),
+        dy = nf(valuesFor([N, C, HW], seed + 1), seed + 1);
+      const mean = nf(valuesFor([C], seed + 2), seed + 2),
+        invStd = valuesFor([C], seed + 3, { lo: 0.2, hi: 3 }),
+        weight = nf(valuesFor([C], seed + 4), seed + 4),
+        bias = valuesFor([C], seed + 5);
+      // float32 operands for both sides: the wasm kernels evaluate the reference's float64
+      // formulas in its order, so they equal its float32 results; and float64 operands on the
+      // reference within FLOAT32_PARITY (the float32 rounding of the inputs)
+      const x32 = f32(x),
+        dy32 = f32(dy);
+      const stats = wasm.batchNormStats(x32, N, C, HW);
+      const stats32 = ref.batchNormStats(x32, N, C, HW),
+        stats64 = ref.batchNormStats(f64(x), N, C, HW);
+      expect(vals(stats.mean), 'mean').toEqual(vals(stats32.mean));
+      expect(vals(stats.variance), 'variance').toEqual(vals(stats32.variance));
+      expectParity('batchNormStats mean', vals(stats.mean), vals(stats64.mean), vals(ref.batchNormStats(f64(finiteAbs(x)), N, C, HW).mean));
+      const ps = [mean, invStd, weight, bias].map(f32);
+      const y = wasm.batchNormApply(x32, ps[0], ps[1], ps[2], ps[3], N, C, HW);
+      expect(vals(y), 'batchNormApply').toEqual(vals(ref.batchNormApply(x32, ps[0], ps[1], ps[2], ps[3], N, C, HW)));
+      const g = wasm.batchNormBackward(x32, dy32, ps[0], ps[1], ps[2], N, C, HW, training);
+      const g32 = ref.batchNormBackward(x32, dy32, ps[0], ps[1], ps[2], N, C, HW, training);
+      expect(vals(g.dx), 'dx').toEqual(vals(g32.dx));
+      expect(vals(g.dweight), 'dweight').toEqual(vals(g32.dweight));
+      expect(vals(g.dbias), 'dbias').toEqual(vals(g32.dbias));
+      return true;
+    };
+
+    it('batchnorm statistics, apply and backward (training and eval): exactly the float32 reference', () => {
+      fc.assert(
+        fc.property(
+          fc.record({ N: arbDim(4), C: arbDim(7), HW: arbDim(40), training: fc.boolean(), seed: arbSeed() }),
+          checkBatchNorm,
+        ),
+        { seed: FC_SEED, numRuns: RUNS.expensive },
+      );
+    });
+
+    const checkMaxPool = (g: PoolGeometry & { seed: number }): true => {
+      const x = nf(poolValues([g.N, g.C, g.H, g.W], g.seed), g.seed),
+        dy = nf(valuesFor([g.N, g.C, g.OH, g.OW], g.seed + 1), g.seed + 1);
+      const x32 = f32(x),
+        dy32 = f32(dy);
+      expect(vals(wasm.maxPool2d(x32, g)), 'maxPool2d').toEqual(vals(ref.maxPool2d(x32, g)));
+      expectParity('maxPool2d (float64 reference)', vals(wasm.maxPool2d(x32, g)), vals(ref.maxPool2d(f64(x), g)), 1);
+      expect(vals(wasm.maxPool2dGrad(x32, dy32, g)), 'maxPool2dGrad').toEqual(vals(ref.maxPool2dGrad(x32, dy32, g)));
+      return true;
+    };
+
+    it('max pooling forward and gradient: odd windows, strides and padding, ties and NaN (first wins)', () => {
+      fc.assert(fc.property(arbPool(), checkMaxPool), { seed: FC_SEED, numRuns: RUNS.expensive });
+    });
+
     it('conv2d forward, input gradient and weight gradient: odd geometries', () => {
       fc.assert(fc.property(arbConv(), checkConv), { seed: FC_SEED, numRuns: RUNS.expensive });
     });
@@ -265,8 +454,8 @@ describe('wasm backend', () => {
   });
 
   it('runs the kernels it has no implementation of on the reference, without a warning', () => {
-    const y = backend.unary('relu', f32([-1, 2]));
-    expect(vals(y)).toEqual(Float64Array.from([0, 2]));
+    const y = backend.unary('exp', f32([0, 0]));
+    expect(vals(y)).toEqual(Float64Array.from([1, 1]));
     expect(y.hostValues()).toBeInstanceOf(Float32Array);
     expect(warnings).toHaveLength(1);
   });
