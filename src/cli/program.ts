@@ -133,6 +133,7 @@ async function runTraining(
         },
         shouldStop: () => stop !== null,
         interruptible: true,
+        interruptibleAfter: 0.25, // steps faster than this stop between batches (see TrainHooks)
       },
       resume,
     );

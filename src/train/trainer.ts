@@ -79,6 +79,15 @@ export interface TrainHooks {
    * process's own handlers. The CLI sets it.
    */
   interruptible?: boolean;
+  /**
+   * With `interruptible`: make a step (or an evaluation) interruptible only when the previous one
+   * took at least this many seconds; the first of each always is. Default 0: every one. Why: Node
+   * hands SIGINT to its watchdog at the start of each interruptible call and back at its end, and
+   * a SIGINT that arrives in the microseconds of that hand-over is lost (or, with no handler, ends
+   * the process). Steps of milliseconds cross it thousands of times a second, and need no
+   * interrupting: the between-batch handler stops them within a step anyway. The CLI uses 0.25.
+   */
+  interruptibleAfter?: number;
 }
 
 /**
@@ -350,6 +359,10 @@ async function trainLocked(
     saveCheckpoint(files.checkpoint, { model, optimizer, scheduler, epoch: completed, extra: { progress } });
     lastGood = completed;
   };
+  // how long the last step and evaluation took (null before the first): see interruptibleAfter
+  let lastStepSeconds: number | null = null,
+    lastEvalSeconds: number | null = null;
+  const slow = (seconds: number | null) => seconds === null || seconds >= (hooks.interruptibleAfter ?? 0);
   /** Ctrl-C stopped batch b, or the evaluation (b = batches), of `epoch`: progress.batch is b (see Interruption) */
   const interrupted = (phase: Interruption['phase'], b: number): TrainResult => {
     save(epoch);
@@ -372,7 +385,10 @@ async function trainLocked(
       let step: StepResult;
       try {
         const stepBatch = { x: toTensor(x, idx.length, dataset.shape), labels };
-        step = trainStep(model, optimizer, stepBatch, { lambda, interruptible: hooks.interruptible });
+        const interruptible = hooks.interruptible && slow(lastStepSeconds);
+        const started = Date.now();
+        step = trainStep(model, optimizer, stepBatch, { lambda, interruptible });
+        lastStepSeconds = (Date.now() - started) / 1000;
       } catch (e) {
         if (e instanceof Interrupted) return interrupted('step', b);
         throw e;
@@ -409,7 +425,9 @@ async function trainLocked(
     }
     let test: { loss: number; acc: number };
     try {
-      test = hooks.interruptible ? runInterruptibly(() => evaluate(s)) : evaluate(s);
+      const started = Date.now();
+      test = hooks.interruptible && slow(lastEvalSeconds) ? runInterruptibly(() => evaluate(s)) : evaluate(s);
+      lastEvalSeconds = (Date.now() - started) / 1000;
     } catch (e) {
       if (!(e instanceof Interrupted)) throw e;
       model.train(); // evaluate's own restore never ran
