@@ -1218,3 +1218,206 @@ export function maxPool2d(geo: usize, x: usize, y: usize, plo: i32, phi: i32): v
 export function maxPool2dGrad(geo: usize, x: usize, dy: usize, dx: usize, acc: usize, plo: i32, phi: i32): void {
   maxPoolPlanes(geo, x, dy, dx, acc, plo, phi, true);
 }
+
+// ---- DynOPool sampling ----------------------------------------------------------------------
+//
+// The reference is src/ops/dynopool/dynosample.cpu.ts; these loops evaluate its float64
+// formulas in its order, so their float32 results equal its own.
+//
+// Each output cell (i, j) of a plane is the maximum over 4 query points (u, v): rows
+// u(i, -), u(i, +) and columns v(j, -), v(j, +), in the order (-,-), (-,+), (+,-), (+,+).
+// The query coordinates are computed once per call on the JavaScript side (axisTaps) and
+// passed as "tap" tables, one 32-byte record per coordinate, 2 per output row (or column):
+//
+//     f64 lo      lower pixel (the coordinate clamped to [0, len - 1], floored)
+//     f64 hi      upper pixel (= lo at the clamped border)
+//     f64 frac    weight of hi
+//     f64 dSize   d coordinate / d size (0 where the border clamps the coordinate)
+//
+// The sample at (u, v) is the bilinear interpolation of the plane, a weighted sum in float64
+// of its distinct pixels only (2 per axis, 1 where lo = hi): a pixel weighted 0 still counts,
+// so a NaN or Inf neighbour is not skipped (0 * Inf = NaN, as PyTorch's grid_sample).
+//
+//     r0 = row lo, r1 = row hi                 top    = (1 - fv) x[r0, v0] + fv x[r0, v1]
+//     c0 = column lo, c1 = column hi           bottom = (1 - fv) x[r1, v0] + fv x[r1, v1]
+//                                              sample = (1 - fu) top + fu bottom
+//
+// The winner of a cell is its first maximal point, or its first NaN point (a NaN sample wins,
+// as NaN wins a max-pooling window); the forward stores its value, rounded once to float32,
+// and the backward sends the cell's dy to that point's 4 pixels with the bilinear weights.
+
+/** Tap record size in bytes (4 f64: lo, hi, frac, dSize). */
+const TAP: usize = 32;
+
+/** The float64 bilinear sample of plane `p` (row length W) at row tap `ra`, column tap `cb`. */
+@inline
+function dynoBilinear(p: usize, W: i32, ra: usize, cb: usize): f64 {
+  const alo = <i32>load<f64>(ra),
+    ahi = <i32>load<f64>(ra, 8),
+    af = load<f64>(ra, 16);
+  const blo = <usize>(<i32>load<f64>(cb)) << 2,
+    bhi = <usize>(<i32>load<f64>(cb, 8)) << 2,
+    bf = load<f64>(cb, 16);
+  const r0 = p + (<usize>(alo * W) << 2);
+  const top: f64 =
+    bhi == blo ? <f64>load<f32>(r0 + blo) : (1 - bf) * <f64>load<f32>(r0 + blo) + bf * <f64>load<f32>(r0 + bhi);
+  if (ahi == alo) return top;
+  const r1 = p + (<usize>(ahi * W) << 2);
+  const bottom: f64 =
+    bhi == blo ? <f64>load<f32>(r1 + blo) : (1 - bf) * <f64>load<f32>(r1 + blo) + bf * <f64>load<f32>(r1 + bhi);
+  return (1 - af) * top + af * bottom;
+}
+
+/** The winning point of the last dynoWinner call (0 to 3: row sign * 2 + column sign). */
+let dynoWin: i32 = 0;
+
+/**
+ * The value of cell (i, j): the first maximal of its 4 samples, or its first NaN sample; the
+ * point that gave it is left in dynoWin.
+ */
+@inline
+function dynoWinner(p: usize, W: i32, rows: usize, cols: usize, i: i32, j: i32): f64 {
+  const ra = rows + (<usize>(2 * i) * TAP),
+    cb = cols + (<usize>(2 * j) * TAP);
+  let best: f64 = dynoBilinear(p, W, ra, cb);
+  let win = 0;
+  for (let k = 1; k < 4; k++) {
+    const v = dynoBilinear(p, W, ra + <usize>(k >> 1) * TAP, cb + <usize>(k & 1) * TAP);
+    // ties keep the earlier point; a NaN replaces any non-NaN best
+    if (v > best || (isNaN(v) && !isNaN(best))) {
+      best = v;
+      win = k;
+    }
+  }
+  dynoWin = win;
+  return best;
+}
+
+/**
+ * DynOPool sampling forward over the planes [plo, phi): y[plane, i, j] = the winning sample
+ * of cell (i, j), rounded to float32. `geo` holds H, W, OH, OW (i32); `rows` / `cols` are the
+ * tap tables (2 OH and 2 OW records).
+ */
+export function dynoSample(geo: usize, rows: usize, cols: usize, x: usize, y: usize, plo: i32, phi: i32): void {
+  const H = load<i32>(geo),
+    W = load<i32>(geo, 4),
+    OH = load<i32>(geo, 8),
+    OW = load<i32>(geo, 12);
+  const HW = H * W,
+    P = OH * OW;
+  for (let pl = plo; pl < phi; pl++) {
+    const p = x + ((<usize>pl * <usize>HW) << 2);
+    let o = y + ((<usize>pl * <usize>P) << 2);
+    for (let i = 0; i < OH; i++) {
+      for (let j = 0; j < OW; j++) {
+        store<f32>(o, <f32>dynoWinner(p, W, rows, cols, i, j));
+        o += 4;
+      }
+    }
+  }
+}
+
+/**
+ * DynOPool sampling backward over the planes [plo, phi), from one pass over the winners:
+ *
+ * - dx[plane]: each cell's dy, times the winner's bilinear weights, added to its 4 pixels
+ *   (r0 c0, r0 c1, r1 c0, r1 c1, in that order) in the float64 plane `acc` (2 H W float32
+ *   slots, this thread's), then rounded to float32;
+ * - the size gradients: per cell, dh term = dy * dSize(u) * ((1 - fv) (x10 - x00) + fv (x11 - x01))
+ *   (only where dSize(u) is not 0) and dw term likewise with the roles of u and v swapped.
+ *   With `contrib` = 0 they are added, in cell order, to the running float64 sums at
+ *   sums[0] (dh) and sums[1] (dw); otherwise each cell's two terms are stored at
+ *   contrib[2 c], contrib[2 c + 1] (c: the cell's index in the whole output; 0 for a skipped
+ *   term), for dynoSampleSum to add after the lower planes' sum: the reference's one running
+ *   sum over every cell, in its order, whatever the thread split.
+ */
+export function dynoSampleBackward(
+  geo: usize,
+  rows: usize,
+  cols: usize,
+  x: usize,
+  dy: usize,
+  dx: usize,
+  acc: usize,
+  sums: usize,
+  contrib: usize,
+  plo: i32,
+  phi: i32,
+): void {
+  const H = load<i32>(geo),
+    W = load<i32>(geo, 4),
+    OH = load<i32>(geo, 8),
+    OW = load<i32>(geo, 12);
+  const HW = H * W,
+    P = OH * OW;
+  let dh: f64 = contrib == 0 ? load<f64>(sums) : 0,
+    dw: f64 = contrib == 0 ? load<f64>(sums, 8) : 0;
+  for (let pl = plo; pl < phi; pl++) {
+    const p = x + ((<usize>pl * <usize>HW) << 2);
+    let o = dy + ((<usize>pl * <usize>P) << 2);
+    let c = contrib + ((<usize>pl * <usize>P) << 4);
+    memory.fill(acc, 0, <usize>HW << 3);
+    for (let i = 0; i < OH; i++) {
+      for (let j = 0; j < OW; j++) {
+        dynoWinner(p, W, rows, cols, i, j);
+        const ra = rows + (<usize>(2 * i + (dynoWin >> 1)) * TAP),
+          cb = cols + (<usize>(2 * j + (dynoWin & 1)) * TAP);
+        const alo = <i32>load<f64>(ra),
+          ahi = <i32>load<f64>(ra, 8),
+          af = load<f64>(ra, 16),
+          adS = load<f64>(ra, 24);
+        const blo = <i32>load<f64>(cb),
+          bhi = <i32>load<f64>(cb, 8),
+          bf = load<f64>(cb, 16),
+          bdS = load<f64>(cb, 24);
+        const d = <f64>load<f32>(o);
+        const a00 = acc + (<usize>(alo * W + blo) << 3),
+          a01 = acc + (<usize>(alo * W + bhi) << 3),
+          a10 = acc + (<usize>(ahi * W + blo) << 3),
+          a11 = acc + (<usize>(ahi * W + bhi) << 3);
+        store<f64>(a00, load<f64>(a00) + d * (1 - af) * (1 - bf));
+        store<f64>(a01, load<f64>(a01) + d * (1 - af) * bf);
+        store<f64>(a10, load<f64>(a10) + d * af * (1 - bf));
+        store<f64>(a11, load<f64>(a11) + d * af * bf);
+        const x00 = <f64>load<f32>(p + (<usize>(alo * W + blo) << 2)),
+          x01 = <f64>load<f32>(p + (<usize>(alo * W + bhi) << 2)),
+          x10 = <f64>load<f32>(p + (<usize>(ahi * W + blo) << 2)),
+          x11 = <f64>load<f32>(p + (<usize>(ahi * W + bhi) << 2));
+        const th: f64 = adS != 0 ? d * adS * ((1 - bf) * (x10 - x00) + bf * (x11 - x01)) : 0,
+          tw: f64 = bdS != 0 ? d * bdS * ((1 - af) * (x01 - x00) + af * (x11 - x10)) : 0;
+        if (contrib == 0) {
+          if (adS != 0) dh += th;
+          if (bdS != 0) dw += tw;
+        } else {
+          store<f64>(c, th);
+          store<f64>(c, tw, 8);
+          c += 16;
+        }
+        o += 4;
+      }
+    }
+    const q = dx + ((<usize>pl * <usize>HW) << 2);
+    for (let k = 0; k < HW; k++) store<f32>(q + (<usize>k << 2), <f32>load<f64>(acc + (<usize>k << 3)));
+  }
+  if (contrib == 0) {
+    store<f64>(sums, dh);
+    store<f64>(sums, dw, 8);
+  }
+}
+
+/**
+ * Continues the running sums at sums[0] (dh), sums[1] (dw) over the cells [clo, chi) of a
+ * contribution table that dynoSampleBackward wrote (a skipped term is +0, which leaves a sum
+ * unchanged: a running sum from +0 is never -0).
+ */
+export function dynoSampleSum(sums: usize, contrib: usize, clo: i32, chi: i32): void {
+  let dh = load<f64>(sums),
+    dw = load<f64>(sums, 8);
+  for (let c = clo; c < chi; c++) {
+    const at = contrib + (<usize>c << 4);
+    dh += load<f64>(at);
+    dw += load<f64>(at, 8);
+  }
+  store<f64>(sums, dh);
+  store<f64>(sums, dw, 8);
+}

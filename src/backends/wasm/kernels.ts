@@ -1,7 +1,8 @@
 /**
  * The wasm backend's implementation table: conv2d forward, its input and weight gradients and
  * batched matmul on the SIMD GEMM of wasm/kernels.ts; the elementwise kernels (binary with
- * broadcasting, unary, where, expand), batchnorm and max pooling on its float32 loops. Each
+ * broadcasting, unary, where, expand), batchnorm, max pooling and DynOPool's sampling (forward,
+ * and backward with the size gradients) on its float32 loops. Each
  * implementation copies its float32 operands into the runtime's memory, runs the entry point on
  * one or two threads (split along output pixels, images, weight taps, output columns, elements,
  * channels or planes) and returns a fresh host copy; one that returns null (an op without wasm
@@ -28,6 +29,12 @@ import {
 } from '../../ops/batchnorm/batchnorm.kernels.js';
 import { expandKernel } from '../../ops/movement/movement.kernels.js';
 import { maxPool2dGradKernel, maxPool2dKernel, type PoolGeometry } from '../../ops/pool/pool.kernels.js';
+import {
+  dynoSampleBackwardKernel,
+  dynoSampleKernel,
+  type DynoGeometry,
+} from '../../ops/dynopool/dynosample.kernels.js';
+import { axisTaps } from '../../ops/dynopool/dynosample.cpu.js';
 import { broadcastStrides, sizeOf, type Shape } from '../../tensor/shape.js';
 import type { WasmRuntime } from './runtime.js';
 
@@ -364,6 +371,78 @@ export function maxPool2dGradWasm(rt: WasmRuntime, x: Float32Array, dy: Float32A
   return rt.take(pdx, x.length);
 }
 
+// ---- DynOPool sampling ---------------------------------------------------------------------
+
+/** Float64 slots of one tap record in wasm/kernels.ts (lo, hi, frac, dSize). */
+const TAP_SLOTS = 4;
+
+/**
+ * The query-coordinate tables of a DynOPool geometry in the runtime's memory: the reference's
+ * own taps (axisTaps, so both backends sample the very same points), rows then columns, as
+ * float64 records. Returns the byte addresses of the row and column tables.
+ */
+function dynoTaps(rt: WasmRuntime, g: DynoGeometry): [number, number] {
+  const taps = [...axisTaps(g.H, g.OH, g.h), ...axisTaps(g.W, g.OW, g.w)];
+  // alloc counts float32 slots: 2 per float64
+  const at = rt.alloc(2 * TAP_SLOTS * taps.length);
+  const view = new Float64Array(rt.memory.buffer, at, TAP_SLOTS * taps.length);
+  taps.forEach((t, k) => view.set([t.lo, t.hi, t.frac, t.dSize], TAP_SLOTS * k));
+  return [at, at + 2 * g.OH * TAP_SLOTS * 8];
+}
+
+/** The DynOPool record that wasm/kernels.ts reads (its DynOPool sampling section). */
+const dynoRecord = (g: DynoGeometry): number[] => [g.H, g.W, g.OH, g.OW];
+
+/** Work of a DynOPool pass, about 4 bilinear samples of 4 pixels per cell (decides the split). */
+const dynoWork = (g: DynoGeometry): number => g.N * g.C * g.OH * g.OW * 32;
+
+export function dynoSampleWasm(rt: WasmRuntime, x: Float32Array, g: DynoGeometry): Float32Array {
+  const size = g.N * g.C * g.OH * g.OW;
+  rt.reset();
+  const px = rt.put(x),
+    py = rt.alloc(size),
+    [rows, cols] = dynoTaps(rt, g),
+    geo = rt.record(dynoRecord(g));
+  rt.split('dynoSample', g.N * g.C, 1, dynoWork(g), (lo, hi) => [geo, rows, cols, px, py, lo, hi]);
+  return rt.take(py, size);
+}
+
+/**
+ * dx and the size gradients dh, dw (as 1-element arrays). The threads split the planes; dh and
+ * dw must be the reference's single running sum over every cell in order, so the lower share
+ * (this thread) accumulates it directly, the upper share (the worker) stores its per-cell
+ * terms, and dynoSampleSum then continues the sum over them.
+ */
+export function dynoSampleBackwardWasm(
+  rt: WasmRuntime,
+  x: Float32Array,
+  dy: Float32Array,
+  g: DynoGeometry,
+): Float32Array[] {
+  const planes = g.N * g.C,
+    P = g.OH * g.OW;
+  rt.reset();
+  const px = rt.put(x),
+    pdy = rt.put(dy),
+    pdx = rt.alloc(x.length),
+    [rows, cols] = dynoTaps(rt, g),
+    geo = rt.record(dynoRecord(g));
+  // one f64 accumulator plane per thread, the running sums (2 f64, from +0), and the upper
+  // share's per-cell terms (2 f64 per cell; used only when the call is split)
+  const acc = rt.scratch.map(() => rt.alloc(2 * g.H * g.W));
+  const sums = rt.alloc(4);
+  const contrib = rt.threads > 1 ? rt.alloc(4 * planes * P) : 0;
+  new Float64Array(rt.memory.buffer, sums, 2).fill(0);
+  let upper = -1;
+  rt.split('dynoSampleBackward', planes, 1, 2 * dynoWork(g), (lo, hi, t) => {
+    if (t > 0) upper = lo;
+    return [geo, rows, cols, px, pdy, pdx, acc[t], sums, t > 0 ? contrib : 0, lo, hi];
+  });
+  if (upper >= 0) rt.call('dynoSampleSum', sums, contrib, upper * P, planes * P);
+  const [dh, dw] = new Float64Array(rt.memory.buffer, sums, 2);
+  return [rt.take(pdx, x.length), Float32Array.of(dh), Float32Array.of(dw)];
+}
+
 export const wasmKernelImpls: readonly WasmKernelImpl[] = [
   wasmImpl(conv2dKernel, (rt, [x, w], g) => conv2dWasm(rt, x, w, g)),
   wasmImpl(conv2dGradInputKernel, (rt, [dy, w], g) => conv2dGradInputWasm(rt, dy, w, g)),
@@ -378,6 +457,8 @@ export const wasmKernelImpls: readonly WasmKernelImpl[] = [
   wasmImpl(batchNormBackwardKernel, (rt, inputs, attrs) => batchNormBackwardWasm(rt, inputs, attrs)),
   wasmImpl(maxPool2dKernel, (rt, [x], g) => maxPool2dWasm(rt, x, g)),
   wasmImpl(maxPool2dGradKernel, (rt, [x, dy], g) => maxPool2dGradWasm(rt, x, dy, g)),
+  wasmImpl(dynoSampleKernel, (rt, [x], g) => dynoSampleWasm(rt, x, g)),
+  wasmImpl(dynoSampleBackwardKernel, (rt, [x, dy], g) => dynoSampleBackwardWasm(rt, x, dy, g)),
 ];
 
 /** Every kernel with a wasm implementation, by kernel name. */

@@ -54,6 +54,9 @@ export const ENTRY = [
   'batchNormBackward',
   'maxPool2d',
   'maxPool2dGrad',
+  'dynoSample',
+  'dynoSampleBackward',
+  'dynoSampleSum',
 ] as const;
 export type Entry = (typeof ENTRY)[number];
 

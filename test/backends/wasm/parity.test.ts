@@ -1,6 +1,7 @@
 /**
  * The wasm backend's native kernels (conv2d forward, input gradient, weight gradient, batched
- * matmul; elementwise, batchnorm and max pooling, which must equal the float32 reference exactly)
+ * matmul; elementwise, batchnorm, max pooling and DynOPool sampling, which must equal the float32
+ * reference exactly)
  * against the CPU reference, on one thread and on two (the worker takes a share
  * of every call here, however small). Geometries are random and odd: sizes that are not
  * multiples of the GEMM's tiles (MR x NR = 4 x 8) and that cross its cache blocks (KC = 256,
@@ -13,7 +14,7 @@ import type { Storage } from '../../../src/backend/backend.js';
 import { HostStorage } from '../../../src/backend/host-storage.js';
 import { referenceBackend } from '../../../src/backends/reference.js';
 import { WasmBackend } from '../../../src/backends/wasm/backend.js';
-import type { BinaryKernel, ConvGeometry, PoolGeometry, UnaryKernel } from '../../../src/ops/kernels.js';
+import type { BinaryKernel, ConvGeometry, DynoGeometry, PoolGeometry, UnaryKernel } from '../../../src/ops/kernels.js';
 import { broadcastShapes } from '../../../src/tensor/shape.js';
 import { arbSeed, valuesFor, withNonFinite } from '../../../src/testing/index.js';
 import { FC_SEED, RUNS } from '../../support/config.js';
@@ -99,6 +100,26 @@ const arbPool = (): fc.Arbitrary<PoolGeometry & { seed: number }> =>
       OW: Math.floor((c.W + 2 * c.padW - c.KW) / c.strideW) + 1,
       countIncludePad: false,
     }));
+
+/**
+ * DynOPool sampling geometries: planes 1 to 12, input 1 to 13 x 1 to 14, and continuous
+ * output sizes from a fifth of the input (downsampling) to twice it (upsampling), rounding to
+ * at least 1 cell; a quarter of the sizes are exact fractions of the input (half, same size,
+ * double), whose query points land on pixels (weights 0 and 1) or on the clamped border.
+ */
+const arbDyno = (): fc.Arbitrary<DynoGeometry & { seed: number }> => {
+  const factor = fc.oneof(
+    { weight: 3, arbitrary: fc.double({ min: 0.2, max: 2, noNaN: true }) },
+    { weight: 1, arbitrary: fc.constantFrom(0.5, 1, 2) },
+  );
+  return fc
+    .record({ N: arbDim(3), C: arbDim(4), H: arbDim(13), W: arbDim(14), fh: factor, fw: factor, seed: arbSeed() })
+    .map(({ fh, fw, ...c }) => {
+      const h = Math.max(0.6, c.H * fh),
+        w = Math.max(0.6, c.W * fw);
+      return { ...c, h, w, OH: Math.floor(h + 0.5), OW: Math.floor(w + 0.5) };
+    });
+};
 
 interface ConvCase extends ConvGeometry {
   seed: number;
@@ -395,6 +416,30 @@ for (const threads of [1, 2]) {
 
     it('max pooling forward and gradient: odd windows, strides and padding, ties and NaN (first wins)', () => {
       fc.assert(fc.property(arbPool(), checkMaxPool), { seed: FC_SEED, numRuns: RUNS.expensive });
+    });
+
+    const checkDyno = (g: DynoGeometry & { seed: number }): true => {
+      // pooling-style values (a third integers: tied samples) with NaN and +-Inf mixed in
+      const x = nf(poolValues([g.N, g.C, g.H, g.W], g.seed), g.seed),
+        dy = nf(valuesFor([g.N, g.C, g.OH, g.OW], g.seed + 1), g.seed + 1);
+      const x32 = f32(x),
+        dy32 = f32(dy);
+      const label = `dynoSample ${JSON.stringify(g)}`;
+      // the wasm loops evaluate the reference's float64 formulas in its order: exactly its
+      // float32 results, and within FLOAT32_PARITY of the float64 reference
+      const y = vals(wasm.dynoSample(x32, g));
+      expect(y, label).toEqual(vals(ref.dynoSample(x32, g)));
+      expectParity(label, y, vals(ref.dynoSample(f64(x), g)), vals(ref.dynoSample(f64(finiteAbs(x)), g)));
+      const got = wasm.dynoSampleBackward(x32, dy32, g),
+        want = ref.dynoSampleBackward(x32, dy32, g);
+      expect(vals(got.dx), `${label} dx`).toEqual(vals(want.dx));
+      expect(got.dh, `${label} dh`).toBe(want.dh);
+      expect(got.dw, `${label} dw`).toBe(want.dw);
+      return true;
+    };
+
+    it('DynOPool sampling forward and backward (dx, dh, dw): down- and upsampling, ties, NaN and +-Inf', () => {
+      fc.assert(fc.property(arbDyno(), checkDyno), { seed: FC_SEED, numRuns: RUNS.medium });
     });
 
     it('conv2d forward, input gradient and weight gradient: odd geometries', () => {
