@@ -1229,10 +1229,10 @@ export function maxPool2dGrad(geo: usize, x: usize, dy: usize, dx: usize, acc: u
 // The query coordinates are computed once per call on the JavaScript side (axisTaps) and
 // passed as "tap" tables, one 32-byte record per coordinate, 2 per output row (or column):
 //
-//     f64 lo      lower pixel (the coordinate clamped to [0, len - 1], floored)
-//     f64 hi      upper pixel (= lo at the clamped border)
-//     f64 frac    weight of hi
-//     f64 dSize   d coordinate / d size (0 where the border clamps the coordinate)
+//     i32 lo      (byte 0)  lower pixel (the coordinate clamped to [0, len - 1], floored)
+//     i32 hi      (byte 4)  upper pixel (= lo at the clamped border)
+//     f64 frac    (byte 8)  weight of hi
+//     f64 dSize   (byte 16) d coordinate / d size (0 where the border clamps the coordinate)
 //
 // The sample at (u, v) is the bilinear interpolation of the plane, a weighted sum in float64
 // of its distinct pixels only (2 per axis, 1 where lo = hi): a pixel weighted 0 still counts,
@@ -1242,52 +1242,88 @@ export function maxPool2dGrad(geo: usize, x: usize, dy: usize, dx: usize, acc: u
 //     c0 = column lo, c1 = column hi           bottom = (1 - fv) x[r1, v0] + fv x[r1, v1]
 //                                              sample = (1 - fu) top + fu bottom
 //
+// The sample is separable: its two horizontal interpolations depend only on the row and the
+// column tap. So each plane first fills a table T[r, b] = the horizontal interpolation of row r
+// at column tap b (H x 2 OW float64 values, the `top` / `bottom` above), and each of a cell's 4
+// samples is then one vertical interpolation of two table entries: the same float64 operations
+// on the same values as the reference, about half of them, in tight loops.
+//
 // The winner of a cell is its first maximal point, or its first NaN point (a NaN sample wins,
 // as NaN wins a max-pooling window); the forward stores its value, rounded once to float32,
 // and the backward sends the cell's dy to that point's 4 pixels with the bilinear weights.
 
-/** Tap record size in bytes (4 f64: lo, hi, frac, dSize). */
+/** Tap record size in bytes (i32 lo, i32 hi, f64 frac, f64 dSize, padding). */
 const TAP: usize = 32;
 
-/** The float64 bilinear sample of plane `p` (row length W) at row tap `ra`, column tap `cb`. */
+/**
+ * Fills T (this thread's table, H x 2 OW float64) for plane `p`: T[r, b] = the horizontal
+ * interpolation of row r at column tap b, (1 - fv) x[r, lo] + fv x[r, hi], or x[r, lo] alone
+ * where the border clamps (lo = hi).
+ */
 @inline
-function dynoBilinear(p: usize, W: i32, ra: usize, cb: usize): f64 {
-  const alo = <i32>load<f64>(ra),
-    ahi = <i32>load<f64>(ra, 8),
-    af = load<f64>(ra, 16);
-  const blo = <usize>(<i32>load<f64>(cb)) << 2,
-    bhi = <usize>(<i32>load<f64>(cb, 8)) << 2,
-    bf = load<f64>(cb, 16);
-  const r0 = p + (<usize>(alo * W) << 2);
-  const top: f64 =
-    bhi == blo ? <f64>load<f32>(r0 + blo) : (1 - bf) * <f64>load<f32>(r0 + blo) + bf * <f64>load<f32>(r0 + bhi);
-  if (ahi == alo) return top;
-  const r1 = p + (<usize>(ahi * W) << 2);
-  const bottom: f64 =
-    bhi == blo ? <f64>load<f32>(r1 + blo) : (1 - bf) * <f64>load<f32>(r1 + blo) + bf * <f64>load<f32>(r1 + bhi);
-  return (1 - af) * top + af * bottom;
+function dynoRowTable(p: usize, H: i32, W: i32, cols: usize, OW2: i32, T: usize): void {
+  let t = T;
+  for (let r = 0; r < H; r++) {
+    const row = p + ((<usize>(r * W)) << 2);
+    let cb = cols;
+    for (let b = 0; b < OW2; b++) {
+      const lo = load<i32>(cb),
+        hi = load<i32>(cb, 4),
+        f = load<f64>(cb, 8);
+      const x0 = <f64>load<f32>(row + (<usize>lo << 2));
+      store<f64>(t, hi == lo ? x0 : (1 - f) * x0 + f * <f64>load<f32>(row + (<usize>hi << 2)));
+      t += 8;
+      cb += TAP;
+    }
+  }
+}
+
+/** The sample from its two horizontal interpolations: (1 - fu) top + fu bottom, or top alone. */
+@inline
+function dynoVertical(top: f64, bottom: f64, f: f64, clamped: bool): f64 {
+  return clamped ? top : (1 - f) * top + f * bottom;
 }
 
 /** The winning point of the last dynoWinner call (0 to 3: row sign * 2 + column sign). */
 let dynoWin: i32 = 0;
 
 /**
- * The value of cell (i, j): the first maximal of its 4 samples, or its first NaN sample; the
- * point that gave it is left in dynoWin.
+ * The value of cell (i, j) from the row table T (rows of 2 OW entries): the first maximal of
+ * its 4 samples, or its first NaN sample; the point that gave it is left in dynoWin.
  */
 @inline
-function dynoWinner(p: usize, W: i32, rows: usize, cols: usize, i: i32, j: i32): f64 {
-  const ra = rows + (<usize>(2 * i) * TAP),
-    cb = cols + (<usize>(2 * j) * TAP);
-  let best: f64 = dynoBilinear(p, W, ra, cb);
+function dynoWinner(T: usize, OW2: i32, rows: usize, i: i32, j: i32): f64 {
+  const ra = rows + <usize>(2 * i) * TAP,
+    rb = ra + TAP;
+  const stride = <usize>OW2 << 3,
+    c = <usize>(2 * j) << 3;
+  const alo = load<i32>(ra),
+    ahi = load<i32>(ra, 4),
+    af = load<f64>(ra, 8);
+  const blo = load<i32>(rb),
+    bhi = load<i32>(rb, 4),
+    bf = load<f64>(rb, 8);
+  const t0 = T + <usize>alo * stride + c,
+    t1 = T + <usize>ahi * stride + c,
+    t2 = T + <usize>blo * stride + c,
+    t3 = T + <usize>bhi * stride + c;
+  let best = dynoVertical(load<f64>(t0), load<f64>(t1), af, ahi == alo);
   let win = 0;
-  for (let k = 1; k < 4; k++) {
-    const v = dynoBilinear(p, W, ra + <usize>(k >> 1) * TAP, cb + <usize>(k & 1) * TAP);
-    // ties keep the earlier point; a NaN replaces any non-NaN best
-    if (v > best || (isNaN(v) && !isNaN(best))) {
-      best = v;
-      win = k;
-    }
+  // ties keep the earlier point; a NaN replaces any non-NaN best
+  let v = dynoVertical(load<f64>(t0, 8), load<f64>(t1, 8), af, ahi == alo);
+  if (v > best || (isNaN(v) && !isNaN(best))) {
+    best = v;
+    win = 1;
+  }
+  v = dynoVertical(load<f64>(t2), load<f64>(t3), bf, bhi == blo);
+  if (v > best || (isNaN(v) && !isNaN(best))) {
+    best = v;
+    win = 2;
+  }
+  v = dynoVertical(load<f64>(t2, 8), load<f64>(t3, 8), bf, bhi == blo);
+  if (v > best || (isNaN(v) && !isNaN(best))) {
+    best = v;
+    win = 3;
   }
   dynoWin = win;
   return best;
@@ -1296,21 +1332,32 @@ function dynoWinner(p: usize, W: i32, rows: usize, cols: usize, i: i32, j: i32):
 /**
  * DynOPool sampling forward over the planes [plo, phi): y[plane, i, j] = the winning sample
  * of cell (i, j), rounded to float32. `geo` holds H, W, OH, OW (i32); `rows` / `cols` are the
- * tap tables (2 OH and 2 OW records).
+ * tap tables (2 OH and 2 OW records); T is this thread's row table (H x 2 OW float64).
  */
-export function dynoSample(geo: usize, rows: usize, cols: usize, x: usize, y: usize, plo: i32, phi: i32): void {
+export function dynoSample(
+  geo: usize,
+  rows: usize,
+  cols: usize,
+  x: usize,
+  y: usize,
+  T: usize,
+  plo: i32,
+  phi: i32,
+): void {
   const H = load<i32>(geo),
     W = load<i32>(geo, 4),
     OH = load<i32>(geo, 8),
     OW = load<i32>(geo, 12);
   const HW = H * W,
-    P = OH * OW;
+    P = OH * OW,
+    OW2 = 2 * OW;
   for (let pl = plo; pl < phi; pl++) {
     const p = x + ((<usize>pl * <usize>HW) << 2);
     let o = y + ((<usize>pl * <usize>P) << 2);
+    dynoRowTable(p, H, W, cols, OW2, T);
     for (let i = 0; i < OH; i++) {
       for (let j = 0; j < OW; j++) {
-        store<f32>(o, <f32>dynoWinner(p, W, rows, cols, i, j));
+        store<f32>(o, <f32>dynoWinner(T, OW2, rows, i, j));
         o += 4;
       }
     }
@@ -1339,6 +1386,7 @@ export function dynoSampleBackward(
   dy: usize,
   dx: usize,
   acc: usize,
+  T: usize,
   sums: usize,
   contrib: usize,
   plo: i32,
@@ -1349,7 +1397,8 @@ export function dynoSampleBackward(
     OH = load<i32>(geo, 8),
     OW = load<i32>(geo, 12);
   const HW = H * W,
-    P = OH * OW;
+    P = OH * OW,
+    OW2 = 2 * OW;
   let dh: f64 = contrib == 0 ? load<f64>(sums) : 0,
     dw: f64 = contrib == 0 ? load<f64>(sums, 8) : 0;
   for (let pl = plo; pl < phi; pl++) {
@@ -1357,32 +1406,37 @@ export function dynoSampleBackward(
     let o = dy + ((<usize>pl * <usize>P) << 2);
     let c = contrib + ((<usize>pl * <usize>P) << 4);
     memory.fill(acc, 0, <usize>HW << 3);
+    dynoRowTable(p, H, W, cols, OW2, T);
     for (let i = 0; i < OH; i++) {
       for (let j = 0; j < OW; j++) {
-        dynoWinner(p, W, rows, cols, i, j);
-        const ra = rows + (<usize>(2 * i + (dynoWin >> 1)) * TAP),
-          cb = cols + (<usize>(2 * j + (dynoWin & 1)) * TAP);
-        const alo = <i32>load<f64>(ra),
-          ahi = <i32>load<f64>(ra, 8),
-          af = load<f64>(ra, 16),
-          adS = load<f64>(ra, 24);
-        const blo = <i32>load<f64>(cb),
-          bhi = <i32>load<f64>(cb, 8),
-          bf = load<f64>(cb, 16),
-          bdS = load<f64>(cb, 24);
+        dynoWinner(T, OW2, rows, i, j);
+        const ra = rows + <usize>(2 * i + (dynoWin >> 1)) * TAP,
+          cb = cols + <usize>(2 * j + (dynoWin & 1)) * TAP;
+        const alo = load<i32>(ra),
+          ahi = load<i32>(ra, 4),
+          af = load<f64>(ra, 8),
+          adS = load<f64>(ra, 16);
+        const blo = load<i32>(cb),
+          bhi = load<i32>(cb, 4),
+          bf = load<f64>(cb, 8),
+          bdS = load<f64>(cb, 16);
         const d = <f64>load<f32>(o);
-        const a00 = acc + (<usize>(alo * W + blo) << 3),
-          a01 = acc + (<usize>(alo * W + bhi) << 3),
-          a10 = acc + (<usize>(ahi * W + blo) << 3),
-          a11 = acc + (<usize>(ahi * W + bhi) << 3);
+        const i00 = <usize>(alo * W + blo),
+          i01 = <usize>(alo * W + bhi),
+          i10 = <usize>(ahi * W + blo),
+          i11 = <usize>(ahi * W + bhi);
+        const a00 = acc + (i00 << 3),
+          a01 = acc + (i01 << 3),
+          a10 = acc + (i10 << 3),
+          a11 = acc + (i11 << 3);
         store<f64>(a00, load<f64>(a00) + d * (1 - af) * (1 - bf));
         store<f64>(a01, load<f64>(a01) + d * (1 - af) * bf);
         store<f64>(a10, load<f64>(a10) + d * af * (1 - bf));
         store<f64>(a11, load<f64>(a11) + d * af * bf);
-        const x00 = <f64>load<f32>(p + (<usize>(alo * W + blo) << 2)),
-          x01 = <f64>load<f32>(p + (<usize>(alo * W + bhi) << 2)),
-          x10 = <f64>load<f32>(p + (<usize>(ahi * W + blo) << 2)),
-          x11 = <f64>load<f32>(p + (<usize>(ahi * W + bhi) << 2));
+        const x00 = <f64>load<f32>(p + (i00 << 2)),
+          x01 = <f64>load<f32>(p + (i01 << 2)),
+          x10 = <f64>load<f32>(p + (i10 << 2)),
+          x11 = <f64>load<f32>(p + (i11 << 2));
         const th: f64 = adS != 0 ? d * adS * ((1 - bf) * (x10 - x00) + bf * (x11 - x01)) : 0,
           tw: f64 = bdS != 0 ? d * bdS * ((1 - af) * (x01 - x00) + af * (x11 - x10)) : 0;
         if (contrib == 0) {

@@ -373,8 +373,8 @@ export function maxPool2dGradWasm(rt: WasmRuntime, x: Float32Array, dy: Float32A
 
 // ---- DynOPool sampling ---------------------------------------------------------------------
 
-/** Float64 slots of one tap record in wasm/kernels.ts (lo, hi, frac, dSize). */
-const TAP_SLOTS = 4;
+/** Bytes of one tap record in wasm/kernels.ts (i32 lo, i32 hi, f64 frac, f64 dSize, padding). */
+const TAP_BYTES = 32;
 
 /**
  * The query-coordinate tables of a DynOPool geometry in the runtime's memory: the reference's
@@ -383,12 +383,21 @@ const TAP_SLOTS = 4;
  */
 function dynoTaps(rt: WasmRuntime, g: DynoGeometry): [number, number] {
   const taps = [...axisTaps(g.H, g.OH, g.h), ...axisTaps(g.W, g.OW, g.w)];
-  // alloc counts float32 slots: 2 per float64
-  const at = rt.alloc(2 * TAP_SLOTS * taps.length);
-  const view = new Float64Array(rt.memory.buffer, at, TAP_SLOTS * taps.length);
-  taps.forEach((t, k) => view.set([t.lo, t.hi, t.frac, t.dSize], TAP_SLOTS * k));
-  return [at, at + 2 * g.OH * TAP_SLOTS * 8];
+  // alloc counts float32 slots (4 bytes)
+  const at = rt.alloc((TAP_BYTES / 4) * taps.length);
+  const ints = new Int32Array(rt.memory.buffer, at, (TAP_BYTES / 4) * taps.length),
+    reals = new Float64Array(rt.memory.buffer, at, (TAP_BYTES / 8) * taps.length);
+  taps.forEach((t, k) => {
+    ints[(TAP_BYTES / 4) * k] = t.lo;
+    ints[(TAP_BYTES / 4) * k + 1] = t.hi;
+    reals[(TAP_BYTES / 8) * k + 1] = t.frac;
+    reals[(TAP_BYTES / 8) * k + 2] = t.dSize;
+  });
+  return [at, at + 2 * g.OH * TAP_BYTES];
 }
+
+/** Per thread: its row table of horizontal interpolations (H x 2 OW float64, wasm/kernels.ts). */
+const dynoTables = (rt: WasmRuntime, g: DynoGeometry): number[] => rt.scratch.map(() => rt.alloc(4 * g.H * g.OW));
 
 /** The DynOPool record that wasm/kernels.ts reads (its DynOPool sampling section). */
 const dynoRecord = (g: DynoGeometry): number[] => [g.H, g.W, g.OH, g.OW];
@@ -402,8 +411,9 @@ export function dynoSampleWasm(rt: WasmRuntime, x: Float32Array, g: DynoGeometry
   const px = rt.put(x),
     py = rt.alloc(size),
     [rows, cols] = dynoTaps(rt, g),
-    geo = rt.record(dynoRecord(g));
-  rt.split('dynoSample', g.N * g.C, 1, dynoWork(g), (lo, hi) => [geo, rows, cols, px, py, lo, hi]);
+    geo = rt.record(dynoRecord(g)),
+    tables = dynoTables(rt, g);
+  rt.split('dynoSample', g.N * g.C, 1, dynoWork(g), (lo, hi, t) => [geo, rows, cols, px, py, tables[t], lo, hi]);
   return rt.take(py, size);
 }
 
@@ -429,14 +439,15 @@ export function dynoSampleBackwardWasm(
     geo = rt.record(dynoRecord(g));
   // one f64 accumulator plane per thread, the running sums (2 f64, from +0), and the upper
   // share's per-cell terms (2 f64 per cell; used only when the call is split)
-  const acc = rt.scratch.map(() => rt.alloc(2 * g.H * g.W));
+  const acc = rt.scratch.map(() => rt.alloc(2 * g.H * g.W)),
+    tables = dynoTables(rt, g);
   const sums = rt.alloc(4);
   const contrib = rt.threads > 1 ? rt.alloc(4 * planes * P) : 0;
   new Float64Array(rt.memory.buffer, sums, 2).fill(0);
   let upper = -1;
   rt.split('dynoSampleBackward', planes, 1, 2 * dynoWork(g), (lo, hi, t) => {
     if (t > 0) upper = lo;
-    return [geo, rows, cols, px, pdy, pdx, acc[t], sums, t > 0 ? contrib : 0, lo, hi];
+    return [geo, rows, cols, px, pdy, pdx, acc[t], tables[t], sums, t > 0 ? contrib : 0, lo, hi];
   });
   if (upper >= 0) rt.call('dynoSampleSum', sums, contrib, upper * P, planes * P);
   const [dh, dw] = new Float64Array(rt.memory.buffer, sums, 2);
