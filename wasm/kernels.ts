@@ -1281,7 +1281,7 @@ function dynoRowTable(p: usize, H: i32, W: i32, cols: usize, OW2: i32, T: usize)
 /** The sample from its two horizontal interpolations: (1 - fu) top + fu bottom, or top alone. */
 @inline
 function dynoVertical(top: f64, bottom: f64, f: f64, clamped: bool): f64 {
-  return clamped ? top : (1 - f) * top + f * bottom;
+  return select<f64>(top, (1 - f) * top + f * bottom, clamped);
 }
 
 /** The winning point of the last dynoWinner call (0 to 3: row sign * 2 + column sign). */
@@ -1309,22 +1309,20 @@ function dynoWinner(T: usize, OW2: i32, rows: usize, i: i32, j: i32): f64 {
     t3 = T + <usize>bhi * stride + c;
   let best = dynoVertical(load<f64>(t0), load<f64>(t1), af, ahi == alo);
   let win = 0;
-  // ties keep the earlier point; a NaN replaces any non-NaN best
+  // ties keep the earlier point; a NaN replaces any non-NaN best: with best not NaN, take v
+  // unless v <= best (NaN compares false); with best NaN, keep it (branchless selects)
   let v = dynoVertical(load<f64>(t0, 8), load<f64>(t1, 8), af, ahi == alo);
-  if (v > best || (isNaN(v) && !isNaN(best))) {
-    best = v;
-    win = 1;
-  }
+  let take = best == best && !(v <= best);
+  best = select<f64>(v, best, take);
+  win = select<i32>(1, win, take);
   v = dynoVertical(load<f64>(t2), load<f64>(t3), bf, bhi == blo);
-  if (v > best || (isNaN(v) && !isNaN(best))) {
-    best = v;
-    win = 2;
-  }
+  take = best == best && !(v <= best);
+  best = select<f64>(v, best, take);
+  win = select<i32>(2, win, take);
   v = dynoVertical(load<f64>(t2, 8), load<f64>(t3, 8), bf, bhi == blo);
-  if (v > best || (isNaN(v) && !isNaN(best))) {
-    best = v;
-    win = 3;
-  }
+  take = best == best && !(v <= best);
+  best = select<f64>(v, best, take);
+  win = select<i32>(3, win, take);
   dynoWin = win;
   return best;
 }
