@@ -1278,48 +1278,40 @@ function dynoRowTable(p: usize, H: i32, W: i32, cols: usize, OW2: i32, T: usize)
   }
 }
 
-/** The sample from its two horizontal interpolations: (1 - fu) top + fu bottom, or top alone. */
+/**
+ * Two samples at once: the vertical interpolations (1 - fu) top + fu bottom of the row-table
+ * entries at t0 (row lo) and t1 (row hi), for the cell's two column taps (adjacent entries, one
+ * f64x2 each: the same float64 operations lane by lane); top alone where the row is clamped.
+ */
 @inline
-function dynoVertical(top: f64, bottom: f64, f: f64, clamped: bool): f64 {
-  return select<f64>(top, (1 - f) * top + f * bottom, clamped);
+function dynoPair(t0: usize, t1: usize, f: f64, clamped: bool): v128 {
+  const top = v128.load(t0);
+  if (clamped) return top;
+  return f64x2.add(f64x2.mul(f64x2.splat(1 - f), top), f64x2.mul(f64x2.splat(f), v128.load(t1)));
 }
 
 /** The winning point of the last dynoWinner call (0 to 3: row sign * 2 + column sign). */
 let dynoWin: i32 = 0;
 
 /**
- * The value of cell (i, j) from the row table T (rows of 2 OW entries): the first maximal of
- * its 4 samples, or its first NaN sample; the point that gave it is left in dynoWin.
+ * The value of a cell from its samples (-,-), (-,+) (the lanes of `a`) and (+,-), (+,+) (of
+ * `b`): the first maximal, or the first NaN; the point that gave it is left in dynoWin.
  */
 @inline
-function dynoWinner(T: usize, OW2: i32, rows: usize, i: i32, j: i32): f64 {
-  const ra = rows + <usize>(2 * i) * TAP,
-    rb = ra + TAP;
-  const stride = <usize>OW2 << 3,
-    c = <usize>(2 * j) << 3;
-  const alo = load<i32>(ra),
-    ahi = load<i32>(ra, 4),
-    af = load<f64>(ra, 8);
-  const blo = load<i32>(rb),
-    bhi = load<i32>(rb, 4),
-    bf = load<f64>(rb, 8);
-  const t0 = T + <usize>alo * stride + c,
-    t1 = T + <usize>ahi * stride + c,
-    t2 = T + <usize>blo * stride + c,
-    t3 = T + <usize>bhi * stride + c;
-  let best = dynoVertical(load<f64>(t0), load<f64>(t1), af, ahi == alo);
+function dynoWinner(a: v128, b: v128): f64 {
+  let best = f64x2.extract_lane(a, 0);
   let win = 0;
   // ties keep the earlier point; a NaN replaces any non-NaN best: with best not NaN, take v
   // unless v <= best (NaN compares false); with best NaN, keep it (branchless selects)
-  let v = dynoVertical(load<f64>(t0, 8), load<f64>(t1, 8), af, ahi == alo);
+  let v = f64x2.extract_lane(a, 1);
   let take = best == best && !(v <= best);
   best = select<f64>(v, best, take);
   win = select<i32>(1, win, take);
-  v = dynoVertical(load<f64>(t2), load<f64>(t3), bf, bhi == blo);
+  v = f64x2.extract_lane(b, 0);
   take = best == best && !(v <= best);
   best = select<f64>(v, best, take);
   win = select<i32>(2, win, take);
-  v = dynoVertical(load<f64>(t2, 8), load<f64>(t3, 8), bf, bhi == blo);
+  v = f64x2.extract_lane(b, 1);
   take = best == best && !(v <= best);
   best = select<f64>(v, best, take);
   win = select<i32>(3, win, take);
@@ -1348,14 +1340,27 @@ export function dynoSample(
     OW = load<i32>(geo, 12);
   const HW = H * W,
     P = OH * OW,
-    OW2 = 2 * OW;
+    OW2 = 2 * OW,
+    stride = <usize>OW2 << 3;
   for (let pl = plo; pl < phi; pl++) {
     const p = x + ((<usize>pl * <usize>HW) << 2);
     let o = y + ((<usize>pl * <usize>P) << 2);
     dynoRowTable(p, H, W, cols, OW2, T);
     for (let i = 0; i < OH; i++) {
+      // the cell row's two row taps: their table rows, weights and clamping
+      const ra = rows + <usize>(2 * i) * TAP,
+        rb = ra + TAP;
+      const fa = load<f64>(ra, 8),
+        fb = load<f64>(rb, 8);
+      const ca = load<i32>(ra) == load<i32>(ra, 4),
+        cb = load<i32>(rb) == load<i32>(rb, 4);
+      const ta0 = T + <usize>load<i32>(ra) * stride,
+        ta1 = T + <usize>load<i32>(ra, 4) * stride,
+        tb0 = T + <usize>load<i32>(rb) * stride,
+        tb1 = T + <usize>load<i32>(rb, 4) * stride;
       for (let j = 0; j < OW; j++) {
-        store<f32>(o, <f32>dynoWinner(T, OW2, rows, i, j));
+        const c = <usize>j << 4;
+        store<f32>(o, <f32>dynoWinner(dynoPair(ta0 + c, ta1 + c, fa, ca), dynoPair(tb0 + c, tb1 + c, fb, cb)));
         o += 4;
       }
     }
@@ -1396,7 +1401,8 @@ export function dynoSampleBackward(
     OW = load<i32>(geo, 12);
   const HW = H * W,
     P = OH * OW,
-    OW2 = 2 * OW;
+    OW2 = 2 * OW,
+    stride = <usize>OW2 << 3;
   let dh: f64 = contrib == 0 ? load<f64>(sums) : 0,
     dw: f64 = contrib == 0 ? load<f64>(sums, 8) : 0;
   for (let pl = plo; pl < phi; pl++) {
@@ -1406,9 +1412,20 @@ export function dynoSampleBackward(
     memory.fill(acc, 0, <usize>HW << 3);
     dynoRowTable(p, H, W, cols, OW2, T);
     for (let i = 0; i < OH; i++) {
+      const r0 = rows + <usize>(2 * i) * TAP,
+        r1 = r0 + TAP;
+      const fa = load<f64>(r0, 8),
+        fb = load<f64>(r1, 8);
+      const ca = load<i32>(r0) == load<i32>(r0, 4),
+        cb1 = load<i32>(r1) == load<i32>(r1, 4);
+      const ta0 = T + <usize>load<i32>(r0) * stride,
+        ta1 = T + <usize>load<i32>(r0, 4) * stride,
+        tb0 = T + <usize>load<i32>(r1) * stride,
+        tb1 = T + <usize>load<i32>(r1, 4) * stride;
       for (let j = 0; j < OW; j++) {
-        dynoWinner(T, OW2, rows, i, j);
-        const ra = rows + <usize>(2 * i + (dynoWin >> 1)) * TAP,
+        const cc = <usize>j << 4;
+        dynoWinner(dynoPair(ta0 + cc, ta1 + cc, fa, ca), dynoPair(tb0 + cc, tb1 + cc, fb, cb1));
+        const ra = r0 + <usize>(dynoWin >> 1) * TAP,
           cb = cols + <usize>(2 * j + (dynoWin & 1)) * TAP;
         const alo = load<i32>(ra),
           ahi = load<i32>(ra, 4),
