@@ -1466,7 +1466,11 @@ export function dynoSampleBackward(
       }
     }
     const q = dx + ((<usize>pl * <usize>HW) << 2);
-    for (let k = 0; k < HW; k++) store<f32>(q + (<usize>k << 2), <f32>load<f64>(acc + (<usize>k << 3)));
+    // rounded two at a time (f32x4.demote_f64x2_zero: the scalar demotion, lane by lane)
+    let k = 0;
+    for (; k + 2 <= HW; k += 2)
+      v128.store64_lane(q + (<usize>k << 2), f32x4.demote_f64x2_zero(v128.load(acc + (<usize>k << 3))), 0);
+    if (k < HW) store<f32>(q + (<usize>k << 2), <f32>load<f64>(acc + (<usize>k << 3)));
   }
   if (contrib == 0) {
     store<f64>(sums, dh);
