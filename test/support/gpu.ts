@@ -8,7 +8,9 @@ import type { Storage } from '../../src/backend/backend.js';
 import { HostStorage } from '../../src/backend/host-storage.js';
 import { legacy, type LegacyKernels } from './kernels.js';
 import { GPU_MODES, GpuBackend, GpuStorage, modeUnavailableReason, type GpuMode } from '../../src/index.js';
-import { parityMismatches } from '../../src/testing/index.js';
+import { referenceBackend } from '../../src/backends/reference.js';
+import type { ConvGeometry } from '../../src/ops/kernels.js';
+import { parityMismatches, valuesFor, withNonFinite } from '../../src/testing/index.js';
 import { FLOAT32_PARITY, REQUIRED_GPU_MODES } from './config.js';
 
 /** `body` runs inside a describe block for every gpu.js mode this machine offers. */
@@ -71,4 +73,40 @@ export function expectParity(
   if (bad.length)
     throw new Error(`${label}: ${bad.length} of ${reference.length} values differ: ${bad.slice(0, 4).join('; ')}`);
   return true;
+}
+
+/**
+ * conv2d forward, input gradient and weight gradient of `kernels` (any backend's legacy view)
+ * against the float64 reference, with NaN / +-Inf mixed sparsely into every operand (one reaches
+ * many outputs). `put` places float32 values where the backend under test reads them.
+ */
+export function expectConvParity(
+  kernels: LegacyKernels,
+  put: (v: ArrayLike<number>) => Storage,
+  g: ConvGeometry & { seed: number },
+): true {
+  const ref = legacy(referenceBackend);
+  const nf = (v: Float64Array, seed: number) => withNonFinite(v, seed, { rate: 0.04 });
+  const x = nf(valuesFor([g.N, g.C, g.H, g.W], g.seed), g.seed),
+    w = nf(valuesFor([g.OC, g.C / g.groups, g.KH, g.KW], g.seed + 1), g.seed + 1);
+  const dy = nf(valuesFor([g.N, g.OC, g.OH, g.OW], g.seed + 2), g.seed + 2);
+  const [ax, aw, ady] = [finiteAbs(x), finiteAbs(w), finiteAbs(dy)];
+  expectParity(
+    'conv2d',
+    vals(kernels.conv2d(put(x), put(w), g)),
+    vals(ref.conv2d(f64(x), f64(w), g)),
+    vals(ref.conv2d(f64(ax), f64(aw), g)),
+  );
+  expectParity(
+    'conv2dGradInput',
+    vals(kernels.conv2dGradInput(put(dy), put(w), g)),
+    vals(ref.conv2dGradInput(f64(dy), f64(w), g)),
+    vals(ref.conv2dGradInput(f64(ady), f64(aw), g)),
+  );
+  return expectParity(
+    'conv2dGradWeight',
+    vals(kernels.conv2dGradWeight(put(x), put(dy), g)),
+    vals(ref.conv2dGradWeight(f64(x), f64(dy), g)),
+    vals(ref.conv2dGradWeight(f64(ax), f64(ady), g)),
+  );
 }

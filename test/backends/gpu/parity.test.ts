@@ -12,7 +12,16 @@ import { legacy } from '../../support/kernels.js';
 const ref = legacy(referenceBackend);
 import { RUNS } from '../../support/config.js';
 import { arbSeed, valuesFor, withNonFinite } from '../../../src/testing/index.js';
-import { absOf as abs, describeEachGpuMode, expectParity, f64, finiteAbs, onDevice, vals } from '../../support/gpu.js';
+import {
+  absOf as abs,
+  describeEachGpuMode,
+  expectConvParity,
+  expectParity,
+  f64,
+  finiteAbs,
+  onDevice,
+  vals,
+} from '../../support/gpu.js';
 import { naiveDynoSample } from '../../support/naive.js';
 
 const arbConv = () =>
@@ -138,32 +147,7 @@ const arbDyno = () =>
 describeEachGpuMode('heavy kernels', (gpu) => {
   const f32 = (v: ArrayLike<number>) => onDevice(gpu, v);
 
-  const checkConv = (g: ConvGeometry & { seed: number }): true => {
-    // NaN / +-Inf mixed into every operand (sparsely: one reaches many outputs)
-    const nf = (v: Float64Array, seed: number) => withNonFinite(v, seed, { rate: 0.04 });
-    const x = nf(valuesFor([g.N, g.C, g.H, g.W], g.seed), g.seed),
-      w = nf(valuesFor([g.OC, g.C / g.groups, g.KH, g.KW], g.seed + 1), g.seed + 1);
-    const dy = nf(valuesFor([g.N, g.OC, g.OH, g.OW], g.seed + 2), g.seed + 2);
-    const [ax, aw, ady] = [finiteAbs(x), finiteAbs(w), finiteAbs(dy)];
-    expectParity(
-      'conv2d',
-      vals(gpu.conv2d(f32(x), f32(w), g)),
-      vals(ref.conv2d(f64(x), f64(w), g)),
-      vals(ref.conv2d(f64(ax), f64(aw), g)),
-    );
-    expectParity(
-      'conv2dGradInput',
-      vals(gpu.conv2dGradInput(f32(dy), f32(w), g)),
-      vals(ref.conv2dGradInput(f64(dy), f64(w), g)),
-      vals(ref.conv2dGradInput(f64(ady), f64(aw), g)),
-    );
-    return expectParity(
-      'conv2dGradWeight',
-      vals(gpu.conv2dGradWeight(f32(x), f32(dy), g)),
-      vals(ref.conv2dGradWeight(f64(x), f64(dy), g)),
-      vals(ref.conv2dGradWeight(f64(ax), f64(ady), g)),
-    );
-  };
+  const checkConv = (g: ConvGeometry & { seed: number }): true => expectConvParity(gpu, f32, g);
 
   it('conv2d forward, input gradient and weight gradient', () => {
     fc.assert(fc.property(arbConv(), checkConv), { numRuns: RUNS.expensive });

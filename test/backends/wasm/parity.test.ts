@@ -18,7 +18,7 @@ import type { BinaryKernel, ConvGeometry, DynoGeometry, PoolGeometry, UnaryKerne
 import { broadcastShapes } from '../../../src/tensor/shape.js';
 import { arbSeed, valuesFor, withNonFinite } from '../../../src/testing/index.js';
 import { FC_SEED, RUNS } from '../../support/config.js';
-import { expectParity, f64, finiteAbs, vals } from '../../support/gpu.js';
+import { expectConvParity, expectParity, f64, finiteAbs, vals } from '../../support/gpu.js';
 import { legacy } from '../../support/kernels.js';
 
 const ref = legacy(referenceBackend);
@@ -262,30 +262,7 @@ for (const threads of [1, 2]) {
       expect(backend.runtime.parallel).toBe(threads > 1);
     });
 
-    const checkConv = (g: ConvCase): true => {
-      const x = nf(valuesFor([g.N, g.C, g.H, g.W], g.seed), g.seed),
-        w = nf(valuesFor([g.OC, g.C / g.groups, g.KH, g.KW], g.seed + 1), g.seed + 1);
-      const dy = nf(valuesFor([g.N, g.OC, g.OH, g.OW], g.seed + 2), g.seed + 2);
-      const [ax, aw, ady] = [finiteAbs(x), finiteAbs(w), finiteAbs(dy)];
-      expectParity(
-        'conv2d',
-        vals(wasm.conv2d(f32(x), f32(w), g)),
-        vals(ref.conv2d(f64(x), f64(w), g)),
-        vals(ref.conv2d(f64(ax), f64(aw), g)),
-      );
-      expectParity(
-        'conv2dGradInput',
-        vals(wasm.conv2dGradInput(f32(dy), f32(w), g)),
-        vals(ref.conv2dGradInput(f64(dy), f64(w), g)),
-        vals(ref.conv2dGradInput(f64(ady), f64(aw), g)),
-      );
-      return expectParity(
-        'conv2dGradWeight',
-        vals(wasm.conv2dGradWeight(f32(x), f32(dy), g)),
-        vals(ref.conv2dGradWeight(f64(x), f64(dy), g)),
-        vals(ref.conv2dGradWeight(f64(ax), f64(ady), g)),
-      );
-    };
+    const checkConv = (g: ConvCase): true => expectConvParity(wasm, f32, g);
 
     const checkMatmul = (c: {
       B: number;
