@@ -22,6 +22,7 @@ import {
   onDevice,
   vals,
 } from '../../support/gpu.js';
+import { convCase, kernelFits } from '../../support/conv.js';
 import { naiveDynoSample } from '../../support/naive.js';
 
 const arbConv = () =>
@@ -43,32 +44,8 @@ const arbConv = () =>
       DW: fc.integer({ min: 1, max: 2 }),
       seed: arbSeed(),
     })
-    .filter((c) => c.DH * (c.KH - 1) + 1 <= c.H + 2 * c.PH && c.DW * (c.KW - 1) + 1 <= c.W + 2 * c.PW)
-    .map((c): ConvGeometry & { seed: number } => {
-      const C = c.groups * c.cg,
-        OC = c.groups * c.ocg;
-      const OH = Math.floor((c.H + 2 * c.PH - c.DH * (c.KH - 1) - 1) / c.SH) + 1;
-      const OW = Math.floor((c.W + 2 * c.PW - c.DW * (c.KW - 1) - 1) / c.SW) + 1;
-      return {
-        N: c.N,
-        C,
-        H: c.H,
-        W: c.W,
-        OC,
-        KH: c.KH,
-        KW: c.KW,
-        OH,
-        OW,
-        strideH: c.SH,
-        strideW: c.SW,
-        padH: c.PH,
-        padW: c.PW,
-        dilationH: c.DH,
-        dilationW: c.DW,
-        groups: c.groups,
-        seed: c.seed,
-      };
-    });
+    .filter(kernelFits)
+    .map(convCase);
 
 /** The 3x3 / stride 1 / one group convolutions that take the padded, unrolled fast path. */
 const arbConv3x3 = () =>

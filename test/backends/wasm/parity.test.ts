@@ -14,10 +14,11 @@ import type { Storage } from '../../../src/backend/backend.js';
 import { HostStorage } from '../../../src/backend/host-storage.js';
 import { referenceBackend } from '../../../src/backends/reference.js';
 import { WasmBackend } from '../../../src/backends/wasm/backend.js';
-import type { BinaryKernel, ConvGeometry, DynoGeometry, PoolGeometry, UnaryKernel } from '../../../src/ops/kernels.js';
+import type { BinaryKernel, DynoGeometry, PoolGeometry, UnaryKernel } from '../../../src/ops/kernels.js';
 import { broadcastShapes } from '../../../src/tensor/shape.js';
 import { arbSeed, valuesFor, withNonFinite } from '../../../src/testing/index.js';
 import { FC_SEED, RUNS } from '../../support/config.js';
+import { convCase, kernelFits, type ConvCase } from '../../support/conv.js';
 import { expectConvParity, expectParity, f64, finiteAbs, vals } from '../../support/gpu.js';
 import { legacy } from '../../support/kernels.js';
 
@@ -121,53 +122,6 @@ const arbDyno = (): fc.Arbitrary<DynoGeometry & { seed: number }> => {
     });
 };
 
-interface ConvCase extends ConvGeometry {
-  seed: number;
-}
-
-function geometry(c: {
-  N: number;
-  groups: number;
-  cg: number;
-  ocg: number;
-  H: number;
-  W: number;
-  KH: number;
-  KW: number;
-  SH: number;
-  SW: number;
-  PH: number;
-  PW: number;
-  DH: number;
-  DW: number;
-  seed: number;
-}): ConvCase {
-  const OH = Math.floor((c.H + 2 * c.PH - c.DH * (c.KH - 1) - 1) / c.SH) + 1;
-  const OW = Math.floor((c.W + 2 * c.PW - c.DW * (c.KW - 1) - 1) / c.SW) + 1;
-  return {
-    N: c.N,
-    C: c.groups * c.cg,
-    H: c.H,
-    W: c.W,
-    OC: c.groups * c.ocg,
-    KH: c.KH,
-    KW: c.KW,
-    OH,
-    OW,
-    strideH: c.SH,
-    strideW: c.SW,
-    padH: c.PH,
-    padW: c.PW,
-    dilationH: c.DH,
-    dilationW: c.DW,
-    groups: c.groups,
-    seed: c.seed,
-  };
-}
-
-const fits = (c: { H: number; W: number; KH: number; KW: number; PH: number; PW: number; DH: number; DW: number }) =>
-  c.DH * (c.KH - 1) + 1 <= c.H + 2 * c.PH && c.DW * (c.KW - 1) + 1 <= c.W + 2 * c.PW;
-
 /** Small odd geometries: every stride / padding / dilation / groups combination. */
 const arbConv = () =>
   fc
@@ -188,8 +142,8 @@ const arbConv = () =>
       DW: fc.integer({ min: 1, max: 2 }),
       seed: arbSeed(),
     })
-    .filter(fits)
-    .map(geometry);
+    .filter(kernelFits)
+    .map(convCase);
 
 /** Depthwise convolutions (one input channel per group, 1 or 2 outputs each). */
 const arbDepthwise = () =>
@@ -211,8 +165,8 @@ const arbDepthwise = () =>
       DW: fc.constant(1),
       seed: arbSeed(),
     })
-    .filter(fits)
-    .map(geometry);
+    .filter(kernelFits)
+    .map(convCase);
 
 /**
  * Geometries that cross the cache blocks: C/groups x KH x KW above KC = 256 and MC = 128 (the
@@ -238,7 +192,7 @@ const arbConvBlocks = () =>
       DW: fc.constant(1),
       seed: arbSeed(),
     })
-    .map(geometry);
+    .map(convCase);
 
 const arbMatmul = (maxDim: number) =>
   fc.record({
