@@ -12,6 +12,19 @@ import {
 } from '../../../src/index.js';
 import { REQUIRED_GPU_MODES } from '../../support/config.js';
 
+/** One parameter trained by SGD with momentum, each step in its own tidy scope. */
+function sgdLoop(p: Tensor) {
+  p.requiresGrad = true;
+  const opt = new SGD([{ params: [p] }], { lr: 0.1, momentum: 0.9 });
+  const step = () =>
+    tidy(() => {
+      opt.zeroGrad();
+      p.mul(p).sum().backward();
+      opt.step();
+    });
+  return { p, opt, step };
+}
+
 const reason = modeUnavailableReason('headlessgl');
 const skip = reason !== null && !REQUIRED_GPU_MODES.includes('headlessgl');
 
@@ -65,15 +78,7 @@ describe.skipIf(skip)(`tidy and keep on headlessgl${skip ? ` (skipped: ${reason}
   });
 
   it('parameters, their gradients and optimizer buffers survive steps; what they replace does not', () => {
-    const p = onGpu(1);
-    p.requiresGrad = true;
-    const opt = new SGD([{ params: [p] }], { lr: 0.1, momentum: 0.9 });
-    const step = () =>
-      tidy(() => {
-        opt.zeroGrad();
-        p.mul(p).sum().backward();
-        opt.step();
-      });
+    const { p, opt, step } = sgdLoop(onGpu(1));
     step();
     step(); // from step 2 on the momentum buffer is its own texture (step 1 shares the gradient's)
     const after2 = live();
@@ -150,15 +155,7 @@ describe.skipIf(modeUnavailableReason('webasm') !== null)(
     });
 
     it('does not grow across training steps', () => {
-      const p = onGpu(1);
-      p.requiresGrad = true;
-      const opt = new SGD([{ params: [p] }], { lr: 0.1, momentum: 0.9 });
-      const step = () =>
-        tidy(() => {
-          opt.zeroGrad();
-          p.mul(p).sum().backward();
-          opt.step();
-        });
+      const { step } = sgdLoop(onGpu(1));
       step();
       step();
       const after2 = gpuMemoryStats();
