@@ -9,12 +9,15 @@
  *   autograd  the engine (installs Tensor.backward), op definitions, gradcheck
  *   ops       each family: op + kernel declarations + .cpu.ts + .gpu.ts; installs method forms
  *   backends  assembles and registers the reference and gpu.js backends from the op tables
- *   nn, data, train, testing (support for users checking their own code: the only folder that
- *             imports fast-check, a peer dependency of dynopool/testing), cli (loads testing lazily)
+ *   nn, data, train, lab (the browser lab's page and Worker), testing (support for users checking
+ *             their own code: the only folder that imports fast-check, a peer dependency of
+ *             dynopool/testing), cli (loads testing lazily; serves the lab)
  *
- * and no module-level cycle anywhere.
+ * and no module-level cycle anywhere. The browser's files (src/lab, every `x.browser.ts` twin,
+ * src/browser.ts) import nothing from Node; the browser build (scripts/build-browser.js) also
+ * fails on any Node import it reaches.
  */
-const ORDER = ['backend', 'tensor', 'autograd', 'ops', 'backends', 'nn', 'data', 'train', 'testing', 'cli'];
+const ORDER = ['backend', 'tensor', 'autograd', 'ops', 'backends', 'nn', 'data', 'train', 'lab', 'testing', 'cli'];
 
 const layerRules = ORDER.slice(0, -1).map((folder, i) => ({
   name: `layer-${folder}`,
@@ -47,10 +50,17 @@ module.exports = {
     },
     {
       name: 'gpu-js-only-in-runtime',
-      comment: 'only the gpu.js runtime touches the gpu.js package (and loads it lazily)',
+      comment: 'only the gpu.js runtime and its platform host touch the gpu.js package (Node loads it lazily)',
       severity: 'error',
-      from: { path: '^src/', pathNot: '^src/backend/gpu/runtime\\.ts$' },
+      from: { path: '^src/', pathNot: '^src/backend/gpu/(runtime|host|host\\.browser)\\.ts$' },
       to: { path: 'node_modules/gpu\\.js/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'browser-files-without-node',
+      comment: 'the browser lab, the browser entry and every x.browser.ts twin must not import Node modules',
+      severity: 'error',
+      from: { path: ['^src/lab/', '\\.browser\\.ts$', '^src/browser\\.ts$'] },
+      to: { dependencyTypes: ['core'] },
     },
     {
       name: 'fast-check-only-in-testing',

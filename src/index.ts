@@ -1,90 +1,19 @@
 /**
  * dynopool: a tensor library with reverse-mode autograd, the reference ops of DynOPool
- * (CVPR 2022), and the tools to prove their gradients right.
+ * (CVPR 2022), and the tools to prove their gradients right. This is the Node entry point:
+ * src/library.ts (every platform) plus the native wasm backend, checkpoint and safetensors files,
+ * run directories, Ctrl-C, and the DYNOPOOL_BACKEND / DYNOPOOL_GPU_MODE settings. The browser
+ * entry is src/browser.ts.
  */
-export { Tensor, type NestedArray, type Scalar } from './tensor/tensor.js';
-export {
-  tensor,
-  zeros,
-  ones,
-  full,
-  zerosLike,
-  onesLike,
-  fullLike,
-  scalar,
-  arange,
-  eye,
-  rand,
-  randn,
-  fromTypedArray,
-  type CreateOptions,
-  type TensorOptions,
-  type RandomOptions,
-} from './tensor/creation.js';
-export { Generator, defaultGenerator, manualSeed } from './tensor/random.js';
-export type { DType, TypedArray } from './tensor/dtype.js';
-export type { Shape } from './tensor/shape.js';
-export { noGrad, isGradEnabled } from './autograd/grad-mode.js';
-export { tidy, keep } from './backend/memory.js';
-export {
-  defineOp,
-  defineNonDifferentiable,
-  customVjp,
-  record,
-  type OpSpec,
-  type JointOpSpec,
-  type GradFn,
-  type GradContext,
-  type Op,
-} from './autograd/op.js';
-export type { Node } from './tensor/tensor.js';
-export {
-  gradcheck,
-  gradcheckParams,
-  type GradcheckOptions,
-  type GradcheckResult,
-  type GradcheckInputReport,
-} from './autograd/gradcheck.js';
-export type { Backend, Storage } from './backend/backend.js';
-export { HostStorage } from './backend/host-storage.js';
-export {
-  kernel,
-  kernelShapes,
-  type Kernel,
-  type KernelShapes,
-  type OutputSpec,
-  type Placement,
-  type CpuKernelFn,
-} from './backend/kernel.js';
-export {
-  getBackend,
-  setBackend,
-  backendFor,
-  backendFromEnvironment,
-  registerBackend,
-  registeredBackends,
-  type BackendOptions,
-  type BackendFactory,
-} from './backend/registry.js';
-export { referenceBackend, referenceKernels, runReference } from './backends/reference.js';
-export { GpuBackend, SMALL as GPU_HOST_PLACEMENT_LIMIT, gpuKernels } from './backends/gpu.js';
-export { WasmBackend, wasmBackend, wasmKernels, WasmRuntime, type WasmRuntimeOptions } from './backends/index.js';
-export { GpuStorage, gpuMemoryStats, type GpuMemoryStats } from './backend/gpu/storage.js';
-export {
-  availableModes,
-  modeUnavailableReason,
-  resolveMode,
-  glRenderer,
-  GPU_MODES,
-  type GpuMode,
-} from './backend/gpu/runtime.js';
-export * from './ops/index.js';
-export { runKernel, runKernel1 } from './ops/util.js';
-export * from './ops/kernels.js';
-export * from './nn/index.js';
-export { trainStep, argmaxCorrect, type StepBatch, type StepOptions, type StepResult } from './train/step.js';
-export { runInterruptibly, Interrupted } from './train/interrupt.js';
+export * from './library.js';
+export { WasmBackend, wasmBackend } from './backends/wasm/backend.js';
+export { wasmKernels } from './backends/wasm/kernels.js';
+export { WasmRuntime, type WasmRuntimeOptions } from './backends/wasm/runtime.js';
+export { saveSafetensors, loadSafetensors, saveCheckpoint, loadCheckpoint, writeFileAtomic } from './nn/checkpoint.js';
+export { runInterruptibly } from './train/interrupt.js';
+export { train, readRun, runFiles, directoryStore, type RunFiles } from './train/trainer.js';
+export { loadDataset, type DatasetSpec } from './data/registry.js';
+export { mnist, fashionMnist, cifar, FASHION_CLASSES } from './data/real.js';
 
-import './backends/index.js';
 import { backendFromEnvironment } from './backend/registry.js';
 backendFromEnvironment();

@@ -2,7 +2,7 @@
  * Which backend new tensors are created on.
  *
  *   setBackend('reference')                      the float64/float32 CPU reference (default)
- *   setBackend('gpu', { mode: 'webasm' })        gpu.js; mode 'headlessgl' | 'webasm' | 'cpu' | 'auto'
+ *   setBackend('gpu', { mode: 'webasm' })        gpu.js: 'headlessgl' | 'webgl2' | 'webgl' | 'webasm' | 'cpu' | 'auto'
  *
  * or from the environment at start-up: DYNOPOOL_BACKEND=gpu DYNOPOOL_GPU_MODE=auto.
  * Tensors keep the backend they were made on; an op whose inputs live on different backends
@@ -12,11 +12,12 @@
  * 'reference' and 'gpu' when dynopool loads; `registerBackend` adds another.
  */
 import type { Backend } from './backend.js';
+import { GPU_MODES, type GpuMode } from './gpu/runtime.js';
 
 /** Options passed to a backend factory (the gpu.js backend reads `mode`). */
 export interface BackendOptions {
   /** gpu only: the gpu.js mode (default 'auto') */
-  mode?: 'headlessgl' | 'webasm' | 'cpu' | 'auto';
+  mode?: GpuMode | 'auto';
 }
 
 /** Makes a backend from its options; registered under a name with `registerBackend`. */
@@ -65,10 +66,12 @@ export function getBackend(): Backend {
   return current;
 }
 
-const GPU_MODE_CHOICES = ['headlessgl', 'webasm', 'cpu', 'auto'];
+const GPU_MODE_CHOICES: readonly string[] = [...GPU_MODES, 'auto'];
 
 /** Applies DYNOPOOL_BACKEND / DYNOPOOL_GPU_MODE (called once when dynopool loads). */
-export function backendFromEnvironment(env: NodeJS.ProcessEnv = process.env): void {
+export function backendFromEnvironment(
+  env: Record<string, string | undefined> = typeof process === 'undefined' ? {} : process.env,
+): void {
   const name = env.DYNOPOOL_BACKEND;
   if (!name) return;
   const mode = env.DYNOPOOL_GPU_MODE ?? 'auto';

@@ -30,6 +30,7 @@ import {
   type GpuOutput,
   type KernelData,
 } from '../backend/gpu/runtime.js';
+import { setting } from '../backend/gpu/host.js';
 import { GpuStorage } from '../backend/gpu/storage.js';
 import { HostStorage } from '../backend/host-storage.js';
 import { asList, implTable, type Kernel, type KernelShapes } from '../backend/kernel.js';
@@ -71,7 +72,7 @@ export class GpuBackend implements Backend {
     readonly mode: GpuMode,
     /** Where the once-per-kernel float64 fallback warnings go (stderr unless DYNOPOOL_GPU_QUIET=1). */
     readonly warn: (message: string) => void = (m) => {
-      if (!process.env.DYNOPOOL_GPU_QUIET) console.warn(m);
+      if (!setting('DYNOPOOL_GPU_QUIET')) console.warn(m);
     },
   ) {
     this.name = `gpu:${mode}`;

@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import '../backends/index.js';
 import { setBackend } from '../backend/registry.js';
 import type { Backend } from '../backend/backend.js';
-import type { GpuMode } from '../backend/gpu/runtime.js';
+import { platformModes, type GpuMode } from '../backend/gpu/runtime.js';
 import type { Dataset } from '../data/dataset.js';
 import { DATASETS, loadDataset } from '../data/registry.js';
 import { loadCheckpoint, writeFileAtomic } from '../nn/checkpoint.js';
@@ -330,7 +330,14 @@ export function program(): Command {
     .description("evaluate a run's checkpoint on its test set")
     .argument('<run>', 'run directory')
     .action((dir: string) => {
-      const { cfg } = readRun(dir);
+      let { cfg } = readRun(dir);
+      if (cfg.backend === 'gpu' && cfg.gpuMode && !(platformModes() as string[]).concat('auto').includes(cfg.gpuMode)) {
+        // a run trained in the browser lab (webgl2 / webgl): evaluate it on this machine's default
+        console.error(
+          `${runName(dir)}: trained on gpu:${cfg.gpuMode} (a browser); evaluating on the wasm backend here`,
+        );
+        cfg = { ...cfg, backend: 'wasm', gpuMode: undefined };
+      }
       const { dataset } = setUp(cfg);
       const s = createSession(cfg, dataset);
       if (!existsSync(runFiles(dir).checkpoint))

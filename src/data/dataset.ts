@@ -5,6 +5,9 @@ import { fromTypedArray } from '../tensor/creation.js';
 import { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 
+/** The dataset names `loadDataset` (src/data/registry.ts) and the CLI accept. */
+export const DATASETS = ['barcodes', 'rings', 'mnist', 'fashion-mnist', 'cifar10', 'cifar100'] as const;
+
 export interface Split {
   /** N * C * H * W values, row-major. */
   readonly images: Float32Array;

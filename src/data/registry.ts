@@ -1,10 +1,10 @@
 /** Dataset names the CLI accepts. */
-import type { Dataset } from './dataset.js';
+import { DATASETS, type Dataset } from './dataset.js';
 import { cifar, fashionMnist, mnist } from './real.js';
 import { barcodes, rings } from './synthetic.js';
 import { applyToyTransform, type ToyTransform } from './transforms.js';
 
-export const DATASETS = ['barcodes', 'rings', 'mnist', 'fashion-mnist', 'cifar10', 'cifar100'] as const;
+export { DATASETS };
 
 export interface DatasetSpec {
   name: string;

@@ -48,10 +48,7 @@ export { LRScheduler, scheduleFactor, type ScheduleSpec } from './optim/schedule
 export {
   encodeSafetensors,
   decodeSafetensors,
-  saveSafetensors,
-  loadSafetensors,
-  saveCheckpoint,
-  loadCheckpoint,
-  writeFileAtomic,
+  encodeCheckpoint,
+  decodeCheckpoint,
   type TrainingState,
-} from './checkpoint.js';
+} from './safetensors.js';

@@ -16,7 +16,7 @@
 import fc from 'fast-check';
 import { gradcheck } from '../autograd/gradcheck.js';
 import type { Backend } from '../backend/backend.js';
-import { GPU_MODES, modeUnavailableReason } from '../backend/gpu/runtime.js';
+import { modeUnavailableReason, platformModes, type GpuMode } from '../backend/gpu/runtime.js';
 import { getBackend, registeredBackends, setBackend } from '../backend/registry.js';
 import { tensor } from '../tensor/creation.js';
 import { Generator } from '../tensor/random.js';
@@ -78,13 +78,13 @@ export interface CheckOptions {
   onCell?: (cell: CheckCell) => void;
 }
 
-/** The columns: float64 gradcheck, the reference in float32, each gpu.js mode, and wasm if registered. */
+/** The columns: float64 gradcheck, the reference in float32, each gpu.js mode of this platform, and wasm. */
 export function checkBackends(): CheckBackend[] {
   const columns: CheckBackend[] = [
     { name: 'float64 gradcheck', kind: 'gradcheck', unavailable: null },
     { name: 'reference f32', kind: 'float32', unavailable: null, select: () => setBackend('reference') },
   ];
-  for (const mode of GPU_MODES)
+  for (const mode of platformModes())
     columns.push({
       name: `gpu:${mode}`,
       kind: 'float32',
@@ -115,7 +115,7 @@ function onBackend<T>(select: () => Backend, body: () => T): T {
     return body();
   } finally {
     const [name, mode] = previous.split(':');
-    setBackend(name, mode ? { mode: mode as 'headlessgl' | 'webasm' | 'cpu' } : {});
+    setBackend(name, mode ? { mode: mode as GpuMode } : {});
   }
 }
 

@@ -1,7 +1,8 @@
 /** A training run's configuration: every knob, with the defaults of the paper's protocol. */
+import { GPU_MODES } from '../backend/gpu/runtime.js';
 import type { ToyTransform } from '../data/transforms.js';
 import { MAX_WIDTH, type BackboneOptions } from '../nn/models/common.js';
-import { DATASETS } from '../data/registry.js';
+import { DATASETS } from '../data/dataset.js';
 import { mobilenetv2 } from '../nn/models/mobilenetv2.js';
 import { resnet20, resnet50 } from '../nn/models/resnet.js';
 import { vgg, VGG_CONFIGS, type VggName } from '../nn/models/vgg.js';
@@ -40,7 +41,7 @@ export interface RunConfig {
   seed: number;
   /** 'reference', 'gpu' or 'wasm' (the WebAssembly SIMD kernels) */
   backend: string;
-  /** gpu backend only: 'headlessgl' | 'webasm' | 'cpu' | 'auto' */
+  /** gpu backend only: 'headlessgl' | 'webgl2' | 'webgl' | 'webasm' | 'cpu' | 'auto' */
   gpuMode?: string;
   /** a non-finite loss: 'error' (default) stops the run, keeping the last good checkpoint; 'ignore' goes on */
   nanPolicy?: NanPolicy;
@@ -163,7 +164,7 @@ export function validateConfig(raw: unknown, source: string): RunConfig {
   for (const key of ['dynopool', 'flip'])
     if (typeof c[key] !== 'boolean') fail(`${key} must be true or false, got ${show(c[key])}`);
   oneOf('backend', ['reference', 'gpu', 'wasm']);
-  oneOf('gpuMode', ['auto', 'headlessgl', 'webasm', 'cpu'], true);
+  oneOf('gpuMode', ['auto', ...GPU_MODES], true);
   oneOf('transform', ['stretch', 'tile', 'large'], true);
   oneOf('nanPolicy', NAN_POLICIES, true);
   if (c.dataDir !== undefined && typeof c.dataDir !== 'string')

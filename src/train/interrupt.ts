@@ -39,19 +39,16 @@
  * and SIGHUP still wait for the end of the step. Only synchronous code: `fn` must not return a
  * Promise. A long native call (one big typed-array copy) finishes before JavaScript stops. And
  * only the main thread of a process that can receive signals; calls are not meant to be nested.
+ *
+ * The browser build uses the twin interrupt.browser.ts (a page has no SIGINT: `fn` just runs).
  */
 import vm from 'node:vm';
 import { setGradEnabled, isGradEnabled } from '../autograd/grad-mode.js';
 import { scopeDepth, unwindScopes } from '../backend/memory.js';
 
-/** Thrown by `runInterruptibly` when Ctrl-C (SIGINT) stopped the function. */
-export class Interrupted extends Error {
-  readonly signal = 'SIGINT';
-  constructor() {
-    super('interrupted by Ctrl-C (SIGINT)');
-    this.name = 'Interrupted';
-  }
-}
+import { Interrupted } from './interrupted.js';
+
+export { Interrupted };
 
 /** The global the one-line script calls; set just before each run. */
 const SLOT = '__dynopoolInterruptible';

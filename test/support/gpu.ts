@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Storage } from '../../src/backend/backend.js';
 import { HostStorage } from '../../src/backend/host-storage.js';
 import { legacy, type LegacyKernels } from './kernels.js';
-import { GPU_MODES, GpuBackend, GpuStorage, modeUnavailableReason, type GpuMode } from '../../src/index.js';
+import { platformModes, GpuBackend, GpuStorage, modeUnavailableReason, type GpuMode } from '../../src/index.js';
 import { referenceBackend } from '../../src/backends/reference.js';
 import type { ConvGeometry } from '../../src/ops/kernels.js';
 import { parityMismatches, valuesFor, withNonFinite } from '../../src/testing/index.js';
@@ -18,7 +18,7 @@ export function describeEachGpuMode(
   title: string,
   body: (gpu: GpuBackend & LegacyKernels, mode: GpuMode) => void,
 ): void {
-  for (const mode of GPU_MODES) {
+  for (const mode of platformModes()) {
     const reason = modeUnavailableReason(mode);
     if (reason !== null && REQUIRED_GPU_MODES.includes(mode)) {
       describe(`${title}: gpu.js ${mode}`, () => {

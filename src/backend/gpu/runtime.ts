@@ -3,30 +3,26 @@
  * compiled kernels keyed by (kernel, constants, output size), so a kernel is compiled once per
  * configuration and reused by every later call.
  *
- * Modes: 'headlessgl' (GLSL through the `gl` package: a real GPU when there is one, Mesa's
- * llvmpipe on the CPU otherwise; needs a display, e.g. Xvfb), 'webasm' (WebAssembly with SIMD),
- * 'cpu' (kernels transpiled to JavaScript). 'auto' picks headlessgl on a hardware renderer and
- * webasm otherwise (llvmpipe GLSL is slower than webasm on the CPU).
+ * Modes: 'headlessgl' (GLSL through the `gl` package in Node: a real GPU when there is one, Mesa's
+ * llvmpipe on the CPU otherwise; needs a display, e.g. Xvfb), 'webgl2' and 'webgl' (GLSL in a
+ * browser page or Worker), 'webasm' (WebAssembly with SIMD), 'cpu' (kernels transpiled to
+ * JavaScript). 'auto' picks headlessgl on a hardware renderer, else webgl2 / webgl where a
+ * browser offers them, else webasm (llvmpipe GLSL is slower than webasm on the CPU).
+ *
+ * What differs between Node and the browser (loading gpu.js, the `gl` package, settings) sits in
+ * ./host.ts and its browser twin ./host.browser.ts.
  */
-import { createRequire } from 'node:module';
 import type { GPU, IKernelRunShortcut, Texture } from 'gpu.js';
 import type { Kernel, KernelImpl, KernelShapes } from '../kernel.js';
-
-const require = createRequire(import.meta.url);
-let gpuJs: typeof import('gpu.js') | null = null;
+import { glRenderer, headlessGlHint, loadGpuJs, PLATFORM_MODES } from './host.js';
 
 /**
- * gpu.js itself, loaded on first use (not when dynopool loads: a program on the reference
- * backend never loads it, nor the native `gl` package behind it).
+ * A gpu.js mode: GLSL on a GL context (`headlessgl` in Node, `webgl2` / `webgl` in a browser),
+ * WebAssembly (`webasm`) or transpiled JavaScript (`cpu`).
  */
-function loadGpuJs(): typeof import('gpu.js') {
-  return (gpuJs ??= require('gpu.js') as typeof import('gpu.js'));
-}
-
-/** A gpu.js mode: GLSL on a GL context (`headlessgl`), WebAssembly (`webasm`) or transpiled JavaScript (`cpu`). */
-export type GpuMode = 'headlessgl' | 'webasm' | 'cpu';
+export type GpuMode = 'headlessgl' | 'webgl2' | 'webgl' | 'webasm' | 'cpu';
 /** The gpu.js modes dynopool supports, fastest first on real GPU hardware. */
-export const GPU_MODES: readonly GpuMode[] = ['headlessgl', 'webasm', 'cpu'];
+export const GPU_MODES: readonly GpuMode[] = ['headlessgl', 'webgl2', 'webgl', 'webasm', 'cpu'];
 
 const instances = new Map<GpuMode, GPU>();
 const availability = new Map<GpuMode, string | null>();
@@ -36,10 +32,13 @@ export function modeUnavailableReason(mode: GpuMode): string | null {
   if (!availability.has(mode)) {
     let reason: string | null = null;
     try {
-      if (mode === 'headlessgl' && !loadGpuJs().GPU.isHeadlessGLSupported) {
-        reason = process.env.DISPLAY
-          ? 'the gl package cannot create a context'
-          : 'no display: headlessgl needs DISPLAY (start Xvfb)';
+      const { GPU } = loadGpuJs();
+      if (mode === 'headlessgl' && !GPU.isHeadlessGLSupported) {
+        reason = headlessGlHint();
+      } else if (mode === 'webgl2' && !GPU.isWebGL2Supported) {
+        reason = 'no WebGL2 here (webgl2 needs a browser page or Worker with a WebGL2 context)';
+      } else if (mode === 'webgl' && !GPU.isWebGLSupported) {
+        reason = 'no WebGL here (webgl needs a browser page or Worker with a WebGL context)';
       } else {
         const k = gpuFor(mode).createKernel(
           function (this: { thread: { x: number } }, a: Float32Array) {
@@ -59,31 +58,22 @@ export function modeUnavailableReason(mode: GpuMode): string | null {
   return availability.get(mode)!;
 }
 
-/** The gpu.js modes that work on this machine (headlessgl needs the `gl` package and a display). */
+/**
+ * The gpu.js modes this platform can have, available or not: headlessgl, webasm and cpu in Node;
+ * webgl2, webgl, webasm and cpu in a browser.
+ */
+export function platformModes(): GpuMode[] {
+  return GPU_MODES.filter((m) => (PLATFORM_MODES as readonly string[]).includes(m));
+}
+
+/** The gpu.js modes that work here (headlessgl needs the `gl` package and a display; webgl2 a browser). */
 export function availableModes(): GpuMode[] {
-  return GPU_MODES.filter((m) => modeUnavailableReason(m) === null);
+  return platformModes().filter((m) => modeUnavailableReason(m) === null);
 }
 
-/** The OpenGL renderer string behind headlessgl ('llvmpipe ...' for Mesa's software renderer). */
-export function glRenderer(): string | null {
-  try {
-    interface MiniGl {
-      RENDERER: number;
-      getParameter(p: number): unknown;
-      getExtension(name: string): unknown;
-    }
-    const createGl = require('gl') as (w: number, h: number) => MiniGl | null;
-    const gl = createGl(1, 1);
-    if (!gl) return null;
-    const r = String(gl.getParameter(gl.RENDERER));
-    (gl.getExtension('STACKGL_destroy_context') as { destroy(): void } | null)?.destroy();
-    return r;
-  } catch {
-    return null;
-  }
-}
+export { glRenderer };
 
-/** 'auto': headlessgl on a hardware GL renderer, else webasm, else cpu. */
+/** 'auto': headlessgl on a hardware GL renderer, else webgl2, else webgl (a browser), else webasm, else cpu. */
 export function resolveMode(mode: GpuMode | 'auto'): GpuMode {
   if (mode !== 'auto') {
     const reason = modeUnavailableReason(mode);
@@ -92,7 +82,8 @@ export function resolveMode(mode: GpuMode | 'auto'): GpuMode {
   }
   const renderer = modeUnavailableReason('headlessgl') === null ? glRenderer() : null;
   if (renderer && !/llvmpipe|softpipe|swiftshader|software/i.test(renderer)) return 'headlessgl';
-  return modeUnavailableReason('webasm') === null ? 'webasm' : 'cpu';
+  const fallbacks: GpuMode[] = ['webgl2', 'webgl', 'webasm'];
+  return fallbacks.find((m) => modeUnavailableReason(m) === null) ?? 'cpu';
 }
 
 export function gpuFor(mode: GpuMode): GPU {
@@ -134,7 +125,7 @@ export class HostResult {
 export type GpuOutput = KernelData | HostResult;
 
 /** Modes whose kernels write textures (device memory) rather than host arrays. */
-export const isGlMode = (mode: GpuMode): boolean => mode === 'headlessgl';
+export const isGlMode = (mode: GpuMode): boolean => mode === 'headlessgl' || mode === 'webgl2' || mode === 'webgl';
 
 /** Reads a kernel result back to a fresh host array (a readPixels on GL modes). */
 export function readBack(d: KernelData, length: number): Float32Array {

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
   DynOPool,
-  GPU_MODES,
+  platformModes,
   dynoPool2d,
   featureMap,
   getBackend,
@@ -20,7 +20,7 @@ afterAll(() => {
 });
 
 describe('the DynOPool output-size bound on the gpu backend', () => {
-  for (const mode of GPU_MODES) {
+  for (const mode of platformModes()) {
     const reason = modeUnavailableReason(mode);
     const skip = reason !== null && !REQUIRED_GPU_MODES.includes(mode);
     it.skipIf(skip)(

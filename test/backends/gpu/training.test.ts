@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
   DynOPool,
-  GPU_MODES,
+  platformModes,
   GpuBackend,
   SGD,
   getBackend,
@@ -55,7 +55,7 @@ afterAll(() => {
 
 describe('training on the gpu backend', () => {
   const reference = trainSteps(6);
-  for (const mode of GPU_MODES) {
+  for (const mode of platformModes()) {
     const reason = modeUnavailableReason(mode);
     const skip = reason !== null && !REQUIRED_GPU_MODES.includes(mode);
     it.skipIf(skip)(
