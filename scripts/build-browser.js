@@ -19,22 +19,11 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { browserTwins } from './browser-twins.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const out = resolve(args.includes('--out') ? args[args.indexOf('--out') + 1] : join(root, 'dist'));
-
-/** esbuild plugin: `./x.js` imports inside src/ resolve to `x.browser.ts` when that twin exists. */
-const browserTwins = {
-  name: 'browser-twins',
-  setup(b) {
-    b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
-      if (!args.importer.startsWith(join(root, 'src'))) return undefined;
-      const twin = join(args.resolveDir, args.path.replace(/\.js$/, '.browser.ts'));
-      return existsSync(twin) ? { path: twin } : undefined;
-    });
-  },
-};
 
 const common = {
   bundle: true,

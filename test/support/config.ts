@@ -14,3 +14,9 @@ export const REQUIRED_GPU_MODES = (process.env.DYNOPOOL_REQUIRE_GPU_MODES ?? '')
   .split(',')
   .map((m) => m.trim())
   .filter(Boolean);
+
+/**
+ * DYNOPOOL_REQUIRE_BROWSER=1 (CI sets it): a missing headless chromium fails the browser suites
+ * (test/browser) instead of skipping them.
+ */
+export const REQUIRE_BROWSER = ['1', 'true', 'yes'].includes((process.env.DYNOPOOL_REQUIRE_BROWSER ?? '').trim());
