@@ -44,11 +44,11 @@ await build({
 
 const lab = join(root, 'src', 'lab');
 if (existsSync(join(lab, 'page.ts'))) {
-  await build({
-    ...common,
-    entryPoints: { page: join(lab, 'page.ts'), worker: join(lab, 'worker.ts') },
-    outdir: join(out, 'lab'),
-  });
+  // the page (vega, vega-lite) is minified; the Worker must not be: gpu.js translates kernel
+  // functions from their source text (Function.toString) into GLSL, and minified JavaScript
+  // (`a && b` for an `if`, `!0` for true) is not what its translator accepts
+  await build({ ...common, minify: true, entryPoints: [join(lab, 'page.ts')], outdir: join(out, 'lab') });
+  await build({ ...common, entryPoints: [join(lab, 'worker.ts')], outdir: join(out, 'lab') });
   mkdirSync(join(out, 'lab'), { recursive: true });
   for (const f of ['index.html', 'lab.css']) copyFileSync(join(lab, f), join(out, 'lab', f));
 }

@@ -32,6 +32,7 @@ import {
   type Interruption,
 } from '../train/trainer.js';
 import { addCheckCommand } from './check.js';
+import { addLabCommand } from './lab.js';
 import { formatDuration, ProgressBar } from './progress.js';
 
 const num =
@@ -376,5 +377,6 @@ export function program(): Command {
     });
 
   addCheckCommand(cli); // src/cli/check.ts: loads dynopool/testing (and fast-check) only when it runs
+  addLabCommand(cli); // src/cli/lab.ts: serves the browser lab (dist/lab)
   return cli;
 }

@@ -45,10 +45,20 @@ export interface EpochRecord {
 }
 
 export interface BatchInfo {
+  /** the epoch (0-based) */
   epoch: number;
+  /** batches done in this epoch (1-based: the batch just done) */
   batch: number;
   batches: number;
+  /** mean task loss over this epoch's batches so far */
   loss: number;
+  /** this step's L_total (eq. 8) and L_task, before its update */
+  stepLoss: number;
+  stepTaskLoss: number;
+  /** GMACs per image at this step's sizes */
+  gmacs: number;
+  /** [H, W] of each stage after this step (see `featureMapSizes`) */
+  sizes: [number, number][];
   imagesPerSecond: number;
   etaSeconds: number;
 }
@@ -412,6 +422,10 @@ export async function trainInto(
         batch: b + 1,
         batches,
         loss: progress.sums.loss / progress.sums.seen,
+        stepLoss: step.loss,
+        stepTaskLoss: step.taskLoss,
+        gmacs: step.gmacs,
+        sizes: featureMapSizes(model),
         imagesPerSecond: ips,
         etaSeconds: ((batches - b - 1) * cfg.batchSize) / ips,
       });
