@@ -1248,81 +1248,121 @@ export function maxPool2dGrad(geo: usize, x: usize, dy: usize, dx: usize, acc: u
 // samples is then one vertical interpolation of two table entries: the same float64 operations
 // on the same values as the reference, about half of them, in tight loops.
 //
+// Planes go in pairs, one per lane of an f64x2: every operation above is the same for all
+// planes (the taps are shared), so lane 0 computes plane p and lane 1 plane p + 1 with the very
+// same float64 operations. The table holds one f64x2 per entry, plane pair interleaved:
+//
+//     T[r, b] = (plane p, plane p + 1)     16 bytes,   H x 2 OW entries, row r's entries adjacent
+//
+// and a lone last plane (an odd count) fills both lanes with itself.
+//
 // The winner of a cell is its first maximal point, or its first NaN point (a NaN sample wins,
-// as NaN wins a max-pooling window); the forward stores its value, rounded once to float32,
-// and the backward sends the cell's dy to that point's 4 pixels with the bilinear weights.
+// as NaN wins a max-pooling window), found with lane masks and bitselect; the forward stores its
+// value, rounded once to float32, and the backward sends the cell's dy to that point's 4 pixels
+// with the bilinear weights, one plane at a time (the pixels differ between the lanes).
 
 /** Tap record size in bytes (i32 lo, i32 hi, f64 frac, f64 dSize, padding). */
 const TAP: usize = 32;
 
+/** The two planes' float32 pixels at byte addresses a (lane 0) and b (lane 1), as float64. */
+@inline
+function dynoPixels(a: usize, b: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load32_lane(b, v128.load32_zero(a), 1));
+}
+
 /**
- * Fills T (this thread's table, H x 2 OW float64) for plane `p`: T[r, b] = the horizontal
- * interpolation of row r at column tap b, (1 - fv) x[r, lo] + fv x[r, hi], or x[r, lo] alone
- * where the border clamps (lo = hi).
+ * Fills T (this thread's table, H x 2 OW f64x2) for the planes at p0 (lane 0) and p1 (lane 1):
+ * T[r, b] = the horizontal interpolation of row r at column tap b, (1 - fv) x[r, lo] + fv x[r, hi],
+ * or x[r, lo] alone where the border clamps (lo = hi).
  */
 @inline
-function dynoRowTable(p: usize, H: i32, W: i32, cols: usize, OW2: i32, T: usize): void {
+function dynoRowTable(p0: usize, p1: usize, H: i32, W: i32, cols: usize, OW2: i32, T: usize): void {
   let t = T;
   for (let r = 0; r < H; r++) {
-    const row = p + ((<usize>(r * W)) << 2);
+    const off = (<usize>(r * W)) << 2;
+    const row0 = p0 + off,
+      row1 = p1 + off;
     let cb = cols;
     for (let b = 0; b < OW2; b++) {
-      const lo = load<i32>(cb),
-        hi = load<i32>(cb, 4),
+      const lo = (<usize>load<i32>(cb)) << 2,
+        hi = (<usize>load<i32>(cb, 4)) << 2,
         f = load<f64>(cb, 8);
-      const x0 = <f64>load<f32>(row + (<usize>lo << 2));
-      store<f64>(t, hi == lo ? x0 : (1 - f) * x0 + f * <f64>load<f32>(row + (<usize>hi << 2)));
-      t += 8;
+      const x0 = dynoPixels(row0 + lo, row1 + lo);
+      if (hi == lo) v128.store(t, x0);
+      else {
+        const x1 = dynoPixels(row0 + hi, row1 + hi);
+        v128.store(t, f64x2.add(f64x2.mul(f64x2.splat(1 - f), x0), f64x2.mul(f64x2.splat(f), x1)));
+      }
+      t += 16;
       cb += TAP;
     }
   }
 }
 
 /**
- * Two samples at once: the vertical interpolations (1 - fu) top + fu bottom of the row-table
- * entries at t0 (row lo) and t1 (row hi), for the cell's two column taps (adjacent entries, one
- * f64x2 each: the same float64 operations lane by lane); top alone where the row is clamped.
+ * One sample of both planes: the vertical interpolation (1 - fu) top + fu bottom of the table
+ * entries at t0 (row lo) and t1 (row hi), with g = splat(1 - fu), f = splat(fu); top alone
+ * where the row is clamped.
  */
 @inline
-function dynoPair(t0: usize, t1: usize, f: f64, clamped: bool): v128 {
+function dynoVertical(t0: usize, t1: usize, g: v128, f: v128, clamped: bool): v128 {
   const top = v128.load(t0);
   if (clamped) return top;
-  return f64x2.add(f64x2.mul(f64x2.splat(1 - f), top), f64x2.mul(f64x2.splat(f), v128.load(t1)));
+  return f64x2.add(f64x2.mul(g, top), f64x2.mul(f, v128.load(t1)));
 }
 
-/** The winning point of the last dynoWinner call (0 to 3: row sign * 2 + column sign). */
-let dynoWin: i32 = 0;
-
 /**
- * The value of a cell from its samples (-,-), (-,+) (the lanes of `a`) and (+,-), (+,+) (of
- * `b`): the first maximal, or the first NaN; the point that gave it is left in dynoWin.
+ * Lane mask: does sample v replace the best so far? With best not NaN, take v unless v <= best
+ * (NaN compares false, so a NaN v is taken; a tie keeps the earlier point); a NaN best stays.
  */
 @inline
-function dynoWinner(a: v128, b: v128): f64 {
-  let best = f64x2.extract_lane(a, 0);
-  let win = 0;
-  // ties keep the earlier point; a NaN replaces any non-NaN best: with best not NaN, take v
-  // unless v <= best (NaN compares false); with best NaN, keep it (branchless selects)
-  let v = f64x2.extract_lane(a, 1);
-  let take = best == best && !(v <= best);
-  best = select<f64>(v, best, take);
-  win = select<i32>(1, win, take);
-  v = f64x2.extract_lane(b, 0);
-  take = best == best && !(v <= best);
-  best = select<f64>(v, best, take);
-  win = select<i32>(2, win, take);
-  v = f64x2.extract_lane(b, 1);
-  take = best == best && !(v <= best);
-  best = select<f64>(v, best, take);
-  win = select<i32>(3, win, take);
-  dynoWin = win;
+function dynoTakes(best: v128, v: v128): v128 {
+  return v128.andnot(f64x2.eq(best, best), f64x2.le(v, best));
+}
+
+/**
+ * The 4 samples of cell (i, j) for both planes, their winner's value (returned) and, in
+ * dynoPoint, the winning point per lane (i64x2: 0 to 3, row sign * 2 + column sign).
+ */
+let dynoPoint: v128 = i64x2.splat(0);
+
+@inline
+function dynoCell(
+  ta0: usize,
+  ta1: usize,
+  tb0: usize,
+  tb1: usize,
+  ga: v128,
+  fa: v128,
+  gb: v128,
+  fb: v128,
+  ca: bool,
+  cb: bool,
+  c: usize,
+  points: bool,
+): v128 {
+  // column taps 2 j (minus) and 2 j + 1 (plus) are adjacent table entries: c and c + 16
+  let best = dynoVertical(ta0 + c, ta1 + c, ga, fa, ca);
+  const s01 = dynoVertical(ta0 + c + 16, ta1 + c + 16, ga, fa, ca);
+  const s10 = dynoVertical(tb0 + c, tb1 + c, gb, fb, cb);
+  const s11 = dynoVertical(tb0 + c + 16, tb1 + c + 16, gb, fb, cb);
+  let take = dynoTakes(best, s01);
+  best = v128.bitselect(s01, best, take);
+  let k = v128.and(take, i64x2.splat(1));
+  take = dynoTakes(best, s10);
+  best = v128.bitselect(s10, best, take);
+  if (points) k = v128.bitselect(i64x2.splat(2), k, take);
+  take = dynoTakes(best, s11);
+  best = v128.bitselect(s11, best, take);
+  if (points) dynoPoint = v128.bitselect(i64x2.splat(3), k, take);
   return best;
 }
 
 /**
- * DynOPool sampling forward over the planes [plo, phi): y[plane, i, j] = the winning sample
- * of cell (i, j), rounded to float32. `geo` holds H, W, OH, OW (i32); `rows` / `cols` are the
- * tap tables (2 OH and 2 OW records); T is this thread's row table (H x 2 OW float64).
+ * DynOPool sampling forward over the planes [plo, phi), two at a time: y[plane, i, j] = the
+ * winning sample of cell (i, j), rounded to float32. `geo` holds H, W, OH, OW (i32); `rows` /
+ * `cols` are the tap tables (2 OH and 2 OW records); T is this thread's row table
+ * (H x 2 OW f64x2).
  */
 export function dynoSample(
   geo: usize,
@@ -1341,13 +1381,16 @@ export function dynoSample(
   const HW = H * W,
     P = OH * OW,
     OW2 = 2 * OW,
-    stride = <usize>OW2 << 3;
-  for (let pl = plo; pl < phi; pl++) {
-    const p = x + ((<usize>pl * <usize>HW) << 2);
+    stride = (<usize>OW2) << 4;
+  for (let pl = plo; pl < phi; pl += 2) {
+    // the pair's second plane: the next one, or this one again (a lone last plane)
+    const pair = pl + 1 < phi;
+    const p0 = x + ((<usize>pl * <usize>HW) << 2),
+      p1 = pair ? p0 + ((<usize>HW) << 2) : p0;
+    const next = pair ? (<usize>P) << 2 : 0;
     let o = y + ((<usize>pl * <usize>P) << 2);
-    dynoRowTable(p, H, W, cols, OW2, T);
+    dynoRowTable(p0, p1, H, W, cols, OW2, T);
     for (let i = 0; i < OH; i++) {
-      // the cell row's two row taps: their table rows, weights and clamping
       const ra = rows + <usize>(2 * i) * TAP,
         rb = ra + TAP;
       const fa = load<f64>(ra, 8),
@@ -1358,9 +1401,16 @@ export function dynoSample(
         ta1 = T + <usize>load<i32>(ra, 4) * stride,
         tb0 = T + <usize>load<i32>(rb) * stride,
         tb1 = T + <usize>load<i32>(rb, 4) * stride;
+      const ga = f64x2.splat(1 - fa),
+        va = f64x2.splat(fa),
+        gb = f64x2.splat(1 - fb),
+        vb = f64x2.splat(fb);
       for (let j = 0; j < OW; j++) {
-        const c = <usize>j << 4;
-        store<f32>(o, <f32>dynoWinner(dynoPair(ta0 + c, ta1 + c, fa, ca), dynoPair(tb0 + c, tb1 + c, fb, cb)));
+        const best = dynoCell(ta0, ta1, tb0, tb1, ga, va, gb, vb, ca, cb, (<usize>j) << 5, false);
+        const r = f32x4.demote_f64x2_zero(best);
+        // lane 1 first: for a lone plane both stores hit o, with the same value
+        v128.store32_lane(o + next, r, 1);
+        v128.store32_lane(o, r, 0);
         o += 4;
       }
     }
@@ -1368,7 +1418,9 @@ export function dynoSample(
 }
 
 /**
- * DynOPool sampling backward over the planes [plo, phi), from one pass over the winners:
+ * DynOPool sampling backward over the planes [plo, phi), two at a time: the pair's winners
+ * (the forward's loop, keeping the winning points: one i64x2 per cell in `win`, P x 16 bytes,
+ * this thread's), then one pass over them per plane:
  *
  * - dx[plane]: each cell's dy, times the winner's bilinear weights, added to its 4 pixels
  *   (r0 c0, r0 c1, r1 c0, r1 c1, in that order) in the float64 plane `acc` (2 H W float32
@@ -1390,6 +1442,7 @@ export function dynoSampleBackward(
   dx: usize,
   acc: usize,
   T: usize,
+  win: usize,
   sums: usize,
   contrib: usize,
   plo: i32,
@@ -1402,75 +1455,98 @@ export function dynoSampleBackward(
   const HW = H * W,
     P = OH * OW,
     OW2 = 2 * OW,
-    stride = <usize>OW2 << 3;
+    stride = (<usize>OW2) << 4;
   let dh: f64 = contrib == 0 ? load<f64>(sums) : 0,
     dw: f64 = contrib == 0 ? load<f64>(sums, 8) : 0;
-  for (let pl = plo; pl < phi; pl++) {
-    const p = x + ((<usize>pl * <usize>HW) << 2);
-    let o = dy + ((<usize>pl * <usize>P) << 2);
-    let c = contrib + ((<usize>pl * <usize>P) << 4);
-    memory.fill(acc, 0, <usize>HW << 3);
-    dynoRowTable(p, H, W, cols, OW2, T);
+  for (let pl = plo; pl < phi; pl += 2) {
+    const pair = pl + 1 < phi;
+    const p0 = x + ((<usize>pl * <usize>HW) << 2),
+      p1 = pair ? p0 + ((<usize>HW) << 2) : p0;
+    // the pair's winning points, cell by cell
+    dynoRowTable(p0, p1, H, W, cols, OW2, T);
+    let wp = win;
     for (let i = 0; i < OH; i++) {
-      const r0 = rows + <usize>(2 * i) * TAP,
-        r1 = r0 + TAP;
-      const fa = load<f64>(r0, 8),
-        fb = load<f64>(r1, 8);
-      const ca = load<i32>(r0) == load<i32>(r0, 4),
-        cb1 = load<i32>(r1) == load<i32>(r1, 4);
-      const ta0 = T + <usize>load<i32>(r0) * stride,
-        ta1 = T + <usize>load<i32>(r0, 4) * stride,
-        tb0 = T + <usize>load<i32>(r1) * stride,
-        tb1 = T + <usize>load<i32>(r1, 4) * stride;
+      const ra = rows + <usize>(2 * i) * TAP,
+        rb = ra + TAP;
+      const fa = load<f64>(ra, 8),
+        fb = load<f64>(rb, 8);
+      const ca = load<i32>(ra) == load<i32>(ra, 4),
+        cb = load<i32>(rb) == load<i32>(rb, 4);
+      const ta0 = T + <usize>load<i32>(ra) * stride,
+        ta1 = T + <usize>load<i32>(ra, 4) * stride,
+        tb0 = T + <usize>load<i32>(rb) * stride,
+        tb1 = T + <usize>load<i32>(rb, 4) * stride;
+      const ga = f64x2.splat(1 - fa),
+        va = f64x2.splat(fa),
+        gb = f64x2.splat(1 - fb),
+        vb = f64x2.splat(fb);
       for (let j = 0; j < OW; j++) {
-        const cc = <usize>j << 4;
-        dynoWinner(dynoPair(ta0 + cc, ta1 + cc, fa, ca), dynoPair(tb0 + cc, tb1 + cc, fb, cb1));
-        const ra = r0 + <usize>(dynoWin >> 1) * TAP,
-          cb = cols + <usize>(2 * j + (dynoWin & 1)) * TAP;
-        const alo = load<i32>(ra),
-          ahi = load<i32>(ra, 4),
-          af = load<f64>(ra, 8),
-          adS = load<f64>(ra, 16);
-        const blo = load<i32>(cb),
-          bhi = load<i32>(cb, 4),
-          bf = load<f64>(cb, 8),
-          bdS = load<f64>(cb, 16);
-        const d = <f64>load<f32>(o);
-        const i00 = <usize>(alo * W + blo),
-          i01 = <usize>(alo * W + bhi),
-          i10 = <usize>(ahi * W + blo),
-          i11 = <usize>(ahi * W + bhi);
-        const a00 = acc + (i00 << 3),
-          a01 = acc + (i01 << 3),
-          a10 = acc + (i10 << 3),
-          a11 = acc + (i11 << 3);
-        store<f64>(a00, load<f64>(a00) + d * (1 - af) * (1 - bf));
-        store<f64>(a01, load<f64>(a01) + d * (1 - af) * bf);
-        store<f64>(a10, load<f64>(a10) + d * af * (1 - bf));
-        store<f64>(a11, load<f64>(a11) + d * af * bf);
-        const x00 = <f64>load<f32>(p + (i00 << 2)),
-          x01 = <f64>load<f32>(p + (i01 << 2)),
-          x10 = <f64>load<f32>(p + (i10 << 2)),
-          x11 = <f64>load<f32>(p + (i11 << 2));
-        const th: f64 = adS != 0 ? d * adS * ((1 - bf) * (x10 - x00) + bf * (x11 - x01)) : 0,
-          tw: f64 = bdS != 0 ? d * bdS * ((1 - af) * (x01 - x00) + af * (x11 - x10)) : 0;
-        if (contrib == 0) {
-          if (adS != 0) dh += th;
-          if (bdS != 0) dw += tw;
-        } else {
-          store<f64>(c, th);
-          store<f64>(c, tw, 8);
-          c += 16;
-        }
-        o += 4;
+        dynoCell(ta0, ta1, tb0, tb1, ga, va, gb, vb, ca, cb, (<usize>j) << 5, true);
+        v128.store(wp, dynoPoint);
+        wp += 16;
       }
     }
-    const q = dx + ((<usize>pl * <usize>HW) << 2);
-    // rounded two at a time (f32x4.demote_f64x2_zero: the scalar demotion, lane by lane)
-    let k = 0;
-    for (; k + 2 <= HW; k += 2)
-      v128.store64_lane(q + (<usize>k << 2), f32x4.demote_f64x2_zero(v128.load(acc + (<usize>k << 3))), 0);
-    if (k < HW) store<f32>(q + (<usize>k << 2), <f32>load<f64>(acc + (<usize>k << 3)));
+    // each plane of the pair in turn (lane 0, then lane 1), in the reference's cell order
+    const lanes = pair ? 2 : 1;
+    for (let lane = 0; lane < lanes; lane++) {
+      const q = pl + lane;
+      const p = x + ((<usize>q * <usize>HW) << 2);
+      let o = dy + ((<usize>q * <usize>P) << 2);
+      let c = contrib + ((<usize>q * <usize>P) << 4);
+      let k = win + ((<usize>lane) << 3);
+      memory.fill(acc, 0, (<usize>HW) << 3);
+      for (let i = 0; i < OH; i++) {
+        const r0 = rows + <usize>(2 * i) * TAP;
+        for (let j = 0; j < OW; j++) {
+          const point = load<i32>(k);
+          k += 16;
+          const ra = r0 + <usize>(point >> 1) * TAP,
+            cb = cols + <usize>(2 * j + (point & 1)) * TAP;
+          const alo = load<i32>(ra),
+            ahi = load<i32>(ra, 4),
+            af = load<f64>(ra, 8),
+            adS = load<f64>(ra, 16);
+          const blo = load<i32>(cb),
+            bhi = load<i32>(cb, 4),
+            bf = load<f64>(cb, 8),
+            bdS = load<f64>(cb, 16);
+          const d = <f64>load<f32>(o);
+          const i00 = <usize>(alo * W + blo),
+            i01 = <usize>(alo * W + bhi),
+            i10 = <usize>(ahi * W + blo),
+            i11 = <usize>(ahi * W + bhi);
+          const a00 = acc + (i00 << 3),
+            a01 = acc + (i01 << 3),
+            a10 = acc + (i10 << 3),
+            a11 = acc + (i11 << 3);
+          store<f64>(a00, load<f64>(a00) + d * (1 - af) * (1 - bf));
+          store<f64>(a01, load<f64>(a01) + d * (1 - af) * bf);
+          store<f64>(a10, load<f64>(a10) + d * af * (1 - bf));
+          store<f64>(a11, load<f64>(a11) + d * af * bf);
+          const x00 = <f64>load<f32>(p + (i00 << 2)),
+            x01 = <f64>load<f32>(p + (i01 << 2)),
+            x10 = <f64>load<f32>(p + (i10 << 2)),
+            x11 = <f64>load<f32>(p + (i11 << 2));
+          const th: f64 = adS != 0 ? d * adS * ((1 - bf) * (x10 - x00) + bf * (x11 - x01)) : 0,
+            tw: f64 = bdS != 0 ? d * bdS * ((1 - af) * (x01 - x00) + af * (x11 - x10)) : 0;
+          if (contrib == 0) {
+            if (adS != 0) dh += th;
+            if (bdS != 0) dw += tw;
+          } else {
+            store<f64>(c, th);
+            store<f64>(c, tw, 8);
+            c += 16;
+          }
+          o += 4;
+        }
+      }
+      const out = dx + ((<usize>q * <usize>HW) << 2);
+      // rounded two at a time (f32x4.demote_f64x2_zero: the scalar demotion, lane by lane)
+      let e = 0;
+      for (; e + 2 <= HW; e += 2)
+        v128.store64_lane(out + ((<usize>e) << 2), f32x4.demote_f64x2_zero(v128.load(acc + ((<usize>e) << 3))), 0);
+      if (e < HW) store<f32>(out + ((<usize>e) << 2), <f32>load<f64>(acc + ((<usize>e) << 3)));
+    }
   }
   if (contrib == 0) {
     store<f64>(sums, dh);

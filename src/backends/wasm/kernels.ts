@@ -396,8 +396,14 @@ function dynoTaps(rt: WasmRuntime, g: DynoGeometry): [number, number] {
   return [at, at + 2 * g.OH * TAP_BYTES];
 }
 
-/** Per thread: its row table of horizontal interpolations (H x 2 OW float64, wasm/kernels.ts). */
-const dynoTables = (rt: WasmRuntime, g: DynoGeometry): number[] => rt.scratch.map(() => rt.alloc(4 * g.H * g.OW));
+/**
+ * Per thread: its row table of horizontal interpolations (H x 2 OW f64x2, a plane pair's values
+ * per entry, wasm/kernels.ts; alloc counts float32 slots).
+ */
+const dynoTables = (rt: WasmRuntime, g: DynoGeometry): number[] => rt.scratch.map(() => rt.alloc(8 * g.H * g.OW));
+
+/** Per thread: a plane pair's winning points (one i64x2 per cell). */
+const dynoWinners = (rt: WasmRuntime, g: DynoGeometry): number[] => rt.scratch.map(() => rt.alloc(4 * g.OH * g.OW));
 
 /** The DynOPool record that wasm/kernels.ts reads (its DynOPool sampling section). */
 const dynoRecord = (g: DynoGeometry): number[] => [g.H, g.W, g.OH, g.OW];
@@ -413,7 +419,7 @@ export function dynoSampleWasm(rt: WasmRuntime, x: Float32Array, g: DynoGeometry
     [rows, cols] = dynoTaps(rt, g),
     geo = rt.record(dynoRecord(g)),
     tables = dynoTables(rt, g);
-  rt.split('dynoSample', g.N * g.C, 1, dynoWork(g), (lo, hi, t) => [geo, rows, cols, px, py, tables[t], lo, hi]);
+  rt.split('dynoSample', g.N * g.C, 2, dynoWork(g), (lo, hi, t) => [geo, rows, cols, px, py, tables[t], lo, hi]);
   return rt.take(py, size);
 }
 
@@ -440,14 +446,15 @@ export function dynoSampleBackwardWasm(
   // one f64 accumulator plane per thread, the running sums (2 f64, from +0), and the upper
   // share's per-cell terms (2 f64 per cell; used only when the call is split)
   const acc = rt.scratch.map(() => rt.alloc(2 * g.H * g.W)),
-    tables = dynoTables(rt, g);
+    tables = dynoTables(rt, g),
+    win = dynoWinners(rt, g);
   const sums = rt.alloc(4);
   const contrib = rt.threads > 1 ? rt.alloc(4 * planes * P) : 0;
   new Float64Array(rt.memory.buffer, sums, 2).fill(0);
   let upper = -1;
-  rt.split('dynoSampleBackward', planes, 1, 2 * dynoWork(g), (lo, hi, t) => {
+  rt.split('dynoSampleBackward', planes, 2, 2 * dynoWork(g), (lo, hi, t) => {
     if (t > 0) upper = lo;
-    return [geo, rows, cols, px, pdy, pdx, acc[t], tables[t], sums, t > 0 ? contrib : 0, lo, hi];
+    return [geo, rows, cols, px, pdy, pdx, acc[t], tables[t], win[t], sums, t > 0 ? contrib : 0, lo, hi];
   });
   if (upper >= 0) rt.call('dynoSampleSum', sums, contrib, upper * P, planes * P);
   const [dh, dw] = new Float64Array(rt.memory.buffer, sums, 2);

@@ -35,6 +35,11 @@ import { axisTaps, type Tap } from './dynosample.cpu.js';
  * (value = 0): k = 2 * sa + sb for the point (row tap sa, column tap sb), the first maximal one
  * in the order (-,-), (-,+), (+,-), (+,+). The backward kernels read the winner instead of
  * re-evaluating the 4 samples.
+ *
+ * Written out for the 4 points rather than as a loop: each tap is read once (the 2 row taps and
+ * 2 column taps of the cell are shared by its points), and the horizontal interpolations of a
+ * row are shared by the 2 points on it, so the cpu mode's transpiled JavaScript does about half
+ * the loads and arithmetic of a per-point loop.
  */
 function sampleMaxKernel(this: GpuThis, x: Float32Array, rows: Float32Array, cols: Float32Array): number {
   // rows / cols hold 4 numbers per tap: lo, hi, frac, dSize
@@ -44,32 +49,69 @@ function sampleMaxKernel(this: GpuThis, x: Float32Array, rows: Float32Array, col
   const p = Math.floor((q1 + 0.5) / this.constants.OH);
   const i = q1 - p * this.constants.OH;
   const base = p * this.constants.H * this.constants.W;
-  let best = 0;
-  let winner = -1;
-  for (let sa = 0; sa < 2; sa++) {
-    for (let sb = 0; sb < 2; sb++) {
-      const a = (2 * i + sa) * 4;
-      const b = (2 * j + sb) * 4;
-      const r0 = base + rows[a] * this.constants.W;
-      const r1 = base + rows[a + 1] * this.constants.W;
-      const c0 = cols[b];
-      const c1 = cols[b + 1];
-      const fb = cols[b + 2];
-      const fa = rows[a + 2];
-      // the weighted sum of the distinct pixels (a clamped tap has lo = hi)
-      let top = x[r0 + c0];
-      let bottom = x[r1 + c0];
-      if (c1 !== c0) {
-        top = (1 - fb) * x[r0 + c0] + fb * x[r0 + c1];
-        bottom = (1 - fb) * x[r1 + c0] + fb * x[r1 + c1];
-      }
-      let v = top;
-      if (r1 !== r0) v = (1 - fa) * top + fa * bottom;
-      if (winner < 0 || v > best || (v !== v && best === best)) {
-        best = v;
-        winner = 2 * sa + sb;
-      }
-    }
+  // the row taps (minus: a, plus: b) and column taps (minus: c, plus: d) of the cell
+  const a = 8 * i;
+  const b = 8 * j;
+  const ra0 = base + rows[a] * this.constants.W;
+  const ra1 = base + rows[a + 1] * this.constants.W;
+  const fa = rows[a + 2];
+  const rb0 = base + rows[a + 4] * this.constants.W;
+  const rb1 = base + rows[a + 5] * this.constants.W;
+  const fb = rows[a + 6];
+  const c0 = cols[b];
+  const c1 = cols[b + 1];
+  const fc = cols[b + 2];
+  const d0 = cols[b + 4];
+  const d1 = cols[b + 5];
+  const fd = cols[b + 6];
+  // horizontal interpolations: the weighted sum of the distinct pixels (a clamped tap has lo = hi)
+  let ha0c = x[ra0 + c0];
+  let ha1c = x[ra1 + c0];
+  let hb0c = x[rb0 + c0];
+  let hb1c = x[rb1 + c0];
+  if (c1 !== c0) {
+    ha0c = (1 - fc) * x[ra0 + c0] + fc * x[ra0 + c1];
+    ha1c = (1 - fc) * x[ra1 + c0] + fc * x[ra1 + c1];
+    hb0c = (1 - fc) * x[rb0 + c0] + fc * x[rb0 + c1];
+    hb1c = (1 - fc) * x[rb1 + c0] + fc * x[rb1 + c1];
+  }
+  let ha0d = x[ra0 + d0];
+  let ha1d = x[ra1 + d0];
+  let hb0d = x[rb0 + d0];
+  let hb1d = x[rb1 + d0];
+  if (d1 !== d0) {
+    ha0d = (1 - fd) * x[ra0 + d0] + fd * x[ra0 + d1];
+    ha1d = (1 - fd) * x[ra1 + d0] + fd * x[ra1 + d1];
+    hb0d = (1 - fd) * x[rb0 + d0] + fd * x[rb0 + d1];
+    hb1d = (1 - fd) * x[rb1 + d0] + fd * x[rb1 + d1];
+  }
+  // vertical interpolations: the 4 samples (-,-), (-,+), (+,-), (+,+)
+  let vac = ha0c;
+  let vad = ha0d;
+  if (ra1 !== ra0) {
+    vac = (1 - fa) * ha0c + fa * ha1c;
+    vad = (1 - fa) * ha0d + fa * ha1d;
+  }
+  let vbc = hb0c;
+  let vbd = hb0d;
+  if (rb1 !== rb0) {
+    vbc = (1 - fb) * hb0c + fb * hb1c;
+    vbd = (1 - fb) * hb0d + fb * hb1d;
+  }
+  // the first maximal point; a NaN sample replaces a non-NaN best (v > best is false for NaN)
+  let best = vac;
+  let winner = 0;
+  if (vad > best || (vad !== vad && best === best)) {
+    best = vad;
+    winner = 1;
+  }
+  if (vbc > best || (vbc !== vbc && best === best)) {
+    best = vbc;
+    winner = 2;
+  }
+  if (vbd > best || (vbd !== vbd && best === best)) {
+    best = vbd;
+    winner = 3;
   }
   return this.constants.value === 1 ? best : winner;
 }
@@ -98,22 +140,20 @@ function gradXKernel(
   const cs = colStart[q];
   const cn = colStart[q + 1] - cs;
   let sum = 0;
+  // the lists are at most MR and MC long (constant bounds, as GLSL needs); break at their ends
   for (let ka = 0; ka < this.constants.MR; ka++) {
-    if (ka < rn) {
-      const e = (rs + ka) * 3;
-      const rowBase = (p * this.constants.OH + rowList[e]) * this.constants.OW;
-      const wr0 = rowList[e + 1];
-      const wr1 = rowList[e + 2];
-      for (let kb = 0; kb < this.constants.MC; kb++) {
-        if (kb < cn) {
-          const f = (cs + kb) * 3;
-          const cell = rowBase + colList[f];
-          const k = win[cell];
-          const wr = k > 1.5 ? wr1 : wr0;
-          const wc = k === 0 || k === 2 ? colList[f + 1] : colList[f + 2];
-          sum += dy[cell] * wr * wc;
-        }
-      }
+    if (ka >= rn) break;
+    const e = (rs + ka) * 3;
+    const rowBase = (p * this.constants.OH + rowList[e]) * this.constants.OW;
+    for (let kb = 0; kb < this.constants.MC; kb++) {
+      if (kb >= cn) break;
+      const f = (cs + kb) * 3;
+      const cell = rowBase + colList[f];
+      // the winner k = 2 sa + sb picks its taps' weights by index, not by branches (winners
+      // vary from cell to cell: mispredicted branches cost the cpu mode a third of its time)
+      const k = win[cell];
+      const sa = Math.floor(k * 0.5 + 0.25);
+      sum += dy[cell] * rowList[e + 1 + sa] * colList[f + 1 + k - 2 * sa];
     }
   }
   return sum;
@@ -137,7 +177,7 @@ function gradSizeKernel(
     for (let j = 0; j < this.constants.OW; j++) {
       const cell = (p * this.constants.OH + i) * this.constants.OW + j;
       const k = win[cell];
-      const sa = Math.floor((k + 0.5) / 2);
+      const sa = Math.floor(k * 0.5 + 0.25);
       const a = (2 * i + sa) * 4;
       const b = (2 * j + k - 2 * sa) * 4;
       const r0 = base + rows[a] * this.constants.W;
