@@ -11,22 +11,7 @@ import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import type { RunConfig } from '../train/config.js';
 import type { EpochRecord } from '../train/loop.js';
-import type { FromWorker, RunFilesBytes, StageMap, StartMessage, ToWorker } from './protocol.js';
-
-/** What the page has seen of the current run. */
-interface LabState {
-  running: boolean;
-  paused: boolean;
-  backend: string | null;
-  notice: string | null;
-  config: FormConfig | null;
-  steps: Extract<FromWorker, { type: 'step' }>[];
-  epochs: EpochRecord[];
-  maps: StageMap[];
-  files: RunFilesBytes | null;
-  done: Extract<FromWorker, { type: 'done' }> | null;
-  errors: string[];
-}
+import type { FormConfig, FromWorker, LabState, StageMap, StartMessage, ToWorker } from './protocol.js';
 
 const lab: LabState = {
   running: false,
@@ -58,9 +43,6 @@ function field(name: string, label: string, min: number, max = Infinity, integer
   return v;
 }
 const choice = (name: string) => (form.elements.namedItem(name) as HTMLSelectElement).value;
-
-/** What the form sets; the Worker fills in the rest from `DEFAULTS` (src/train/config.ts). */
-export type FormConfig = Partial<RunConfig> & Pick<RunConfig, 'dataset' | 'seed'>;
 
 /** The run the form describes, or an error naming the first bad field. */
 export function readForm(): { cfg: FormConfig; mode: string; maxSteps: number } {

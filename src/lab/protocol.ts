@@ -12,7 +12,7 @@ export type ToWorker = StartMessage | { type: 'pause' } | { type: 'resume' } | {
 export interface StartMessage {
   type: 'start';
   /** the form's settings; the Worker takes `DEFAULTS` (src/train/config.ts) for the rest */
-  cfg: Partial<RunConfig> & Pick<RunConfig, 'dataset' | 'seed'>;
+  cfg: FormConfig;
   /** gpu.js mode to ask for: 'auto' takes webgl2 where the page has it */
   mode: string;
   /** where the dataset's bytes are (src/data/wire.ts), served by `dynopool lab` */
@@ -73,3 +73,24 @@ export type FromWorker =
   | { type: 'files'; files: RunFilesBytes }
   | { type: 'done'; stopped: boolean; steps: number }
   | { type: 'error'; message: string; stack?: string };
+
+/** What the form sets; the Worker fills in the rest from `DEFAULTS` (src/train/config.ts). */
+export type FormConfig = Partial<RunConfig> & Pick<RunConfig, 'dataset' | 'seed'>;
+
+/**
+ * What the page has seen of the current run: `window.lab` (tests read it; so can a curious user
+ * in the devtools console).
+ */
+export interface LabState {
+  running: boolean;
+  paused: boolean;
+  backend: string | null;
+  notice: string | null;
+  config: FormConfig | null;
+  steps: Extract<FromWorker, { type: 'step' }>[];
+  epochs: EpochRecord[];
+  maps: StageMap[];
+  files: RunFilesBytes | null;
+  done: Extract<FromWorker, { type: 'done' }> | null;
+  errors: string[];
+}

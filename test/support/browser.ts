@@ -54,14 +54,17 @@ export function describeInBrowser(title: string, body: () => void): void {
   describe.skipIf(reason !== null)(`${title}${reason ? ` (skipped: ${reason})` : ''}`, body);
 }
 
-/** Headless chromium with WebGL on SwiftShader (CPU) and no sandbox (CI runs as root). */
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * Headless chromium with WebGL on SwiftShader (CPU) and no sandbox (CI runs as root); `extraArgs`
+ * adds switches (e.g. '--disable-webgl2' for a browser without WebGL2).
+ */
+export async function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
   const executablePath = chromiumPath();
   if (executablePath === null) throw new Error(`no browser: ${browserUnavailableReason()}`);
   return chromium.launch({
     executablePath,
     headless: true,
-    args: ['--no-sandbox', '--enable-unsafe-swiftshader', '--use-angle=swiftshader'],
+    args: ['--no-sandbox', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', ...extraArgs],
   });
 }
 

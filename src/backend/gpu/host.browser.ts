@@ -8,6 +8,14 @@ import * as gpuJsModule from 'gpu.js';
 /** The gpu.js modes a program on this platform can have: a browser has WebGL, not headless GL. */
 export const PLATFORM_MODES = ['webgl2', 'webgl', 'webasm', 'cpu'] as const;
 
+/**
+ * What 'auto' takes in a browser: the first available of these, else cpu. Not webasm: gpu.js
+ * gives every compiled webasm kernel its own WebAssembly.Memory, Chromium reserves a large
+ * address range for each, and after about a hundred kernels (fewer than one training step)
+ * `new WebAssembly.Memory()` fails with "could not allocate memory".
+ */
+export const AUTO_FALLBACKS = ['webgl2', 'webgl'] as const;
+
 /** gpu.js itself (bundled). */
 export function loadGpuJs(): typeof import('gpu.js') {
   return gpuJsModule;

@@ -16,6 +16,9 @@ let gpuJs: typeof import('gpu.js') | null = null;
 /** The gpu.js modes a program on this platform can have: Node has headless GL, not WebGL. */
 export const PLATFORM_MODES = ['headlessgl', 'webasm', 'cpu'] as const;
 
+/** What 'auto' takes when headlessgl is not on a hardware renderer: the first available of these, else cpu. */
+export const AUTO_FALLBACKS = ['webasm'] as const;
+
 /** gpu.js itself, loaded on first use. */
 export function loadGpuJs(): typeof import('gpu.js') {
   return (gpuJs ??= require('gpu.js') as typeof import('gpu.js'));

@@ -14,7 +14,7 @@
  */
 import type { GPU, IKernelRunShortcut, Texture } from 'gpu.js';
 import type { Kernel, KernelImpl, KernelShapes } from '../kernel.js';
-import { glRenderer, headlessGlHint, loadGpuJs, PLATFORM_MODES } from './host.js';
+import { AUTO_FALLBACKS, glRenderer, headlessGlHint, loadGpuJs, PLATFORM_MODES } from './host.js';
 
 /**
  * A gpu.js mode: GLSL on a GL context (`headlessgl` in Node, `webgl2` / `webgl` in a browser),
@@ -73,7 +73,10 @@ export function availableModes(): GpuMode[] {
 
 export { glRenderer };
 
-/** 'auto': headlessgl on a hardware GL renderer, else webgl2, else webgl (a browser), else webasm, else cpu. */
+/**
+ * 'auto': headlessgl on a hardware GL renderer; else, in Node, webasm; in a browser, webgl2, else
+ * webgl; else cpu (see AUTO_FALLBACKS in ./host.ts and ./host.browser.ts).
+ */
 export function resolveMode(mode: GpuMode | 'auto'): GpuMode {
   if (mode !== 'auto') {
     const reason = modeUnavailableReason(mode);
@@ -82,8 +85,7 @@ export function resolveMode(mode: GpuMode | 'auto'): GpuMode {
   }
   const renderer = modeUnavailableReason('headlessgl') === null ? glRenderer() : null;
   if (renderer && !/llvmpipe|softpipe|swiftshader|software/i.test(renderer)) return 'headlessgl';
-  const fallbacks: GpuMode[] = ['webgl2', 'webgl', 'webasm'];
-  return fallbacks.find((m) => modeUnavailableReason(m) === null) ?? 'cpu';
+  return AUTO_FALLBACKS.find((m) => modeUnavailableReason(m) === null) ?? 'cpu';
 }
 
 export function gpuFor(mode: GpuMode): GPU {
