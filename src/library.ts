@@ -100,7 +100,7 @@ export {
   type Interruption,
 } from './train/loop.js';
 export { DATASETS, makeSplit, type Dataset, type Split } from './data/dataset.js';
-export { barcodes, rings } from './data/synthetic.js';
+export { barcodes, rings, type SyntheticOptions } from './data/synthetic.js';
 export { applyToyTransform, type ToyTransform } from './data/transforms.js';
 
 import './backends/index.js';

@@ -8,6 +8,7 @@ import type { Tensor } from '../tensor/tensor.js';
 /** The dataset names `loadDataset` (src/data/registry.ts) and the CLI accept. */
 export const DATASETS = ['barcodes', 'rings', 'mnist', 'fashion-mnist', 'cifar10', 'cifar100'] as const;
 
+/** One split (train or test): images and labels. */
 export interface Split {
   /** N * C * H * W values, row-major. */
   readonly images: Float32Array;
@@ -15,6 +16,7 @@ export interface Split {
   readonly count: number;
 }
 
+/** An image classification dataset in memory. */
 export interface Dataset {
   readonly name: string;
   /** [C, H, W] of one image. */
@@ -25,6 +27,7 @@ export interface Dataset {
   readonly test: Split;
 }
 
+/** A split from images and labels, checking that they agree with `shape`; `who` names it in errors. */
 export function makeSplit(images: Float32Array, labels: Int32Array, shape: readonly number[], who: string): Split {
   const per = shape[0] * shape[1] * shape[2];
   if (images.length !== labels.length * per) {

@@ -93,6 +93,7 @@ export function mnist(limit?: number): Dataset {
   );
 }
 
+/** Fashion-MNIST's ten class names, by label. */
 export const FASHION_CLASSES = [
   'T-shirt/top',
   'Trouser',

