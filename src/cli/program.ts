@@ -74,6 +74,16 @@ function epochLine(name: string, r: EpochRecord, epochs: number): string {
   return `${name} epoch ${String(r.epoch).padStart(String(epochs).length)}/${epochs}  loss ${r.trainLoss.toFixed(3)}  train ${(100 * r.trainAcc).toFixed(1)}%  test ${(100 * r.testAcc).toFixed(1)}%  ${(r.gmacs * 1e3).toFixed(4)} MMACs/img  ${r.imagesPerSecond.toFixed(0)} img/s${sizes}`;
 }
 
+/**
+ * A run's config as this machine can run it: a run from the browser lab (gpu.js webgl2 / webgl,
+ * modes Node does not have) goes on, or is evaluated, on the wasm backend, with a notice.
+ */
+function onThisMachine(cfg: RunConfig, label: string, doing: string): RunConfig {
+  if (cfg.backend !== 'gpu' || !cfg.gpuMode || ['auto', ...platformModes()].includes(cfg.gpuMode)) return cfg;
+  console.error(`${label}: trained on gpu:${cfg.gpuMode} (a browser); ${doing} on the wasm backend here`);
+  return { ...cfg, backend: 'wasm', gpuMode: undefined };
+}
+
 /** Selects the run's backend and loads its dataset (train and eval start the same way). */
 function setUp(cfg: RunConfig): { backend: Backend; dataset: Dataset } {
   const backend = setBackend(cfg.backend, { mode: (cfg.gpuMode ?? 'auto') as GpuMode | 'auto' });
@@ -317,7 +327,7 @@ export function program(): Command {
     .action(async (opts) => {
       const out = resolve(opts.out);
       if (opts.resume) {
-        const { cfg } = readRun(out);
+        const cfg = onThisMachine(readRun(out).cfg, runName(out), 'resuming');
         await runTraining(cfg, out, true);
         return;
       }
@@ -331,14 +341,7 @@ export function program(): Command {
     .description("evaluate a run's checkpoint on its test set")
     .argument('<run>', 'run directory')
     .action((dir: string) => {
-      let { cfg } = readRun(dir);
-      if (cfg.backend === 'gpu' && cfg.gpuMode && !(platformModes() as string[]).concat('auto').includes(cfg.gpuMode)) {
-        // a run trained in the browser lab (webgl2 / webgl): evaluate it on this machine's default
-        console.error(
-          `${runName(dir)}: trained on gpu:${cfg.gpuMode} (a browser); evaluating on the wasm backend here`,
-        );
-        cfg = { ...cfg, backend: 'wasm', gpuMode: undefined };
-      }
+      const cfg = onThisMachine(readRun(dir).cfg, runName(dir), 'evaluating');
       const { dataset } = setUp(cfg);
       const s = createSession(cfg, dataset);
       if (!existsSync(runFiles(dir).checkpoint))

@@ -195,6 +195,40 @@ describeInBrowser('the browser lab (dynopool lab) in headless chromium', () => {
     const report = cli('report', downloads, '--out', join(downloads, 'report.html'));
     expect(report.status).toBe(0);
     expect(report.stdout).toContain(state.epochs[0].sizes.map(([h, w]) => `[${h},${w}]`).join(' '));
+    // the page stopped in epoch 2: Node resumes the run from the page's checkpoint and finishes it
+    const resumed = cli('train', '--resume', '--out', downloads);
+    expect(resumed.stderr).toContain('resuming on the wasm backend here');
+    expect(resumed.status).toBe(0);
+    expect(resumed.stdout).toContain('resuming at epoch 2 batch 5');
+    expect(readFileSync(join(downloads, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('pauses between batches, resumes, and stops with a checkpoint', async () => {
+    await page.goto(lab.url);
+    const steps = () => page.evaluate(() => labState().steps.length);
+    for (const [name, value] of Object.entries({ ...FORM, maxSteps: '0' })) {
+      const el = page.locator(`[name=${name}]`);
+      if ((await el.evaluate((e) => e.tagName)) === 'SELECT') await el.selectOption(value);
+      else await el.fill(value);
+    }
+    await page.click('#train');
+    await expect.poll(steps, { timeout: 120_000 }).toBeGreaterThanOrEqual(1);
+    await page.click('#pause');
+    await expect.poll(() => page.locator('#status').textContent(), { timeout: 60_000 }).toBe('paused');
+    expect(await page.locator('#pause').textContent()).toBe('Resume');
+    const held = await steps();
+    await page.waitForTimeout(1500); // the Worker waits: no step while paused
+    expect(await steps()).toBe(held);
+    await page.click('#pause');
+    await expect.poll(steps, { timeout: 60_000 }).toBeGreaterThan(held);
+    await page.click('#stop');
+    await page.waitForFunction(() => labState().done !== null, null, { timeout: 120_000 });
+    const s = await page.evaluate(() => labState());
+    expect(s.errors).toEqual([]);
+    expect(s.done?.stopped).toBe(true);
+    expect(s.done!.steps).toBeLessThan(2 * 4); // stopped before the end of epoch 2
+    expect(s.files?.checkpoint?.length).toBeGreaterThan(0);
+    expect(await page.locator('#train').isEnabled()).toBe(true);
   });
 
   it('refuses a bad form value with a message naming the field, and starts nothing', async () => {
