@@ -17,6 +17,7 @@ const lab: LabState = {
   running: false,
   paused: false,
   backend: null,
+  renderer: null,
   notice: null,
   config: null,
   steps: [],
@@ -111,6 +112,7 @@ function start({ cfg, mode, maxSteps }: ReturnType<typeof readForm>): void {
   Object.assign(lab, {
     paused: false,
     backend: null,
+    renderer: null,
     notice: null,
     config: cfg,
     steps: [],
@@ -157,7 +159,9 @@ function onMessage(m: FromWorker): void {
     case 'started':
       lab.backend = m.backend;
       lab.notice = m.notice;
+      lab.renderer = m.renderer;
       $('backend').textContent = m.backend;
+      $('backend').title = m.renderer ?? '';
       $('backend').dataset.mode = m.backend;
       show('notice', m.notice);
       $('status').textContent =

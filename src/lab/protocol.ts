@@ -45,8 +45,10 @@ export type FromWorker =
   | {
       type: 'started';
       backend: string;
-      /** why the requested backend was not taken (no WebGL2: a fallback), else null */
+      /** why the requested backend was not taken (no WebGL2: a fallback), or that WebGL is software here; else null */
       notice: string | null;
+      /** the WebGL renderer (webgl2 / webgl modes), else null */
+      renderer: string | null;
       params: number;
       baselineGmacs: number;
       dataset: { name: string; shape: readonly number[]; train: number; test: number; numClasses: number };
@@ -85,6 +87,7 @@ export interface LabState {
   running: boolean;
   paused: boolean;
   backend: string | null;
+  renderer: string | null;
   notice: string | null;
   config: FormConfig | null;
   steps: Extract<FromWorker, { type: 'step' }>[];

@@ -68,21 +68,41 @@ function report(e: unknown): void {
  * Chooses the backend: 'reference', or gpu.js in the requested mode. A gpu.js mode this browser
  * lacks (no WebGL2) falls back to the best it has, with a notice for the page to show.
  */
-function chooseBackend(requested: string): { notice: string | null; mode: GpuMode | null } {
+function chooseBackend(requested: string): { notice: string | null; mode: GpuMode | null; renderer: string | null } {
   if (requested === 'reference') {
     setBackend('reference');
-    return { notice: null, mode: null };
+    return { notice: null, mode: null, renderer: null };
   }
   // probe only what is needed: each probed GL mode holds a WebGL context, and a Worker keeps few
   // (Chromium drops the oldest, silently: then every kernel fails to compile)
   const wanted = requested === 'auto' ? 'webgl2' : (requested as GpuMode);
   const mode = modeUnavailableReason(wanted) === null ? wanted : resolveMode('auto');
   setBackend('gpu', { mode });
-  const notice =
+  let notice =
     mode === wanted
       ? null
       : `${wanted === 'webgl2' ? 'No WebGL2 in this browser' : `gpu.js mode '${wanted}' is not available here`}: training on gpu.js ${mode} instead (slower).`;
-  return { notice, mode };
+  const renderer = mode === 'webgl2' || mode === 'webgl' ? webglRenderer(mode) : null;
+  if (renderer && /swiftshader|llvmpipe|softpipe|software/i.test(renderer))
+    notice = `${notice ? `${notice} ` : ''}${mode} runs on a software renderer here (${renderer}), not a GPU: the 'gpu.js cpu' mode may well be faster on this machine.`;
+  return { notice, mode, renderer };
+}
+
+/**
+ * The renderer behind WebGL in this Worker ('ANGLE (..., SwiftShader ...)' when it is software),
+ * from a context made for the question and released at once (a Worker keeps few contexts).
+ */
+function webglRenderer(mode: 'webgl2' | 'webgl'): string | null {
+  try {
+    const gl = new OffscreenCanvas(1, 1).getContext(mode) as WebGLRenderingContext | null;
+    if (!gl) return null;
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return renderer;
+  } catch {
+    return null;
+  }
 }
 
 async function start(m: StartMessage): Promise<void> {
@@ -90,7 +110,7 @@ async function start(m: StartMessage): Promise<void> {
   const response = await fetch(m.dataUrl);
   if (!response.ok) throw new Error(`lab: ${m.dataUrl}: ${response.status} ${await response.text()}`);
   const dataset = decodeDataset(new Uint8Array(await response.arrayBuffer()), m.dataUrl);
-  const { notice, mode } = chooseBackend(m.mode);
+  const { notice, mode, renderer } = chooseBackend(m.mode);
   const cfg: RunConfig = { ...DEFAULTS, model: 'vgg5', ...m.cfg, backend: mode ? 'gpu' : 'reference' };
   if (mode) cfg.gpuMode = mode;
   else delete cfg.gpuMode;
@@ -121,6 +141,7 @@ async function start(m: StartMessage): Promise<void> {
         type: 'started',
         backend: getBackend().name,
         notice,
+        renderer,
         params: s.model.parameters().reduce((n, p) => n + p.size, 0),
         baselineGmacs: s.baselineGmacs,
         dataset: {
