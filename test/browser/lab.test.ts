@@ -152,10 +152,9 @@ describeInBrowser('the browser lab (dynopool lab) in headless chromium', () => {
     const node = await nodeRun();
     expect(node.losses).toHaveLength(STEPS);
     const page = state.steps.map((s) => s.loss);
-    // float32 in both; rounding differs per op, so the gap grows with the steps: allow the float32
-    // parity tolerance per step taken
+    // float32 in both, rounding differently op by op (measured: within 1.1e-7 relative over 8 steps)
     node.losses.forEach((ref, i) => {
-      const tol = (i + 1) * (FLOAT32_PARITY.atol + FLOAT32_PARITY.rtol * Math.abs(ref));
+      const tol = FLOAT32_PARITY.atol + FLOAT32_PARITY.rtol * Math.abs(ref);
       expect(Math.abs(page[i] - ref), `step ${i + 1}: page ${page[i]}, node ${ref}`).toBeLessThanOrEqual(tol);
     });
     expect(state.steps.map((s) => s.sizes)).toEqual(node.sizes);
