@@ -47,14 +47,19 @@ export function constant(values: TypedArray, shape: Shape, like: Tensor): Tensor
 /** A number becomes a 0-d constant of `like`'s dtype and backend. */
 export function asTensor(value: Scalar, like: Tensor, op = 'op'): Tensor {
   if (value instanceof Tensor) return value;
-  if (typeof value !== 'number')
-    throw new Error(`${op}: expected a Tensor or a number, got ${value === null ? 'null' : typeof value}`);
+  if (typeof value !== 'number') throw new Error(`${op}: expected a Tensor or a number, got ${describeValue(value)}`);
   const values = like.dtype === 'float64' ? Float64Array.of(value) : Float32Array.of(value);
   return constant(values, [], like);
 }
 
 /** Inputs of one op must share a dtype and a backend. */
 export function assertCompatible(op: string, a: Tensor, b: Tensor, names: [string, string] = ['a', 'b']): void {
+  for (const [t, name] of [
+    [a, names[0]],
+    [b, names[1]],
+  ] as const) {
+    if (!(t instanceof Tensor)) throw new Error(`${op}: ${name} must be a Tensor, got ${describeValue(t)}`);
+  }
   if (a.dtype !== b.dtype) {
     throw new Error(
       `${op}: dtype mismatch: ${names[0]} is ${a.dtype} ${fmt(a.shape)}, ${names[1]} is ${b.dtype} ${fmt(b.shape)} (convert one with .to('${a.dtype}'))`,
@@ -63,6 +68,17 @@ export function assertCompatible(op: string, a: Tensor, b: Tensor, names: [strin
   if (a.backend !== b.backend) {
     throw new Error(`${op}: ${names[0]} lives on backend '${a.backend.name}', ${names[1]} on '${b.backend.name}'`);
   }
+}
+
+/** A short description of a value that should have been a tensor, for error messages. */
+export function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return `an array of ${v.length} (wrap it: tensor([...]))`;
+  if (typeof v === 'object') {
+    const json = JSON.stringify(v);
+    return `an object ${json && json.length <= 60 ? json : `(${v.constructor?.name ?? 'Object'})`}`;
+  }
+  return `${typeof v} ${String(v)}`;
 }
 
 export function assertNdim(op: string, name: string, t: Tensor, ndim: number, layout?: string): void {

@@ -14,6 +14,8 @@ import {
   SGD,
   crossEntropy,
   eye,
+  add,
+  conv2d,
   decodeSafetensors,
   encodeSafetensors,
   gradcheck,
@@ -88,6 +90,16 @@ const apiRows: ApiRow[] = [
     what: 'manualSeed re-seed with 1e300',
     call: () => new Generator(1).seed(1e300),
     error: /Generator: seed must be an integer .*got 1e\+300/,
+  },
+  {
+    what: 'conv2d with the options where the bias goes',
+    call: () => conv2d(randn([1, 2, 4, 4]), randn([3, 2, 3, 3]), { padding: 1 } as never),
+    error: /conv2d: bias must be a Tensor or null, got an object \{"padding":1\}; the options come fourth/,
+  },
+  {
+    what: 'add with a plain array',
+    call: () => add(randn([2]), [1, 2] as never),
+    error: /add: expected a Tensor or a number, got an array of 2 \(wrap it: tensor\(\[\.\.\.\]\)\)/,
   },
   // item 9: optimizer, models, creation, gradcheck, softmax
   {

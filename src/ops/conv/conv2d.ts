@@ -14,8 +14,8 @@
 import { defineOp } from '../../autograd/op.js';
 import { conv2dGradInputKernel, conv2dGradWeightKernel, conv2dKernel, type ConvGeometry } from './conv2d.kernels.js';
 import { fmt } from '../../tensor/shape.js';
-import type { Tensor } from '../../tensor/tensor.js';
-import { assertCompatible, assertNdim, pair, runKernel1 } from '../util.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { assertCompatible, assertNdim, describeValue, pair, runKernel1 } from '../util.js';
 
 /** One value for both spatial axes, or `[h, w]`. */
 export type IntPair = number | readonly [number, number];
@@ -81,6 +81,10 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const g = convGeometry(x, weight, opts);
   const y = conv2dOp({ x, weight }, g);
   if (bias === null) return y;
+  if (!(bias instanceof Tensor))
+    throw new Error(
+      `conv2d: bias must be a Tensor or null, got ${describeValue(bias)}; the options come fourth: conv2d(x, weight, null, { padding: 1 })`,
+    );
   assertCompatible('conv2d', x, bias, ['input', 'bias']);
   if (bias.ndim !== 1 || bias.shape[0] !== g.OC)
     throw new Error(`conv2d: bias must have shape [${g.OC}], got ${fmt(bias.shape)}`);
