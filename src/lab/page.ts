@@ -244,7 +244,7 @@ function addEpochRow(r: EpochRecord): void {
 function drawMaps(maps: StageMap[]): void {
   const box = $('maps');
   box.replaceChildren();
-  const scale = Math.max(2, Math.floor(120 / Math.max(...maps.map((m) => Math.max(m.h, m.w)))));
+  const scale = Math.max(2, Math.floor(192 / Math.max(...maps.map((m) => Math.max(m.h, m.w)))));
   for (const m of maps) {
     const fig = document.createElement('figure');
     const canvas = document.createElement('canvas');
@@ -308,7 +308,7 @@ function addPoints(chart: string, points: Point[]): void {
     data: { name: 'points', values: points },
     mark: { type: 'line', point: chart === 'acc' },
     encoding: {
-      x: { field: 'step', type: 'quantitative', title: c.x },
+      x: { field: 'step', type: 'quantitative', title: c.x, axis: { format: 'd', tickMinStep: 1 } },
       y: { field: 'value', type: 'quantitative', title: c.y, scale: { zero: false } },
       color: { field: 'series', type: 'nominal', title: null },
     },
