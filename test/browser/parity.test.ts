@@ -3,7 +3,7 @@
  * dynopool/testing: forward value and every input gradient in float32 against the float64
  * reference, within FLOAT32_PARITY) for matmul, linear, conv2d, the pools, batchNorm2d and
  * dynoSample, run in a module Worker (test/browser/pages/parity.ts) of headless chromium on
- * gpu.js's webgl2 mode (WebGL2 on SwiftShader), and on its cpu mode beside it. Same seed and run
+ * gpu.js's webgl2 mode (WebGL2 on SwiftShader), and on its webgl (WebGL 1) and cpu modes beside it. Same seed and run
  * counts as the Node suites (test/support/config.ts: FC_SEED, RUNS, FC_RUNS_SCALE).
  *
  * gpu.js's webasm mode is not a column here: in chromium it runs out of WebAssembly memories
@@ -40,8 +40,8 @@ const FAMILIES = [
     ],
   },
 ];
-/** The columns: webgl2 is the point; gpu.js's cpu mode is cheap beside it. */
-const COLUMNS = ['gpu:webgl2', 'gpu:cpu'];
+/** The columns: every gpu.js mode a browser offers here but webasm (see the file comment). */
+const COLUMNS = ['gpu:webgl2', 'gpu:webgl', 'gpu:cpu'];
 
 /** SwiftShader runs GL on the CPU, and the tests share the machine: one op takes seconds, allow minutes. */
 const SLOW = 180_000;
