@@ -3,8 +3,9 @@
  * dynopool/testing: forward value and every input gradient in float32 against the float64
  * reference, within FLOAT32_PARITY) for matmul, linear, conv2d, the pools, batchNorm2d and
  * dynoSample, run in a module Worker (test/browser/pages/parity.ts) of headless chromium on
- * gpu.js's webgl2 mode (WebGL2 on SwiftShader), and on its webgl (WebGL 1) and cpu modes beside it. Same seed and run
- * counts as the Node suites (test/support/config.ts: FC_SEED, RUNS, FC_RUNS_SCALE).
+ * gpu.js's webgl2 mode (WebGL2 on SwiftShader), and on its webgl (WebGL 1) and cpu modes beside
+ * it. Same seed and run counts as the Node suites (test/support/config.ts: FC_SEED, RUNS,
+ * FC_RUNS_SCALE).
  *
  * gpu.js's webasm mode is not a column here: in chromium it runs out of WebAssembly memories
  * after about 40 matmul problems ("WebAssembly.Memory(): could not allocate memory"; every later
