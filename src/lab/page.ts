@@ -13,20 +13,23 @@ import type { RunConfig } from '../train/config.js';
 import type { EpochRecord } from '../train/loop.js';
 import type { FormConfig, FromWorker, LabState, StageMap, StartMessage, ToWorker } from './protocol.js';
 
-const lab: LabState = {
+/** The state before a run reports anything. */
+const freshState = (config: FormConfig | null): LabState => ({
   running: false,
   paused: false,
   backend: null,
   renderer: null,
   notice: null,
-  config: null,
+  config,
   steps: [],
   epochs: [],
   maps: [],
   files: null,
   done: null,
   errors: [],
-};
+});
+
+const lab: LabState = freshState(null);
 (window as unknown as { lab: LabState }).lab = lab;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -109,19 +112,7 @@ const send = (m: ToWorker) => worker?.postMessage(m);
 
 function start({ cfg, mode, maxSteps }: ReturnType<typeof readForm>): void {
   worker?.terminate();
-  Object.assign(lab, {
-    paused: false,
-    backend: null,
-    renderer: null,
-    notice: null,
-    config: cfg,
-    steps: [],
-    epochs: [],
-    maps: [],
-    files: null,
-    done: null,
-    errors: [],
-  });
+  Object.assign(lab, freshState(cfg));
   show('notice', null);
   resetViews();
   setRunning(true);
