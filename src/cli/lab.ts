@@ -62,7 +62,7 @@ export async function startLab(opts: { port?: number; host?: string; root?: stri
     };
     try {
       const url = new URL(req.url ?? '/', 'http://lab');
-      if (req.method !== 'GET') return fail(405, `lab: ${req.method} is not served`);
+      if (req.method !== 'GET' && req.method !== 'HEAD') return fail(405, `lab: ${req.method} is not served`);
       const data = /^\/data\/([a-z0-9-]+)\.bin$/.exec(url.pathname);
       if (data) {
         const bytes = datasetBytes(data[1], url.searchParams, cache);
