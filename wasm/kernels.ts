@@ -1360,9 +1360,10 @@ function dynoCell(
 
 /**
  * DynOPool sampling forward over the planes [plo, phi), two at a time: y[plane, i, j] = the
- * winning sample of cell (i, j), rounded to float32. `geo` holds H, W, OH, OW (i32); `rows` /
- * `cols` are the tap tables (2 OH and 2 OW records); T is this thread's row table
- * (H x 2 OW f64x2).
+ * winning sample of cell (i, j), rounded to float32, and win[plane, i, j] = its winning point
+ * (0 to 3, row sign * 2 + column sign, as a float32), which the op saves for the backward.
+ * `geo` holds H, W, OH, OW (i32); `rows` / `cols` are the tap tables (2 OH and 2 OW records);
+ * T is this thread's row table (H x 2 OW f64x2).
  */
 export function dynoSample(
   geo: usize,
@@ -1370,6 +1371,7 @@ export function dynoSample(
   cols: usize,
   x: usize,
   y: usize,
+  win: usize,
   T: usize,
   plo: i32,
   phi: i32,
@@ -1406,11 +1408,13 @@ export function dynoSample(
         gb = f64x2.splat(1 - fb),
         vb = f64x2.splat(fb);
       for (let j = 0; j < OW; j++) {
-        const best = dynoCell(ta0, ta1, tb0, tb1, ga, va, gb, vb, ca, cb, (<usize>j) << 5, false);
+        const best = dynoCell(ta0, ta1, tb0, tb1, ga, va, gb, vb, ca, cb, (<usize>j) << 5, true);
         const r = f32x4.demote_f64x2_zero(best);
         // lane 1 first: for a lone plane both stores hit o, with the same value
         v128.store32_lane(o + next, r, 1);
         v128.store32_lane(o, r, 0);
+        store<f32>(o - y + win + next, <f32>i64x2.extract_lane(dynoPoint, 1));
+        store<f32>(o - y + win, <f32>i64x2.extract_lane(dynoPoint, 0));
         o += 4;
       }
     }
@@ -1418,9 +1422,9 @@ export function dynoSample(
 }
 
 /**
- * DynOPool sampling backward over the planes [plo, phi), two at a time: the pair's winners
- * (the forward's loop, keeping the winning points: one i64x2 per cell in `win`, P x 16 bytes,
- * this thread's), then one pass over them per plane:
+ * DynOPool sampling backward over the planes [plo, phi), from the forward's
+ * winning points (`win`, one float32 0 to 3 per cell, as dynoSample wrote them), one pass over
+ * them per plane:
  *
  * - dx[plane]: each cell's dy, times the winner's bilinear weights, added to its 4 pixels
  *   (r0 c0, r0 c1, r1 c0, r1 c1, in that order) in the float64 plane `acc` (2 H W float32
@@ -1439,10 +1443,9 @@ export function dynoSampleBackward(
   cols: usize,
   x: usize,
   dy: usize,
+  win: usize,
   dx: usize,
   acc: usize,
-  T: usize,
-  win: usize,
   sums: usize,
   contrib: usize,
   plo: i32,
@@ -1453,53 +1456,22 @@ export function dynoSampleBackward(
     OH = load<i32>(geo, 8),
     OW = load<i32>(geo, 12);
   const HW = H * W,
-    P = OH * OW,
-    OW2 = 2 * OW,
-    stride = (<usize>OW2) << 4;
+    P = OH * OW;
   let dh: f64 = contrib == 0 ? load<f64>(sums) : 0,
     dw: f64 = contrib == 0 ? load<f64>(sums, 8) : 0;
-  for (let pl = plo; pl < phi; pl += 2) {
-    const pair = pl + 1 < phi;
-    const p0 = x + ((<usize>pl * <usize>HW) << 2),
-      p1 = pair ? p0 + ((<usize>HW) << 2) : p0;
-    // the pair's winning points, cell by cell
-    dynoRowTable(p0, p1, H, W, cols, OW2, T);
-    let wp = win;
-    for (let i = 0; i < OH; i++) {
-      const ra = rows + <usize>(2 * i) * TAP,
-        rb = ra + TAP;
-      const fa = load<f64>(ra, 8),
-        fb = load<f64>(rb, 8);
-      const ca = load<i32>(ra) == load<i32>(ra, 4),
-        cb = load<i32>(rb) == load<i32>(rb, 4);
-      const ta0 = T + <usize>load<i32>(ra) * stride,
-        ta1 = T + <usize>load<i32>(ra, 4) * stride,
-        tb0 = T + <usize>load<i32>(rb) * stride,
-        tb1 = T + <usize>load<i32>(rb, 4) * stride;
-      const ga = f64x2.splat(1 - fa),
-        va = f64x2.splat(fa),
-        gb = f64x2.splat(1 - fb),
-        vb = f64x2.splat(fb);
-      for (let j = 0; j < OW; j++) {
-        dynoCell(ta0, ta1, tb0, tb1, ga, va, gb, vb, ca, cb, (<usize>j) << 5, true);
-        v128.store(wp, dynoPoint);
-        wp += 16;
-      }
-    }
-    // each plane of the pair in turn (lane 0, then lane 1), in the reference's cell order
-    const lanes = pair ? 2 : 1;
-    for (let lane = 0; lane < lanes; lane++) {
-      const q = pl + lane;
+  {
+    // plane by plane, in the reference's cell order
+    for (let q = plo; q < phi; q++) {
       const p = x + ((<usize>q * <usize>HW) << 2);
       let o = dy + ((<usize>q * <usize>P) << 2);
       let c = contrib + ((<usize>q * <usize>P) << 4);
-      let k = win + ((<usize>lane) << 3);
+      let k = win + ((<usize>q * <usize>P) << 2);
       memory.fill(acc, 0, (<usize>HW) << 3);
       for (let i = 0; i < OH; i++) {
         const r0 = rows + <usize>(2 * i) * TAP;
         for (let j = 0; j < OW; j++) {
-          const point = load<i32>(k);
-          k += 16;
+          const point = <i32>load<f32>(k);
+          k += 4;
           const ra = r0 + <usize>(point >> 1) * TAP,
             cb = cols + <usize>(2 * j + (point & 1)) * TAP;
           const alo = load<i32>(ra),
