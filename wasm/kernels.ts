@@ -1161,6 +1161,90 @@ function argmaxWindow(p: usize, W: i32, h0: i32, h1: i32, w0: i32, w1: i32): i32
   return best;
 }
 
+/** Lane mask: does v replace best (v larger, or the first NaN), as argmaxWindow. */
+@inline
+function poolTakes(v: v128, best: v128): v128 {
+  return v128.or(f32x4.gt(v, best), v128.and(f32x4.ne(v, v), f32x4.eq(best, best)));
+}
+
+/**
+ * 2x2 windows, stride 2, no padding (VGG's pooling), 4 windows at a time in SIMD lanes: the
+ * same winners as argmaxWindow (the first maximum in the order x00, x01, x10, x11, the first
+ * NaN). Forward: y = the winner's value. Gradient (each pixel is in at most one window):
+ * dx = dy + 0 at the winner (the reference's f64 sum from +0 of one float32 term, rounded: dy,
+ * with -0 made +0), +0 elsewhere, including a last odd row or column that no window covers.
+ */
+function maxPool2x2Planes(
+  x: usize,
+  yOrDy: usize,
+  dx: usize,
+  H: i32,
+  W: i32,
+  OH: i32,
+  OW: i32,
+  plo: i32,
+  phi: i32,
+  grad: bool,
+): void {
+  const HW = H * W,
+    P = OH * OW;
+  const zero = f32x4.splat(0);
+  for (let pl = plo; pl < phi; pl++) {
+    const p = x + (<usize>pl * <usize>HW << 2);
+    const q = dx + (<usize>pl * <usize>HW << 2);
+    let o = yOrDy + (<usize>pl * <usize>P << 2);
+    if (grad) memory.fill(q, 0, <usize>HW << 2);
+    for (let oh = 0; oh < OH; oh++) {
+      const off0 = <usize>(2 * oh * W) << 2,
+        off1 = off0 + (<usize>W << 2);
+      let ow = 0;
+      for (; ow + 4 <= OW; ow += 4) {
+        const c = <usize>(2 * ow) << 2;
+        const a0 = v128.load(p + off0 + c),
+          a1 = v128.load(p + off0 + c + 16),
+          b0 = v128.load(p + off1 + c),
+          b1 = v128.load(p + off1 + c + 16);
+        const x00 = v128.shuffle<i32>(a0, a1, 0, 2, 4, 6),
+          x01 = v128.shuffle<i32>(a0, a1, 1, 3, 5, 7),
+          x10 = v128.shuffle<i32>(b0, b1, 0, 2, 4, 6),
+          x11 = v128.shuffle<i32>(b0, b1, 1, 3, 5, 7);
+        let best = x00;
+        const t1 = poolTakes(x01, best);
+        best = v128.bitselect(x01, best, t1);
+        const t2 = poolTakes(x10, best);
+        best = v128.bitselect(x10, best, t2);
+        const t3 = poolTakes(x11, best);
+        best = v128.bitselect(x11, best, t3);
+        if (!grad) {
+          v128.store(o, best);
+        } else {
+          // the winner's mask: the last point that took it
+          const m3 = t3,
+            m2 = v128.andnot(t2, t3),
+            m1 = v128.andnot(v128.andnot(t1, t2), t3),
+            m0 = v128.not(v128.or(v128.or(t1, t2), t3));
+          const d = f32x4.add(v128.load(o), zero);
+          const e0 = v128.and(d, m0),
+            o0 = v128.and(d, m1),
+            e1 = v128.and(d, m2),
+            o1 = v128.and(d, m3);
+          v128.store(q + off0 + c, v128.shuffle<i32>(e0, o0, 0, 4, 1, 5));
+          v128.store(q + off0 + c + 16, v128.shuffle<i32>(e0, o0, 2, 6, 3, 7));
+          v128.store(q + off1 + c, v128.shuffle<i32>(e1, o1, 0, 4, 1, 5));
+          v128.store(q + off1 + c + 16, v128.shuffle<i32>(e1, o1, 2, 6, 3, 7));
+        }
+        o += 16;
+      }
+      for (; ow < OW; ow++) {
+        const at = argmaxWindow(p, W, 2 * oh, 2 * oh + 2, 2 * ow, 2 * ow + 2);
+        if (grad) store<f32>(q + (<usize>at << 2), load<f32>(o) + <f32>0);
+        else store<f32>(o, load<f32>(p + (<usize>at << 2)));
+        o += 4;
+      }
+    }
+  }
+}
+
 /**
  * Runs over the windows of the planes [plo, phi): calls maxPool2dPlane's body through `grad`
  * (0: forward, y[plane, oh, ow] = x at the winner; 1: gradient, acc[winner] += dy[plane, oh, ow]).
@@ -1179,6 +1263,10 @@ function maxPoolPlanes(geo: usize, x: usize, yOrDy: usize, dx: usize, acc: usize
     PW = load<i32>(geo, 36);
   const HW = H * W,
     P = OH * OW;
+  if (KH == 2 && KW == 2 && SH == 2 && SW == 2 && PH == 0 && PW == 0) {
+    maxPool2x2Planes(x, yOrDy, dx, H, W, OH, OW, plo, phi, grad);
+    return;
+  }
   for (let pl = plo; pl < phi; pl++) {
     const p = x + (<usize>pl * <usize>HW << 2);
     let o = yOrDy + (<usize>pl * <usize>P << 2);
