@@ -1161,6 +1161,90 @@ function argmaxWindow(p: usize, W: i32, h0: i32, h1: i32, w0: i32, w1: i32): i32
   return best;
 }
 
+/** Lane mask: does v replace best (v larger, or the first NaN), as argmaxWindow. */
+@inline
+function poolTakes(v: v128, best: v128): v128 {
+  return v128.or(f32x4.gt(v, best), v128.and(f32x4.ne(v, v), f32x4.eq(best, best)));
+}
+
+/**
+ * 2x2 windows, stride 2, no padding (VGG's pooling), 4 windows at a time in SIMD lanes: the
+ * same winners as argmaxWindow (the first maximum in the order x00, x01, x10, x11, the first
+ * NaN). Forward: y = the winner's value. Gradient (each pixel is in at most one window):
+ * dx = dy + 0 at the winner (the reference's f64 sum from +0 of one float32 term, rounded: dy,
+ * with -0 made +0), +0 elsewhere, including a last odd row or column that no window covers.
+ */
+function maxPool2x2Planes(
+  x: usize,
+  yOrDy: usize,
+  dx: usize,
+  H: i32,
+  W: i32,
+  OH: i32,
+  OW: i32,
+  plo: i32,
+  phi: i32,
+  grad: bool,
+): void {
+  const HW = H * W,
+    P = OH * OW;
+  const zero = f32x4.splat(0);
+  for (let pl = plo; pl < phi; pl++) {
+    const p = x + (<usize>pl * <usize>HW << 2);
+    const q = dx + (<usize>pl * <usize>HW << 2);
+    let o = yOrDy + (<usize>pl * <usize>P << 2);
+    if (grad) memory.fill(q, 0, <usize>HW << 2);
+    for (let oh = 0; oh < OH; oh++) {
+      const off0 = <usize>(2 * oh * W) << 2,
+        off1 = off0 + (<usize>W << 2);
+      let ow = 0;
+      for (; ow + 4 <= OW; ow += 4) {
+        const c = <usize>(2 * ow) << 2;
+        const a0 = v128.load(p + off0 + c),
+          a1 = v128.load(p + off0 + c + 16),
+          b0 = v128.load(p + off1 + c),
+          b1 = v128.load(p + off1 + c + 16);
+        const x00 = v128.shuffle<i32>(a0, a1, 0, 2, 4, 6),
+          x01 = v128.shuffle<i32>(a0, a1, 1, 3, 5, 7),
+          x10 = v128.shuffle<i32>(b0, b1, 0, 2, 4, 6),
+          x11 = v128.shuffle<i32>(b0, b1, 1, 3, 5, 7);
+        let best = x00;
+        const t1 = poolTakes(x01, best);
+        best = v128.bitselect(x01, best, t1);
+        const t2 = poolTakes(x10, best);
+        best = v128.bitselect(x10, best, t2);
+        const t3 = poolTakes(x11, best);
+        best = v128.bitselect(x11, best, t3);
+        if (!grad) {
+          v128.store(o, best);
+        } else {
+          // the winner's mask: the last point that took it
+          const m3 = t3,
+            m2 = v128.andnot(t2, t3),
+            m1 = v128.andnot(v128.andnot(t1, t2), t3),
+            m0 = v128.not(v128.or(v128.or(t1, t2), t3));
+          const d = f32x4.add(v128.load(o), zero);
+          const e0 = v128.and(d, m0),
+            o0 = v128.and(d, m1),
+            e1 = v128.and(d, m2),
+            o1 = v128.and(d, m3);
+          v128.store(q + off0 + c, v128.shuffle<i32>(e0, o0, 0, 4, 1, 5));
+          v128.store(q + off0 + c + 16, v128.shuffle<i32>(e0, o0, 2, 6, 3, 7));
+          v128.store(q + off1 + c, v128.shuffle<i32>(e1, o1, 0, 4, 1, 5));
+          v128.store(q + off1 + c + 16, v128.shuffle<i32>(e1, o1, 2, 6, 3, 7));
+        }
+        o += 16;
+      }
+      for (; ow < OW; ow++) {
+        const at = argmaxWindow(p, W, 2 * oh, 2 * oh + 2, 2 * ow, 2 * ow + 2);
+        if (grad) store<f32>(q + (<usize>at << 2), load<f32>(o) + <f32>0);
+        else store<f32>(o, load<f32>(p + (<usize>at << 2)));
+        o += 4;
+      }
+    }
+  }
+}
+
 /**
  * Runs over the windows of the planes [plo, phi): calls maxPool2dPlane's body through `grad`
  * (0: forward, y[plane, oh, ow] = x at the winner; 1: gradient, acc[winner] += dy[plane, oh, ow]).
@@ -1179,6 +1263,10 @@ function maxPoolPlanes(geo: usize, x: usize, yOrDy: usize, dx: usize, acc: usize
     PW = load<i32>(geo, 36);
   const HW = H * W,
     P = OH * OW;
+  if (KH == 2 && KW == 2 && SH == 2 && SW == 2 && PH == 0 && PW == 0) {
+    maxPool2x2Planes(x, yOrDy, dx, H, W, OH, OW, plo, phi, grad);
+    return;
+  }
   for (let pl = plo; pl < phi; pl++) {
     const p = x + (<usize>pl * <usize>HW << 2);
     let o = yOrDy + (<usize>pl * <usize>P << 2);
@@ -1360,9 +1448,10 @@ function dynoCell(
 
 /**
  * DynOPool sampling forward over the planes [plo, phi), two at a time: y[plane, i, j] = the
- * winning sample of cell (i, j), rounded to float32. `geo` holds H, W, OH, OW (i32); `rows` /
- * `cols` are the tap tables (2 OH and 2 OW records); T is this thread's row table
- * (H x 2 OW f64x2).
+ * winning sample of cell (i, j), rounded to float32, and win[plane, i, j] = its winning point
+ * (0 to 3, row sign * 2 + column sign, as a float32), which the op saves for the backward.
+ * `geo` holds H, W, OH, OW (i32); `rows` / `cols` are the tap tables (2 OH and 2 OW records);
+ * T is this thread's row table (H x 2 OW f64x2).
  */
 export function dynoSample(
   geo: usize,
@@ -1370,6 +1459,7 @@ export function dynoSample(
   cols: usize,
   x: usize,
   y: usize,
+  win: usize,
   T: usize,
   plo: i32,
   phi: i32,
@@ -1406,11 +1496,13 @@ export function dynoSample(
         gb = f64x2.splat(1 - fb),
         vb = f64x2.splat(fb);
       for (let j = 0; j < OW; j++) {
-        const best = dynoCell(ta0, ta1, tb0, tb1, ga, va, gb, vb, ca, cb, (<usize>j) << 5, false);
+        const best = dynoCell(ta0, ta1, tb0, tb1, ga, va, gb, vb, ca, cb, (<usize>j) << 5, true);
         const r = f32x4.demote_f64x2_zero(best);
         // lane 1 first: for a lone plane both stores hit o, with the same value
         v128.store32_lane(o + next, r, 1);
         v128.store32_lane(o, r, 0);
+        store<f32>(o - y + win + next, <f32>i64x2.extract_lane(dynoPoint, 1));
+        store<f32>(o - y + win, <f32>i64x2.extract_lane(dynoPoint, 0));
         o += 4;
       }
     }
@@ -1418,9 +1510,9 @@ export function dynoSample(
 }
 
 /**
- * DynOPool sampling backward over the planes [plo, phi), two at a time: the pair's winners
- * (the forward's loop, keeping the winning points: one i64x2 per cell in `win`, P x 16 bytes,
- * this thread's), then one pass over them per plane:
+ * DynOPool sampling backward over the planes [plo, phi), from the forward's
+ * winning points (`win`, one float32 0 to 3 per cell, as dynoSample wrote them), one pass over
+ * them per plane:
  *
  * - dx[plane]: each cell's dy, times the winner's bilinear weights, added to its 4 pixels
  *   (r0 c0, r0 c1, r1 c0, r1 c1, in that order) in the float64 plane `acc` (2 H W float32
@@ -1439,10 +1531,9 @@ export function dynoSampleBackward(
   cols: usize,
   x: usize,
   dy: usize,
+  win: usize,
   dx: usize,
   acc: usize,
-  T: usize,
-  win: usize,
   sums: usize,
   contrib: usize,
   plo: i32,
@@ -1453,53 +1544,22 @@ export function dynoSampleBackward(
     OH = load<i32>(geo, 8),
     OW = load<i32>(geo, 12);
   const HW = H * W,
-    P = OH * OW,
-    OW2 = 2 * OW,
-    stride = (<usize>OW2) << 4;
+    P = OH * OW;
   let dh: f64 = contrib == 0 ? load<f64>(sums) : 0,
     dw: f64 = contrib == 0 ? load<f64>(sums, 8) : 0;
-  for (let pl = plo; pl < phi; pl += 2) {
-    const pair = pl + 1 < phi;
-    const p0 = x + ((<usize>pl * <usize>HW) << 2),
-      p1 = pair ? p0 + ((<usize>HW) << 2) : p0;
-    // the pair's winning points, cell by cell
-    dynoRowTable(p0, p1, H, W, cols, OW2, T);
-    let wp = win;
-    for (let i = 0; i < OH; i++) {
-      const ra = rows + <usize>(2 * i) * TAP,
-        rb = ra + TAP;
-      const fa = load<f64>(ra, 8),
-        fb = load<f64>(rb, 8);
-      const ca = load<i32>(ra) == load<i32>(ra, 4),
-        cb = load<i32>(rb) == load<i32>(rb, 4);
-      const ta0 = T + <usize>load<i32>(ra) * stride,
-        ta1 = T + <usize>load<i32>(ra, 4) * stride,
-        tb0 = T + <usize>load<i32>(rb) * stride,
-        tb1 = T + <usize>load<i32>(rb, 4) * stride;
-      const ga = f64x2.splat(1 - fa),
-        va = f64x2.splat(fa),
-        gb = f64x2.splat(1 - fb),
-        vb = f64x2.splat(fb);
-      for (let j = 0; j < OW; j++) {
-        dynoCell(ta0, ta1, tb0, tb1, ga, va, gb, vb, ca, cb, (<usize>j) << 5, true);
-        v128.store(wp, dynoPoint);
-        wp += 16;
-      }
-    }
-    // each plane of the pair in turn (lane 0, then lane 1), in the reference's cell order
-    const lanes = pair ? 2 : 1;
-    for (let lane = 0; lane < lanes; lane++) {
-      const q = pl + lane;
+  {
+    // plane by plane, in the reference's cell order
+    for (let q = plo; q < phi; q++) {
       const p = x + ((<usize>q * <usize>HW) << 2);
       let o = dy + ((<usize>q * <usize>P) << 2);
       let c = contrib + ((<usize>q * <usize>P) << 4);
-      let k = win + ((<usize>lane) << 3);
+      let k = win + ((<usize>q * <usize>P) << 2);
       memory.fill(acc, 0, (<usize>HW) << 3);
       for (let i = 0; i < OH; i++) {
         const r0 = rows + <usize>(2 * i) * TAP;
         for (let j = 0; j < OW; j++) {
-          const point = load<i32>(k);
-          k += 16;
+          const point = <i32>load<f32>(k);
+          k += 4;
           const ra = r0 + <usize>(point >> 1) * TAP,
             cb = cols + <usize>(2 * j + (point & 1)) * TAP;
           const alo = load<i32>(ra),

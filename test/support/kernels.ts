@@ -101,7 +101,9 @@ export function legacy<B extends Backend>(backend: B): B & LegacyKernels {
     },
     dynoSample: (x, g) => one(k.dynoSampleKernel, [x], g),
     dynoSampleBackward: (x, dy, g) => {
-      const [dx, dh, dw] = run(k.dynoSampleBackwardKernel, [x, dy], g);
+      // the winners come from this backend's forward, as the op saves them
+      const winners = run(k.dynoSampleKernel, [x], g)[1];
+      const [dx, dh, dw] = run(k.dynoSampleBackwardKernel, [x, dy, winners], g);
       return { dx, dh: dh.hostValues()[0], dw: dw.hostValues()[0] };
     },
   };

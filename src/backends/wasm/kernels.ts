@@ -402,25 +402,24 @@ function dynoTaps(rt: WasmRuntime, g: DynoGeometry): [number, number] {
  */
 const dynoTables = (rt: WasmRuntime, g: DynoGeometry): number[] => rt.scratch.map(() => rt.alloc(8 * g.H * g.OW));
 
-/** Per thread: a plane pair's winning points (one i64x2 per cell). */
-const dynoWinners = (rt: WasmRuntime, g: DynoGeometry): number[] => rt.scratch.map(() => rt.alloc(4 * g.OH * g.OW));
-
 /** The DynOPool record that wasm/kernels.ts reads (its DynOPool sampling section). */
 const dynoRecord = (g: DynoGeometry): number[] => [g.H, g.W, g.OH, g.OW];
 
 /** Work of a DynOPool pass, about 4 bilinear samples of 4 pixels per cell (decides the split). */
 const dynoWork = (g: DynoGeometry): number => g.N * g.C * g.OH * g.OW * 32;
 
-export function dynoSampleWasm(rt: WasmRuntime, x: Float32Array, g: DynoGeometry): Float32Array {
+/** The output and its cells' winning points (0 to 3, the op saves them for the backward). */
+export function dynoSampleWasm(rt: WasmRuntime, x: Float32Array, g: DynoGeometry): Float32Array[] {
   const size = g.N * g.C * g.OH * g.OW;
   rt.reset();
   const px = rt.put(x),
     py = rt.alloc(size),
+    pwin = rt.alloc(size),
     [rows, cols] = dynoTaps(rt, g),
     geo = rt.record(dynoRecord(g)),
     tables = dynoTables(rt, g);
-  rt.split('dynoSample', g.N * g.C, 2, dynoWork(g), (lo, hi, t) => [geo, rows, cols, px, py, tables[t], lo, hi]);
-  return rt.take(py, size);
+  rt.split('dynoSample', g.N * g.C, 2, dynoWork(g), (lo, hi, t) => [geo, rows, cols, px, py, pwin, tables[t], lo, hi]);
+  return [rt.take(py, size), rt.take(pwin, size)];
 }
 
 /**
@@ -433,6 +432,7 @@ export function dynoSampleBackwardWasm(
   rt: WasmRuntime,
   x: Float32Array,
   dy: Float32Array,
+  win: Float32Array,
   g: DynoGeometry,
 ): Float32Array[] {
   const planes = g.N * g.C,
@@ -440,21 +440,20 @@ export function dynoSampleBackwardWasm(
   rt.reset();
   const px = rt.put(x),
     pdy = rt.put(dy),
+    pwin = rt.put(win),
     pdx = rt.alloc(x.length),
     [rows, cols] = dynoTaps(rt, g),
     geo = rt.record(dynoRecord(g));
   // one f64 accumulator plane per thread, the running sums (2 f64, from +0), and the upper
   // share's per-cell terms (2 f64 per cell; used only when the call is split)
-  const acc = rt.scratch.map(() => rt.alloc(2 * g.H * g.W)),
-    tables = dynoTables(rt, g),
-    win = dynoWinners(rt, g);
+  const acc = rt.scratch.map(() => rt.alloc(2 * g.H * g.W));
   const sums = rt.alloc(4);
   const contrib = rt.threads > 1 ? rt.alloc(4 * planes * P) : 0;
   new Float64Array(rt.memory.buffer, sums, 2).fill(0);
   let upper = -1;
-  rt.split('dynoSampleBackward', planes, 2, 2 * dynoWork(g), (lo, hi, t) => {
+  rt.split('dynoSampleBackward', planes, 1, dynoWork(g), (lo, hi, t) => {
     if (t > 0) upper = lo;
-    return [geo, rows, cols, px, pdy, pdx, acc[t], tables[t], win[t], sums, t > 0 ? contrib : 0, lo, hi];
+    return [geo, rows, cols, px, pdy, pwin, pdx, acc[t], sums, t > 0 ? contrib : 0, lo, hi];
   });
   if (upper >= 0) rt.call('dynoSampleSum', sums, contrib, upper * P, planes * P);
   const [dh, dw] = new Float64Array(rt.memory.buffer, sums, 2);
@@ -476,7 +475,7 @@ export const wasmKernelImpls: readonly WasmKernelImpl[] = [
   wasmImpl(maxPool2dKernel, (rt, [x], g) => maxPool2dWasm(rt, x, g)),
   wasmImpl(maxPool2dGradKernel, (rt, [x, dy], g) => maxPool2dGradWasm(rt, x, dy, g)),
   wasmImpl(dynoSampleKernel, (rt, [x], g) => dynoSampleWasm(rt, x, g)),
-  wasmImpl(dynoSampleBackwardKernel, (rt, [x, dy], g) => dynoSampleBackwardWasm(rt, x, dy, g)),
+  wasmImpl(dynoSampleBackwardKernel, (rt, [x, dy, win], g) => dynoSampleBackwardWasm(rt, x, dy, win, g)),
 ];
 
 /** Every kernel with a wasm implementation, by kernel name. */

@@ -56,18 +56,19 @@ import { dynoSampleBackwardKernel, dynoSampleKernel, type DynoGeometry } from '.
 import { fmt } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { clampSurrogate, roundSurrogate } from '../surrogate/surrogate.js';
-import { asTensor, assertCompatible, assertNdim, runKernel, runKernel1 } from '../util.js';
+import { asTensor, assertCompatible, assertNdim, runKernel } from '../util.js';
 
 const dynoSampleOp = defineOp({
   name: 'dynoSample',
   inputs: ['x', 'h', 'w'],
-  forward: ({ x }, g: DynoGeometry) => ({
-    output: runKernel1(dynoSampleKernel, [x], g),
-    saved: null,
-  }),
-  // one backend call gives all three gradients (the winners are found once)
-  backward: (dy, { inputs: { x }, attrs: g }) => {
-    const [dx, dh, dw] = runKernel(dynoSampleBackwardKernel, [x, dy], g);
+  // the forward's winning points are saved: the backward reads them instead of sampling again
+  forward: ({ x }, g: DynoGeometry) => {
+    const [output, winners] = runKernel(dynoSampleKernel, [x], g);
+    return { output, saved: winners };
+  },
+  // one backend call gives all three gradients
+  backward: (dy, { inputs: { x }, attrs: g, saved: winners }) => {
+    const [dx, dh, dw] = runKernel(dynoSampleBackwardKernel, [x, dy, winners], g);
     return { x: dx, h: dh, w: dw };
   },
 });

@@ -66,11 +66,16 @@ function bilinear(x: TypedArray, base: number, W: number, a: Tap, b: Tap): numbe
   return (1 - a.frac) * top + a.frac * bottom;
 }
 
-/** Walks every output cell, giving the winning (first maximal) query point's taps. */
+/**
+ * Walks every output cell, giving the winning (first maximal) query point's taps, the point
+ * k = 2 sa + sb and its value; with `winners` (the forward's), takes the point from there
+ * (the value is then NaN: unused).
+ */
 function forEachWinner(
   x: TypedArray,
   g: DynoGeometry,
-  fn: (o: number, base: number, a: Tap, b: Tap, value: number) => void,
+  fn: (o: number, base: number, a: Tap, b: Tap, value: number, k: number) => void,
+  winners?: TypedArray,
 ): void {
   const { N, C, H, W, OH, OW } = g;
   const rows = axisTaps(H, OH, g.h);
@@ -80,9 +85,16 @@ function forEachWinner(
     const base = nc * H * W;
     for (let i = 0; i < OH; i++) {
       for (let j = 0; j < OW; j++) {
+        if (winners) {
+          const k = winners[o];
+          const sa = k >= 2 ? 1 : 0;
+          fn(o++, base, rows[2 * i + sa], cols[2 * j + k - 2 * sa], NaN, k);
+          continue;
+        }
         let best = -Infinity,
           ba = rows[2 * i],
           bb = cols[2 * j],
+          bk = 0,
           first = true;
         // order (-,-), (-,+), (+,-), (+,+); ties keep the earlier point
         for (let sa = 0; sa < 2; sa++) {
@@ -94,26 +106,30 @@ function forEachWinner(
               best = v;
               ba = a;
               bb = b;
+              bk = 2 * sa + sb;
               first = false;
             }
           }
         }
-        fn(o++, base, ba, bb, best);
+        fn(o++, base, ba, bb, best, bk);
       }
     }
   }
 }
 
-export function dynoSampleCpu(x: TypedArray, g: DynoGeometry): TypedArray {
-  const out = allocate(dtypeOf(x), g.N * g.C * g.OH * g.OW);
-  forEachWinner(x, g, (o, _base, _a, _b, v) => {
-    out[o] = v;
+/** The output and the winning points k = 2 sa + sb of its cells (the op saves them). */
+export function dynoSampleCpu(x: TypedArray, g: DynoGeometry): { y: TypedArray; winners: TypedArray } {
+  const y = allocate(dtypeOf(x), g.N * g.C * g.OH * g.OW);
+  const winners = allocate(dtypeOf(x), y.length);
+  forEachWinner(x, g, (o, _base, _a, _b, v, k) => {
+    y[o] = v;
+    winners[o] = k;
   });
-  return out;
+  return { y, winners };
 }
 
 /**
- * One pass over the winners gives both gradients:
+ * One pass over the winners (the forward's) gives both gradients:
  * - dx: each cell's dy is scattered onto the 4 pixels of its winning point, bilinear weights;
  * - d/dh = sum over cells of dy * d bilinear / du * du/dh at the winning point (w likewise),
  *   d bilinear / du = (1 - fv) (x[u1, v0] - x[u0, v0]) + fv (x[u1, v1] - x[u0, v1]).
@@ -121,34 +137,43 @@ export function dynoSampleCpu(x: TypedArray, g: DynoGeometry): TypedArray {
 export function dynoSampleBackwardCpu(
   x: TypedArray,
   dy: TypedArray,
+  winners: TypedArray,
   g: DynoGeometry,
 ): { dx: TypedArray; dh: number; dw: number } {
   const acc = new Float64Array(x.length);
   const W = g.W;
   let dh = 0,
     dw = 0;
-  forEachWinner(x, g, (o, base, a, b) => {
-    const d = dy[o];
-    const r0 = base + a.lo * W,
-      r1 = base + a.hi * W;
-    acc[r0 + b.lo] += d * (1 - a.frac) * (1 - b.frac);
-    acc[r0 + b.hi] += d * (1 - a.frac) * b.frac;
-    acc[r1 + b.lo] += d * a.frac * (1 - b.frac);
-    acc[r1 + b.hi] += d * a.frac * b.frac;
-    const x00 = x[r0 + b.lo],
-      x01 = x[r0 + b.hi],
-      x10 = x[r1 + b.lo],
-      x11 = x[r1 + b.hi];
-    if (a.dSize !== 0) dh += d * a.dSize * ((1 - b.frac) * (x10 - x00) + b.frac * (x11 - x01));
-    if (b.dSize !== 0) dw += d * b.dSize * ((1 - a.frac) * (x01 - x00) + a.frac * (x11 - x10));
-  });
+  forEachWinner(
+    x,
+    g,
+    (o, base, a, b) => {
+      const d = dy[o];
+      const r0 = base + a.lo * W,
+        r1 = base + a.hi * W;
+      acc[r0 + b.lo] += d * (1 - a.frac) * (1 - b.frac);
+      acc[r0 + b.hi] += d * (1 - a.frac) * b.frac;
+      acc[r1 + b.lo] += d * a.frac * (1 - b.frac);
+      acc[r1 + b.hi] += d * a.frac * b.frac;
+      const x00 = x[r0 + b.lo],
+        x01 = x[r0 + b.hi],
+        x10 = x[r1 + b.lo],
+        x11 = x[r1 + b.hi];
+      if (a.dSize !== 0) dh += d * a.dSize * ((1 - b.frac) * (x10 - x00) + b.frac * (x11 - x01));
+      if (b.dSize !== 0) dw += d * b.dSize * ((1 - a.frac) * (x01 - x00) + a.frac * (x11 - x10));
+    },
+    winners,
+  );
   return { dx: fromFloat64(acc, dtypeOf(x)), dh, dw };
 }
 
 export const dynoSampleCpuImpls: readonly CpuKernelImpl[] = [
-  cpuImpl(decl.dynoSampleKernel, ([x], g) => dynoSampleCpu(x, g)),
-  cpuImpl(decl.dynoSampleBackwardKernel, ([x, dy], g) => {
-    const r = dynoSampleBackwardCpu(x, dy, g);
+  cpuImpl(decl.dynoSampleKernel, ([x], g) => {
+    const r = dynoSampleCpu(x, g);
+    return [r.y, r.winners];
+  }),
+  cpuImpl(decl.dynoSampleBackwardKernel, ([x, dy, winners], g) => {
+    const r = dynoSampleBackwardCpu(x, dy, winners, g);
     return [r.dx, scalarLike(r.dh, dy), scalarLike(r.dw, dy)];
   }),
 ];

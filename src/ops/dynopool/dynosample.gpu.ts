@@ -2,15 +2,15 @@
  * gpu.js kernels for dynoSample (float32). The query taps of every output row and column
  * (lower/upper pixel, weight, d coordinate / d size) are computed once on the host in float64
  * by the same `axisTaps` the CPU reference uses, and passed as small arrays.
- *   forward      thread per cell (p, i, j), p = n * C + c: the max of its 4 bilinear samples;
- *                the same kernel, configured with value = 0, returns which point won instead
+ *   forward      two kernels, thread per cell (p, i, j), p = n * C + c: which of its 4
+ *                bilinear samples is the largest (the winners, an output the op saves for the
+ *                backward), then the winning sample itself (one bilinear sample per cell)
  *   grad x       thread per dx[p, r, q], a GATHER: it visits only the cells whose taps touch
  *                row r and column q (host-built lists) and adds dy times the winning point's
  *                bilinear weight on (r, q)
  *   grad size    thread per plane and axis: the plane's sum of dy * d sample / d size; the
  *                host adds the N * C partial sums (a readback of 2 N C numbers)
- * The backward recomputes the winners from x (one kernel call) rather than keeping them from
- * the forward.
+ * The backward reads the forward's winners rather than evaluating the 4 samples again.
  * Ties pick the first maximal point in the order (-,-), (-,+), (+,-), (+,+), as the reference.
  * Non-finite values as the reference (dynosample.cpu.ts): a sample is the weighted sum of its
  * distinct pixels, a NaN sample wins its cell (explicit `v !== v`: `v > best` is false for NaN),
@@ -22,7 +22,6 @@ import {
   gpuImpl,
   type GpuKernelImpl,
   HostResult,
-  release,
   type Constants,
   type KernelCache,
   type KernelData,
@@ -31,9 +30,9 @@ import {
 import { axisTaps, type Tap } from './dynosample.cpu.js';
 
 /**
- * The max of the cell's 4 bilinear samples (constants.value = 1), or which query point wins it
- * (value = 0): k = 2 * sa + sb for the point (row tap sa, column tap sb), the first maximal one
- * in the order (-,-), (-,+), (+,-), (+,+). The backward kernels read the winner instead of
+ * Which query point has the max of the cell's 4 bilinear samples: k = 2 * sa + sb for the point
+ * (row tap sa, column tap sb), the first maximal one in the order (-,-), (-,+), (+,-), (+,+).
+ * sampleAtKernel then takes its value, and the backward kernels read the winner instead of
  * re-evaluating the 4 samples.
  *
  * Written out for the 4 points rather than as a loop: each tap is read once (the 2 row taps and
@@ -109,17 +108,54 @@ function sampleMaxKernel(this: GpuThis, x: Float32Array, rows: Float32Array, col
     best = vbc;
     winner = 2;
   }
-  if (vbd > best || (vbd !== vbd && best === best)) {
-    best = vbd;
-    winner = 3;
+  if (vbd > best || (vbd !== vbd && best === best)) winner = 3;
+  return winner;
+}
+
+/**
+ * The winning sample of cell (i, j): the bilinear sample at the point k = win[cell], by the same
+ * float operations as sampleMaxKernel's (so the value is the one that won there, bit for bit).
+ * rowsK / colsK hold the taps per point (see pointTaps): the winner indexes them directly.
+ */
+function sampleAtKernel(
+  this: GpuThis,
+  x: Float32Array,
+  rowsK: Float32Array,
+  colsK: Float32Array,
+  win: Float32Array,
+): number {
+  const idx = this.thread.x;
+  const q1 = Math.floor((idx + 0.5) / this.constants.OW);
+  const j = idx - q1 * this.constants.OW;
+  const p = Math.floor((q1 + 0.5) / this.constants.OH);
+  const i = q1 - p * this.constants.OH;
+  const base = p * this.constants.H * this.constants.W;
+  const k = win[idx];
+  const a = (4 * i + k) * 4;
+  const b = (4 * j + k) * 4;
+  const r0 = base + rowsK[a] * this.constants.W;
+  const r1 = base + rowsK[a + 1] * this.constants.W;
+  const fa = rowsK[a + 2];
+  const c0 = colsK[b];
+  const c1 = colsK[b + 1];
+  const fc = colsK[b + 2];
+  let h0 = x[r0 + c0];
+  let h1 = x[r1 + c0];
+  if (c1 !== c0) {
+    h0 = (1 - fc) * x[r0 + c0] + fc * x[r0 + c1];
+    h1 = (1 - fc) * x[r1 + c0] + fc * x[r1 + c1];
   }
-  return this.constants.value === 1 ? best : winner;
+  let v = h0;
+  if (r1 !== r0) v = (1 - fa) * h0 + fa * h1;
+  return v;
 }
 
 /**
  * dx[p, r, q]: over the cells (i, j) whose taps touch row r and column q, dy times the winner's
- * weight on (r, q). The host-built lists hold, per input index, entries (output index, weight of
- * its tap 0 on this pixel, weight of its tap 1), so the winner only picks a weight.
+ * weight on (r, q). The host-built lists hold, per input index, entries of 5 numbers: the output
+ * index, then the weight on this pixel of the tap that each winner k = 0..3 uses (see touching),
+ * so the winner indexes its weights directly, with no arithmetic and no branch on it (winners
+ * vary from cell to cell: mispredicted branches cost the cpu mode a third of its time).
  */
 function gradXKernel(
   this: GpuThis,
@@ -143,29 +179,29 @@ function gradXKernel(
   // the lists are at most MR and MC long (constant bounds, as GLSL needs); break at their ends
   for (let ka = 0; ka < this.constants.MR; ka++) {
     if (ka >= rn) break;
-    const e = (rs + ka) * 3;
+    const e = (rs + ka) * 5;
     const rowBase = (p * this.constants.OH + rowList[e]) * this.constants.OW;
     for (let kb = 0; kb < this.constants.MC; kb++) {
       if (kb >= cn) break;
-      const f = (cs + kb) * 3;
+      const f = (cs + kb) * 5;
       const cell = rowBase + colList[f];
-      // the winner k = 2 sa + sb picks its taps' weights by index, not by branches (winners
-      // vary from cell to cell: mispredicted branches cost the cpu mode a third of its time)
-      const k = win[cell];
-      const sa = Math.floor(k * 0.5 + 0.25);
-      sum += dy[cell] * rowList[e + 1 + sa] * colList[f + 1 + k - 2 * sa];
+      const k = win[cell] + 1;
+      sum += dy[cell] * rowList[e + k] * colList[f + k];
     }
   }
   return sum;
 }
 
-/** Per plane p (and axis: the first P outputs are d/dh, the next P d/dw): sum of dy * d sample / d size. */
+/**
+ * Per plane p (and axis: the first P outputs are d/dh, the next P d/dw): sum of dy * d sample /
+ * d size. rowsK / colsK hold the taps per point (see pointTaps).
+ */
 function gradSizeKernel(
   this: GpuThis,
   x: Float32Array,
   dy: Float32Array,
-  rows: Float32Array,
-  cols: Float32Array,
+  rowsK: Float32Array,
+  colsK: Float32Array,
   win: Float32Array,
 ): number {
   const idx = this.thread.x;
@@ -173,26 +209,29 @@ function gradSizeKernel(
   const p = idx - second * this.constants.P;
   const base = p * this.constants.H * this.constants.W;
   let sum = 0;
+  let cell = p * this.constants.OH * this.constants.OW;
   for (let i = 0; i < this.constants.OH; i++) {
     for (let j = 0; j < this.constants.OW; j++) {
-      const cell = (p * this.constants.OH + i) * this.constants.OW + j;
       const k = win[cell];
-      const sa = Math.floor(k * 0.5 + 0.25);
-      const a = (2 * i + sa) * 4;
-      const b = (2 * j + k - 2 * sa) * 4;
-      const r0 = base + rows[a] * this.constants.W;
-      const r1 = base + rows[a + 1] * this.constants.W;
-      const c0 = cols[b];
-      const c1 = cols[b + 1];
+      const a = (4 * i + k) * 4;
+      const b = (4 * j + k) * 4;
+      const r0 = base + rowsK[a] * this.constants.W;
+      const r1 = base + rowsK[a + 1] * this.constants.W;
+      const c0 = colsK[b];
+      const c1 = colsK[b + 1];
       const x00 = x[r0 + c0];
       const x01 = x[r0 + c1];
       const x10 = x[r1 + c0];
       const x11 = x[r1 + c1];
       // a clamped coordinate does not move (dSize = 0): no term, not 0 * (a NaN difference)
-      if (second === 0 && rows[a + 3] !== 0)
-        sum += dy[cell] * rows[a + 3] * ((1 - cols[b + 2]) * (x10 - x00) + cols[b + 2] * (x11 - x01));
-      if (second === 1 && cols[b + 3] !== 0)
-        sum += dy[cell] * cols[b + 3] * ((1 - rows[a + 2]) * (x01 - x00) + rows[a + 2] * (x11 - x10));
+      if (second === 0) {
+        if (rowsK[a + 3] !== 0)
+          sum += dy[cell] * rowsK[a + 3] * ((1 - colsK[b + 2]) * (x10 - x00) + colsK[b + 2] * (x11 - x01));
+      } else {
+        if (colsK[b + 3] !== 0)
+          sum += dy[cell] * colsK[b + 3] * ((1 - rowsK[a + 2]) * (x01 - x00) + rowsK[a + 2] * (x11 - x10));
+      }
+      cell += 1;
     }
   }
   return sum;
@@ -201,10 +240,26 @@ function gradSizeKernel(
 const packTaps = (taps: Tap[]): Float32Array => Float32Array.from(taps.flatMap((t) => [t.lo, t.hi, t.frac, t.dSize]));
 
 /**
- * For each input pixel index along an axis, the output indices whose taps touch it, as a CSR list
- * of entries (output index, weight of its tap 0 on the pixel, weight of its tap 1).
+ * The taps per point: entry 4 i + k (k = 2 sa + sb, 4 numbers lo, hi, frac, dSize) is the tap
+ * that point k of output row i uses, sa for rows (`rows` true), sb for columns.
  */
-function touching(taps: Tap[], inLen: number): { start: Float32Array; list: Float32Array; max: number } {
+function pointTaps(taps: Tap[], rows: boolean): Float32Array {
+  const out: number[] = [];
+  for (let i = 0; 2 * i < taps.length; i++) {
+    for (let k = 0; k < 4; k++) {
+      const t = taps[2 * i + (rows ? (k >= 2 ? 1 : 0) : k % 2)];
+      out.push(t.lo, t.hi, t.frac, t.dSize);
+    }
+  }
+  return Float32Array.from(out);
+}
+
+/**
+ * For each input pixel index along an axis, the output indices whose taps touch it, as a CSR list
+ * of entries (output index, then for the winners k = 0..3 the weight on the pixel of the tap
+ * that k uses: tap sa = k >= 2 for rows (`rows` true), sb = k % 2 for columns).
+ */
+function touching(taps: Tap[], inLen: number, rows: boolean): { start: Float32Array; list: Float32Array; max: number } {
   const weight = (t: Tap, r: number) => (t.lo === r ? 1 - t.frac : 0) + (t.hi === r ? t.frac : 0);
   const sets = Array.from({ length: inLen }, () => new Set<number>());
   taps.forEach((t, k) => {
@@ -215,14 +270,17 @@ function touching(taps: Tap[], inLen: number): { start: Float32Array; list: Floa
   const start = new Float32Array(inLen + 1);
   const list: number[] = [];
   sets.forEach((s, r) => {
-    start[r] = list.length / 3;
-    for (const out of [...s].sort((a, b) => a - b))
-      list.push(out, weight(taps[2 * out], r), weight(taps[2 * out + 1], r));
+    start[r] = list.length / 5;
+    for (const out of [...s].sort((a, b) => a - b)) {
+      const w0 = weight(taps[2 * out], r),
+        w1 = weight(taps[2 * out + 1], r);
+      list.push(out, ...(rows ? [w0, w0, w1, w1] : [w0, w1, w0, w1]));
+    }
   });
-  start[inLen] = list.length / 3;
+  start[inLen] = list.length / 5;
   return {
     start,
-    list: Float32Array.from(list.length ? list : [0, 0, 0]),
+    list: Float32Array.from(list.length ? list : [0, 0, 0, 0, 0]),
     max: Math.max(1, ...sets.map((s) => s.size)),
   };
 }
@@ -231,37 +289,37 @@ function geometry(g: DynoGeometry) {
   const rowTaps = axisTaps(g.H, g.OH, g.h),
     colTaps = axisTaps(g.W, g.OW, g.w);
   const constants: Constants = { H: g.H, W: g.W, OH: g.OH, OW: g.OW, P: g.N * g.C };
-  return { rowTaps, colTaps, rows: packTaps(rowTaps), cols: packTaps(colTaps), constants };
+  return {
+    rowTaps,
+    colTaps,
+    rows: packTaps(rowTaps),
+    cols: packTaps(colTaps),
+    rowsK: pointTaps(rowTaps, true),
+    colsK: pointTaps(colTaps, false),
+    constants,
+  };
 }
 
-function winners(k: KernelCache, x: KernelData, g: DynoGeometry, geo: ReturnType<typeof geometry>): KernelData {
-  return k.run('dynoSampleWinner', sampleMaxKernel, { ...geo.constants, value: 0 }, g.N * g.C * g.OH * g.OW, [
-    x,
-    geo.rows,
-    geo.cols,
-  ]);
-}
-
-export function dynoSampleGpu(k: KernelCache, x: KernelData, g: DynoGeometry): KernelData {
+/** The output and the winners (see sampleMaxKernel and sampleAtKernel). */
+export function dynoSampleGpu(k: KernelCache, x: KernelData, g: DynoGeometry): { y: KernelData; win: KernelData } {
   const geo = geometry(g);
-  return k.run('dynoSample', sampleMaxKernel, { ...geo.constants, value: 1 }, g.N * g.C * g.OH * g.OW, [
-    x,
-    geo.rows,
-    geo.cols,
-  ]);
+  const cells = g.N * g.C * g.OH * g.OW;
+  const win = k.run('dynoSampleWinner', sampleMaxKernel, geo.constants, cells, [x, geo.rows, geo.cols]);
+  const y = k.run('dynoSampleAt', sampleAtKernel, geo.constants, cells, [x, geo.rowsK, geo.colsK, win]);
+  return { y, win };
 }
 
-/** Both gradients, sharing one winner computation. */
+/** Both gradients, from the forward's winners. */
 export function dynoSampleBackwardGpu(
   k: KernelCache,
   x: KernelData,
   dy: KernelData,
+  win: KernelData,
   g: DynoGeometry,
 ): { dx: KernelData; dh: number; dw: number } {
   const geo = geometry(g);
-  const win = winners(k, x, g, geo);
-  const tr = touching(geo.rowTaps, g.H),
-    tc = touching(geo.colTaps, g.W);
+  const tr = touching(geo.rowTaps, g.H, true),
+    tc = touching(geo.colTaps, g.W, false);
   const dx = k.run(
     'dynoSampleGradX',
     gradXKernel,
@@ -272,11 +330,10 @@ export function dynoSampleBackwardGpu(
   const partial = k.runToHost('dynoSampleGradSize', gradSizeKernel, geo.constants, 2 * g.N * g.C, [
     x,
     dy,
-    geo.rows,
-    geo.cols,
+    geo.rowsK,
+    geo.colsK,
     win,
   ]);
-  release(win);
   let dh = 0,
     dw = 0;
   for (let p = 0; p < g.N * g.C; p++) {
@@ -287,10 +344,13 @@ export function dynoSampleBackwardGpu(
 }
 
 export const dynoSampleGpuImpls: readonly GpuKernelImpl[] = [
-  gpuImpl(decl.dynoSampleKernel, (k, [x], g) => dynoSampleGpu(k, x, g)),
+  gpuImpl(decl.dynoSampleKernel, (k, [x], g) => {
+    const r = dynoSampleGpu(k, x, g);
+    return [r.y, r.win];
+  }),
   // the size gradients are summed on the host: host values, not device results
-  gpuImpl(decl.dynoSampleBackwardKernel, (k, [x, dy], g) => {
-    const r = dynoSampleBackwardGpu(k, x, dy, g);
+  gpuImpl(decl.dynoSampleBackwardKernel, (k, [x, dy, win], g) => {
+    const r = dynoSampleBackwardGpu(k, x, dy, win, g);
     return [r.dx, new HostResult(Float32Array.of(r.dh)), new HostResult(Float32Array.of(r.dw))];
   }),
 ];

@@ -16,16 +16,22 @@ export interface DynoGeometry {
   readonly w: number;
 }
 
-/** Forward kernel of `dynoSample`: output [N, C, round(h), round(w)]. */
+/**
+ * Forward kernel of `dynoSample`: the output [N, C, round(h), round(w)], and the winners of its
+ * cells (same shape, the input's dtype): k = 2 sa + sb in 0..3 for the first maximal query point
+ * (row tap sa, column tap sb; order (-,-), (-,+), (+,-), (+,+)). The op saves the winners for
+ * the backward, which then need not evaluate the 4 samples of every cell again.
+ */
 export const dynoSampleKernel = kernel<DynoGeometry>({
   name: 'dynoSample',
   placement: 'heavy',
-  outputs: (g) => [{ shape: [g.N, g.C, g.OH, g.OW] }],
+  outputs: (g) => [{ shape: [g.N, g.C, g.OH, g.OW] }, { shape: [g.N, g.C, g.OH, g.OW] }],
 });
 
 /**
- * Inputs x, dy. Both gradients of dynoSample from one pass over the winners: dx, and d/dh,
- * d/dw summed over every output cell (row/column counts held fixed), as 0-d outputs.
+ * Inputs x, dy, and the forward's winners. Both gradients of dynoSample from one pass over the
+ * winners: dx, and d/dh, d/dw summed over every output cell (row/column counts held fixed), as
+ * 0-d outputs.
  */
 export const dynoSampleBackwardKernel = kernel<DynoGeometry>({
   name: 'dynoSampleBackward',

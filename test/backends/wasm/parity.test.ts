@@ -349,6 +349,24 @@ for (const threads of [1, 2]) {
       fc.assert(fc.property(arbPool(), checkMaxPool), { seed: FC_SEED, numRuns: RUNS.expensive });
     });
 
+    it('2x2 stride-2 max pooling (its SIMD path, 4 windows at a time): odd sizes, ties and NaN', () => {
+      const arb2x2 = fc
+        .record({
+          N: arbDim(2),
+          C: arbDim(3),
+          H: fc.integer({ min: 2, max: 21 }),
+          W: fc.integer({ min: 2, max: 37 }),
+          seed: arbSeed(),
+        })
+        .map((c) => ({
+          ...c,
+          ...{ KH: 2, KW: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, countIncludePad: true },
+          OH: Math.floor(c.H / 2),
+          OW: Math.floor(c.W / 2),
+        }));
+      fc.assert(fc.property(arb2x2, checkMaxPool), { seed: FC_SEED, numRuns: RUNS.expensive });
+    });
+
     const checkDyno = (g: DynoGeometry & { seed: number }): true => {
       // pooling-style values (a third integers: tied samples) with NaN and +-Inf mixed in
       const x = nf(poolValues([g.N, g.C, g.H, g.W], g.seed), g.seed),
