@@ -17,8 +17,8 @@ describe('tour', () => {
     if (getBackend().name !== 'reference') setBackend('reference'); // a failed gpu chapter must not leak
   });
 
-  it('has its nine chapters, each with a block that makes claims, all linked from the index', () => {
-    expect(chapters).toHaveLength(9);
+  it('has its ten chapters, each with a block that makes claims, all linked from the index', () => {
+    expect(chapters).toHaveLength(10);
     const index = readDoc('docs/tour/README.md');
     for (const c of chapters) {
       expect(index).toContain(`](${c})`);
