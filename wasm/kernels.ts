@@ -139,6 +139,11 @@ let gPW: i32 = 0;
 let gDH: i32 = 0;
 let gDW: i32 = 0;
 let gG: i32 = 0;
+/**
+ * B_IM2COL over the whole batch: column j is the pixel j % P of image j / P (bPtr is image 0),
+ * so one GEMM computes every image's output (used when the images have few output pixels).
+ */
+let gBatch: bool = false;
 
 /** Reads the geometry record [N, C, H, W, OC, KH, KW, OH, OW, SH, SW, PH, PW, DH, DW, groups]. */
 function readGeometry(geo: usize): void {
@@ -230,16 +235,25 @@ function packBStrided(k0: i32, kc: i32, j0: i32, nr: i32, d: usize): void {
  */
 function packBIm2col(k0: i32, kc: i32, j0: i32, nr: i32, d: usize, idx: usize): void {
   const P = gOH * gOW;
+  const columns = gBatch ? gN * P : P;
+  const imageBytes = <u32>(gC * gH * gW) << 2;
   for (let j = 0; j < NR; j++) {
-    const p = j0 + j;
-    const inPanel = j < nr && p < P;
+    const q = j0 + j;
+    const inPanel = j < nr && q < columns;
+    const p = q % P;
     const oh = p / gOW,
       ow = p % gOW;
     store<i32>(idx + (<usize>j << 2), inPanel ? oh * gSH - gPH : OUTSIDE);
     store<i32>(idx + (<usize>(NR + j) << 2), inPanel ? ow * gSW - gPW : OUTSIDE);
+    // the byte offset of the column's image (0 outside the batch mode)
+    store<u32>(idx + (<usize>(2 * NR + j) << 2), inPanel ? <u32>(q / P) * imageBytes : 0);
   }
-  // a full panel along one output row with stride 1 reads 8 consecutive input values
-  const oneRow = nr == NR && gSW == 1 && load<i32>(idx) == load<i32>(idx, (NR - 1) * 4);
+  // a full panel along one output row of one image with stride 1 reads 8 consecutive values
+  const oneRow =
+    nr == NR &&
+    gSW == 1 &&
+    load<i32>(idx) == load<i32>(idx, (NR - 1) * 4) &&
+    load<i32>(idx, 2 * NR * 4) == load<i32>(idx, (3 * NR - 1) * 4);
   const taps = gKH * gKW;
   const planeBytes = <usize>(gH * gW) << 2;
   let c = k0 / taps,
@@ -253,21 +267,23 @@ function packBIm2col(k0: i32, kc: i32, j0: i32, nr: i32, d: usize, idx: usize): 
     if (oneRow) {
       const ih = load<i32>(idx) + dh;
       const iw = load<i32>(idx, NR * 4) + dw;
+      const image = plane + <usize>load<u32>(idx, 2 * NR * 4);
       if (<u32>ih >= <u32>gH) {
         v128.store(d, f32x4.splat(0));
         v128.store(d, f32x4.splat(0), 16);
       } else if (iw >= 0 && iw + NR <= gW) {
-        const s = plane + (<usize>(ih * gW + iw) << 2);
+        const s = image + (<usize>(ih * gW + iw) << 2);
         v128.store(d, v128.load(s));
         v128.store(d, v128.load(s, 16), 16);
       } else {
-        for (let j = 0; j < NR; j++) store<f32>(d + (<usize>j << 2), pixel(plane, ih, iw + j));
+        for (let j = 0; j < NR; j++) store<f32>(d + (<usize>j << 2), pixel(image, ih, iw + j));
       }
     } else {
       for (let j = 0; j < NR; j++) {
         const ih = load<i32>(idx + (<usize>j << 2)) + dh;
         const iw = load<i32>(idx + (<usize>(NR + j) << 2)) + dw;
-        store<f32>(d + (<usize>j << 2), pixel(plane, ih, iw));
+        const image = plane + <usize>load<u32>(idx + (<usize>(2 * NR + j) << 2));
+        store<f32>(d + (<usize>j << 2), pixel(image, ih, iw));
       }
     }
     d += <usize>(NR * 4);
@@ -496,7 +512,8 @@ export function matmul(
  * Convolution forward, y [N, OC, OH, OW] from x [N, C, H, W] and w [OC, C/groups, KH, KW]
  * (packed by packConvWeights):
  * per image and group, y_g [OCg, P] = w_g [OCg, Cg*KH*KW] . im2col(x_g) [Cg*KH*KW, P], over the
- * output pixels [plo, phi) of every image.
+ * output pixels [plo, phi) of every image. `batched` (for images with few output pixels): one
+ * GEMM per group over the whole batch, into y as [OC, N * P], split by its columns.
  */
 export function conv2d(
   geo: usize,
@@ -507,12 +524,26 @@ export function conv2d(
   phi: i32,
   scratch: usize,
   wpacked: usize,
+  batched: bool,
 ): void {
   readGeometry(geo);
   const Cg = gC / gG,
     OCg = gOC / gG,
     T = Cg * gKH * gKW,
     P = gOH * gOW;
+  gBatch = batched;
+  if (batched) {
+    // one GEMM over the batch: y is [OC, N * P] (the caller reorders it to [N, OC, P]), and
+    // [plo, phi) are columns of it
+    for (let g = 0; g < gG; g++) {
+      bKind = B_IM2COL;
+      bPtr = x + (<usize>(g * Cg * gH * gW) << 2);
+      const apre = wpacked + (<usize>(g * roundUp(OCg, MR) * T) << 2);
+      gemm(OCg, T, y + (<usize>(g * OCg * gN * P) << 2), gN * P, false, plo, phi, scratch, apre);
+    }
+    gBatch = false;
+    return;
+  }
   for (let n = 0; n < gN; n++) {
     for (let g = 0; g < gG; g++) {
       bKind = B_IM2COL;
@@ -549,7 +580,9 @@ export function packConvWeights(geo: usize, w: usize, transposed: bool, dst: usi
  * transposed), for the images [nlo, nhi):
  * per image and group, col [Cg*KH*KW, P] = w_g^T . dy_g, then col2im adds every column entry
  * into the input pixel it was read from (taps in the padding are dropped). `col` holds
- * Cg*KH*KW*P floats.
+ * Cg*KH*KW*P floats. `batched` 1 and 2 are the two phases of the batch mode (for images with
+ * few output pixels): one GEMM over all images into a col of C*KH*KW*N*P floats, split by its
+ * columns, then col2im per image, split by images.
  */
 export function conv2dGradInput(
   geo: usize,
@@ -560,13 +593,38 @@ export function conv2dGradInput(
   scratch: usize,
   col: usize,
   wpacked: usize,
+  batched: i32,
 ): void {
   readGeometry(geo);
   const Cg = gC / gG,
     OCg = gOC / gG,
     T = Cg * gKH * gKW,
     P = gOH * gOW,
-    HW = gH * gW;
+    HW = gH * gW,
+    NP = gN * P;
+  if (batched == 1) {
+    // the batch in one GEMM: dy is [OC, N * P] (reordered by the caller), col_g [T, N * P] =
+    // w_g^T . dy_g over the columns [nlo, nhi) of N * P
+    for (let g = 0; g < gG; g++) {
+      bKind = B_STRIDED;
+      bPtr = dy + (<usize>(g * OCg * NP) << 2);
+      bRS = NP;
+      bCS = 1;
+      const apre = wpacked + (<usize>(g * roundUp(T, MR) * OCg) << 2);
+      gemm(T, OCg, col + (<usize>(g * T * NP) << 2), NP, false, nlo, nhi, scratch, apre);
+    }
+    return;
+  }
+  if (batched == 2) {
+    // then col2im of the images [nlo, nhi) from that col
+    for (let n = nlo; n < nhi; n++) {
+      memory.fill(dx + (<usize>(n * gC * HW) << 2), 0, <usize>(gC * HW) << 2);
+      for (let g = 0; g < gG; g++) {
+        col2im(col + (<usize>(g * T * NP + n * P) << 2), NP, dx + (<usize>((n * gC + g * Cg) * HW) << 2), Cg);
+      }
+    }
+    return;
+  }
   for (let n = nlo; n < nhi; n++) {
     memory.fill(dx + (<usize>(n * gC * HW) << 2), 0, <usize>(gC * HW) << 2);
     for (let g = 0; g < gG; g++) {
@@ -575,13 +633,16 @@ export function conv2dGradInput(
       bRS = P;
       bCS = 1;
       gemm(T, OCg, col, P, false, 0, P, scratch, wpacked + (<usize>(g * roundUp(T, MR) * OCg) << 2));
-      col2im(col, dx + (<usize>((n * gC + g * Cg) * HW) << 2), Cg);
+      col2im(col, P, dx + (<usize>((n * gC + g * Cg) * HW) << 2), Cg);
     }
   }
 }
 
-/** dx_g[c, ih, iw] += col[(c, kh, kw), (oh, ow)] for every tap inside the image. */
-function col2im(col: usize, dx: usize, Cg: i32): void {
+/**
+ * dx_g[c, ih, iw] += col[(c, kh, kw), (oh, ow)] for every tap inside the image; col's rows are
+ * ldcol floats apart.
+ */
+function col2im(col: usize, ldcol: i32, dx: usize, Cg: i32): void {
   let s = col;
   for (let c = 0; c < Cg; c++) {
     const plane = dx + (<usize>(c * gH * gW) << 2);
@@ -604,7 +665,7 @@ function col2im(col: usize, dx: usize, Cg: i32): void {
             }
           }
         }
-        s += <usize>(gOH * gOW) << 2;
+        s += <usize>ldcol << 2;
       }
     }
   }

@@ -90,6 +90,24 @@ function packWeights(rt: WasmRuntime, geo: number, pw: number, g: ConvGeometry, 
   return at;
 }
 
+/**
+ * Copies src, [A, B, P] row-major, into dst as [B, A, P] (the batch mode's reordering between
+ * [N, OC, P] and [OC, N * P]).
+ */
+function swapOuter(src: Float32Array, dst: Float32Array, A: number, B: number, P: number): Float32Array {
+  let s = 0;
+  for (let a = 0; a < A; a++) {
+    for (let b = 0; b < B; b++) {
+      const d = (b * A + a) * P;
+      for (let p = 0; p < P; p++) dst[d + p] = src[s++];
+    }
+  }
+  return dst;
+}
+
+/** Whether a convolution runs in the batch mode: one GEMM over every image's few pixels. */
+const batchMode = (rt: WasmRuntime, g: ConvGeometry): boolean => g.OH * g.OW < rt.batchPixels;
+
 export function conv2dWasm(rt: WasmRuntime, x: Float32Array, w: Float32Array, g: ConvGeometry): Float32Array {
   rt.reset();
   const px = rt.put(x),
@@ -99,8 +117,13 @@ export function conv2dWasm(rt: WasmRuntime, x: Float32Array, w: Float32Array, g:
   const py = rt.alloc(size),
     geo = rt.record(geometryRecord(g));
   const packed = packWeights(rt, geo, pw, g, false);
+  if (batchMode(rt, g)) {
+    // threads split the columns of y as [OC, N * P]
+    rt.split('conv2d', g.N * P, rt.NR, convFlops(g), (lo, hi, t) => [geo, px, pw, py, lo, hi, rt.scratch[t], packed, 1]);
+    return swapOuter(rt.f32(py, size), new Float32Array(size), g.OC, g.N, P);
+  }
   // threads split every image's output pixels
-  rt.split('conv2d', P, rt.NR, convFlops(g), (lo, hi, t) => [geo, px, pw, py, lo, hi, rt.scratch[t], packed]);
+  rt.split('conv2d', P, rt.NR, convFlops(g), (lo, hi, t) => [geo, px, pw, py, lo, hi, rt.scratch[t], packed, 0]);
   return rt.take(py, size);
 }
 
@@ -111,11 +134,26 @@ export function conv2dGradInputWasm(
   g: ConvGeometry,
 ): Float32Array {
   rt.reset();
-  const pdy = rt.put(dy),
+  const P = g.OH * g.OW,
+    NP = g.N * P;
+  const batched = batchMode(rt, g);
+  // the batch mode reads dy as [OC, N * P]
+  const pdy = batched ? rt.alloc(dy.length) : rt.put(dy),
     pw = rt.put(w);
+  if (batched) swapOuter(dy, rt.f32(pdy, dy.length), g.N, g.OC, P);
   const size = g.N * g.C * g.H * g.W;
   const pdx = rt.alloc(size),
     geo = rt.record(geometryRecord(g));
+  if (batched) {
+    const col = rt.alloc(g.C * g.KH * g.KW * NP);
+    const packed = packWeights(rt, geo, pw, g, true);
+    const args = (lo: number, hi: number, t: number, phase: number): number[] =>
+      [geo, pdy, pdx, lo, hi, rt.scratch[t], col, packed, phase];
+    // the GEMM split by col's columns, then col2im split by images
+    rt.split('conv2dGradInput', NP, rt.NR, convFlops(g), (lo, hi, t) => args(lo, hi, t, 1));
+    rt.split('conv2dGradInput', g.N, 1, g.C * g.KH * g.KW * NP, (lo, hi, t) => args(lo, hi, t, 2));
+    return rt.take(pdx, size);
+  }
   // one col buffer [C/groups * KH * KW, OH * OW] per thread; threads split the images
   const colFloats = (g.C / g.groups) * g.KH * g.KW * g.OH * g.OW;
   const cols = rt.scratch.map(() => rt.alloc(colFloats));
@@ -129,6 +167,7 @@ export function conv2dGradInputWasm(
     rt.scratch[t],
     cols[t],
     packed,
+    0,
   ]);
   return rt.take(pdx, size);
 }
