@@ -174,21 +174,40 @@ function pixel(plane: usize, ih: i32, iw: i32): f32 {
 
 // ---- packing ----------------------------------------------------------------------------
 
-/** Packs A[i0 : i0 + mc, k0 : k0 + kc] into MR-row panels (rows past mc are zeros). */
+/**
+ * Packs A[i0 : i0 + mc, k0 : k0 + kc] into MR-row panels (rows past mc are zeros). Where A's
+ * rows are contiguous in k (aCS = 1: the weights, dy of the weight gradient), four steps of k
+ * of a full panel are one 4 x 4 transpose of vectors.
+ */
 function packA(i0: i32, mc: i32, k0: i32, kc: i32, dst: usize): void {
+  const rowBytes = <usize>aRS << 2;
   for (let ip = 0; ip < mc; ip += MR) {
     const mr = min(MR, mc - ip);
     let d = dst + (<usize>(ip * kc) << 2);
     // k as (block, offset) = (k / aKP, k % aKP), stepped without dividing in the loop
     let kb = k0 / aKP,
       ko = k0 % aKP;
-    for (let k = 0; k < kc; k++) {
+    let k = 0;
+    while (k < kc) {
       const col = aPtr + (<usize>(kb * aKS + ko * aCS + (i0 + ip) * aRS) << 2);
-      for (let i = 0; i < MR; i++) {
-        store<f32>(d + (<usize>i << 2), i < mr ? load<f32>(col + (<usize>(i * aRS) << 2)) : 0);
+      if (mr == MR && aCS == 1 && ko + 4 <= aKP && k + 4 <= kc) {
+        const r0 = v128.load(col),
+          r1 = v128.load(col + rowBytes),
+          r2 = v128.load(col + 2 * rowBytes),
+          r3 = v128.load(col + 3 * rowBytes);
+        transpose4(r0, r1, r2, r3, d, MR * 4);
+        d += <usize>(4 * MR * 4);
+        k += 4;
+        ko += 4;
+      } else {
+        for (let i = 0; i < MR; i++) {
+          store<f32>(d + (<usize>i << 2), i < mr ? load<f32>(col + (<usize>(i * aRS) << 2)) : 0);
+        }
+        d += <usize>(MR * 4);
+        k++;
+        ko++;
       }
-      d += <usize>(MR * 4);
-      if (++ko == aKP) {
+      if (ko == aKP) {
         ko = 0;
         kb++;
       }
@@ -319,18 +338,39 @@ function packBIm2colT(k0: i32, kc: i32, j0: i32, nr: i32, d: usize, idx: usize):
     p = k0 % P;
   let oh = p / gOW,
     ow = p % gOW;
-  for (let k = 0; k < kc; k++) {
+  let k = 0;
+  while (k < kc) {
     const image = bPtr + <usize>n * imageBytes;
     const ih0 = oh * gSH - gPH,
       iw0 = ow * gSW - gPW;
-    for (let j = 0; j < NR; j++) {
-      const ih = ih0 + load<i32>(idx + (<usize>(NR + j) << 2));
-      const iw = iw0 + load<i32>(idx + (<usize>(2 * NR + j) << 2));
-      const plane = image + (<usize>load<i32>(idx + (<usize>j << 2)) << 2);
-      store<f32>(d + (<usize>j << 2), pixel(plane, ih, iw));
+    if (gSW == 1 && ow + 4 <= gOW && k + 4 <= kc) {
+      // four pixels along an output row: each tap reads 4 consecutive input values (one vector
+      // where they are inside the image), and two 4 x 4 transposes make them 4 rows of the panel
+      const v0 = tapRun(image, ih0, iw0, idx, 0),
+        v1 = tapRun(image, ih0, iw0, idx, 1),
+        v2 = tapRun(image, ih0, iw0, idx, 2),
+        v3 = tapRun(image, ih0, iw0, idx, 3),
+        v4 = tapRun(image, ih0, iw0, idx, 4),
+        v5 = tapRun(image, ih0, iw0, idx, 5),
+        v6 = tapRun(image, ih0, iw0, idx, 6),
+        v7 = tapRun(image, ih0, iw0, idx, 7);
+      transpose4(v0, v1, v2, v3, d, NR * 4);
+      transpose4(v4, v5, v6, v7, d + 16, NR * 4);
+      d += <usize>(4 * NR * 4);
+      k += 4;
+      ow += 4;
+    } else {
+      for (let j = 0; j < NR; j++) {
+        const ih = ih0 + load<i32>(idx + (<usize>(NR + j) << 2));
+        const iw = iw0 + load<i32>(idx + (<usize>(2 * NR + j) << 2));
+        const plane = image + (<usize>load<i32>(idx + (<usize>j << 2)) << 2);
+        store<f32>(d + (<usize>j << 2), pixel(plane, ih, iw));
+      }
+      d += <usize>(NR * 4);
+      k++;
+      ow++;
     }
-    d += <usize>(NR * 4);
-    if (++ow == gOW) {
+    if (ow == gOW) {
       ow = 0;
       if (++oh == gOH) {
         oh = 0;
@@ -338,6 +378,41 @@ function packBIm2colT(k0: i32, kc: i32, j0: i32, nr: i32, d: usize, idx: usize):
       }
     }
   }
+}
+
+/**
+ * The values of tap j (idx as packBIm2colT sets it) at 4 consecutive output pixels of a row
+ * whose first reads (ih0, iw0) + the tap's offsets, with stride 1: x[ih, iw .. iw + 3] or 0
+ * outside the image.
+ */
+// @ts-ignore: decorator
+@inline
+function tapRun(image: usize, ih0: i32, iw0: i32, idx: usize, j: i32): v128 {
+  const ih = ih0 + load<i32>(idx + (<usize>(NR + j) << 2));
+  const iw = iw0 + load<i32>(idx + (<usize>(2 * NR + j) << 2));
+  if (<u32>ih >= <u32>gH) return f32x4.splat(0);
+  const plane = image + (<usize>load<i32>(idx + (<usize>j << 2)) << 2);
+  if (iw >= 0 && iw + 4 <= gW) return v128.load(plane + (<usize>(ih * gW + iw) << 2));
+  let v = f32x4.splat(0);
+  v = f32x4.replace_lane(v, 0, pixel(plane, ih, iw));
+  v = f32x4.replace_lane(v, 1, pixel(plane, ih, iw + 1));
+  v = f32x4.replace_lane(v, 2, pixel(plane, ih, iw + 2));
+  v = f32x4.replace_lane(v, 3, pixel(plane, ih, iw + 3));
+  return v;
+}
+
+/** Stores the transpose of the 4 x 4 matrix with rows r0 .. r3: its row t at d + t * stride. */
+// @ts-ignore: decorator
+@inline
+function transpose4(r0: v128, r1: v128, r2: v128, r3: v128, d: usize, stride: usize): void {
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5),
+    t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5),
+    t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7),
+    t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(d + stride, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+  v128.store(d + 2 * stride, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+  v128.store(d + 3 * stride, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
 }
 
 const roundUp = (n: i32, to: i32): i32 => ((n + to - 1) / to) * to;
