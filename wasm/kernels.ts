@@ -656,8 +656,9 @@ export function packConvWeights(geo: usize, w: usize, transposed: bool, dst: usi
  * per image and group, col [Cg*KH*KW, P] = w_g^T . dy_g, then col2im adds every column entry
  * into the input pixel it was read from (taps in the padding are dropped). `col` holds
  * Cg*KH*KW*P floats. `batched` 1 and 2 are the two phases of the batch mode (for images with
- * few output pixels): one GEMM over all images into a col of C*KH*KW*N*P floats, split by its
- * columns, then col2im per image, split by images.
+ * few output pixels): one GEMM over all images, colT [N*P, C*KH*KW] = dy as [N*P, OC] . w (w
+ * itself at `wpacked`, unpacked), split by its columns (taps), then col2im per image, split by
+ * images.
  */
 export function conv2dGradInput(
   geo: usize,
@@ -678,24 +679,29 @@ export function conv2dGradInput(
     HW = gH * gW,
     NP = gN * P;
   if (batched == 1) {
-    // the batch in one GEMM: dy is [OC, N * P] (reordered by the caller), col_g [T, N * P] =
-    // w_g^T . dy_g over the columns [nlo, nhi) of N * P
+    // the batch in one GEMM, transposed: dy is [N * P, OC] (reordered by the caller), w the
+    // raw weights, and colT_g [N * P, T] = dy_g . w_g over the columns (taps) [nlo, nhi)
     for (let g = 0; g < gG; g++) {
+      aPtr = dy + (<usize>(g * OCg) << 2);
+      aRS = gOC;
+      aCS = 1;
+      aKP = OCg;
+      aKS = 0;
       bKind = B_STRIDED;
-      bPtr = dy + (<usize>(g * OCg * NP) << 2);
-      bRS = NP;
+      bPtr = wpacked + (<usize>(g * OCg * T) << 2);
+      bRS = T;
       bCS = 1;
-      const apre = wpacked + (<usize>(g * roundUp(T, MR) * OCg) << 2);
-      gemm(T, OCg, col + (<usize>(g * T * NP) << 2), NP, false, nlo, nhi, scratch, apre);
+      gemm(NP, OCg, col + (<usize>(g * NP * T) << 2), T, false, nlo, nhi, scratch, 0);
     }
     return;
   }
   if (batched == 2) {
-    // then col2im of the images [nlo, nhi) from that col
+    // then col2im of the images [nlo, nhi) from that colT (a tap's entries T floats apart)
     for (let n = nlo; n < nhi; n++) {
       memory.fill(dx + (<usize>(n * gC * HW) << 2), 0, <usize>(gC * HW) << 2);
       for (let g = 0; g < gG; g++) {
-        col2im(col + (<usize>(g * T * NP + n * P) << 2), NP, dx + (<usize>((n * gC + g * Cg) * HW) << 2), Cg);
+        const at = col + (<usize>(g * NP * T + n * P * T) << 2);
+        col2im(at, 1, T, dx + (<usize>((n * gC + g * Cg) * HW) << 2), Cg);
       }
     }
     return;
@@ -708,16 +714,18 @@ export function conv2dGradInput(
       bRS = P;
       bCS = 1;
       gemm(T, OCg, col, P, false, 0, P, scratch, wpacked + (<usize>(g * roundUp(T, MR) * OCg) << 2));
-      col2im(col, P, dx + (<usize>((n * gC + g * Cg) * HW) << 2), Cg);
+      col2im(col, P, 1, dx + (<usize>((n * gC + g * Cg) * HW) << 2), Cg);
     }
   }
 }
 
 /**
- * dx_g[c, ih, iw] += col[(c, kh, kw), (oh, ow)] for every tap inside the image; col's rows are
- * ldcol floats apart.
+ * dx_g[c, ih, iw] += col[(c, kh, kw), (oh, ow)] for every tap inside the image; col's entry for
+ * tap t and output pixel p is at col + 4 * (t * tapStride + p * pixStride) (floats: tapStride =
+ * P, pixStride = 1 for a [T, P] col; 1 and T for its transpose).
  */
-function col2im(col: usize, ldcol: i32, dx: usize, Cg: i32): void {
+function col2im(col: usize, tapStride: i32, pixStride: i32, dx: usize, Cg: i32): void {
+  const pixBytes = <usize>pixStride << 2;
   let s = col;
   for (let c = 0; c < Cg; c++) {
     const plane = dx + (<usize>(c * gH * gW) << 2);
@@ -733,14 +741,14 @@ function col2im(col: usize, ldcol: i32, dx: usize, Cg: i32): void {
           const ih = oh * gSH - gPH + kh * gDH;
           if (<u32>ih < <u32>gH) {
             const row = plane + (<usize>(ih * gW + iw0) << 2);
-            const src = s + (<usize>(oh * gOW) << 2);
+            const src = s + <usize>(oh * gOW) * pixBytes;
             for (let ow = owLo; ow < owHi; ow++) {
               const o = row + (<usize>(ow * gSW) << 2);
-              store<f32>(o, load<f32>(o) + load<f32>(src + (<usize>ow << 2)));
+              store<f32>(o, load<f32>(o) + load<f32>(src + <usize>ow * pixBytes));
             }
           }
         }
-        s += <usize>ldcol << 2;
+        s += <usize>tapStride << 2;
       }
     }
   }

@@ -105,6 +105,17 @@ function swapOuter(src: Float32Array, dst: Float32Array, A: number, B: number, P
   return dst;
 }
 
+/** Copies src, [N, C, P] row-major, into dst as [N, P, C] (every image's C x P transposed). */
+function pixelsMajor(src: Float32Array, dst: Float32Array, N: number, C: number, P: number): void {
+  for (let n = 0; n < N; n++) {
+    const base = n * C * P;
+    for (let c = 0; c < C; c++) {
+      const s = base + c * P;
+      for (let p = 0; p < P; p++) dst[base + p * C + c] = src[s + p];
+    }
+  }
+}
+
 /** Whether a convolution runs in the batch mode: one GEMM over every image's few pixels. */
 const batchMode = (rt: WasmRuntime, g: ConvGeometry): boolean => g.OH * g.OW < rt.batchPixels;
 
@@ -137,20 +148,20 @@ export function conv2dGradInputWasm(
   const P = g.OH * g.OW,
     NP = g.N * P;
   const batched = batchMode(rt, g);
-  // the batch mode reads dy as [OC, N * P]
+  // the batch mode reads dy as [N * P, OC]
   const pdy = batched ? rt.alloc(dy.length) : rt.put(dy),
     pw = rt.put(w);
-  if (batched) swapOuter(dy, rt.f32(pdy, dy.length), g.N, g.OC, P);
+  if (batched) pixelsMajor(dy, rt.f32(pdy, dy.length), g.N, g.OC, P);
   const size = g.N * g.C * g.H * g.W;
   const pdx = rt.alloc(size),
     geo = rt.record(geometryRecord(g));
   if (batched) {
     const col = rt.alloc(g.C * g.KH * g.KW * NP);
-    const packed = packWeights(rt, geo, pw, g, true);
     const args = (lo: number, hi: number, t: number, phase: number): number[] =>
-      [geo, pdy, pdx, lo, hi, rt.scratch[t], col, packed, phase];
-    // the GEMM split by col's columns, then col2im split by images
-    rt.split('conv2dGradInput', NP, rt.NR, convFlops(g), (lo, hi, t) => args(lo, hi, t, 1));
+      [geo, pdy, pdx, lo, hi, rt.scratch[t], col, pw, phase];
+    // the GEMM split by colT's columns (taps), then col2im split by images
+    const T = (g.C / g.groups) * g.KH * g.KW;
+    rt.split('conv2dGradInput', T, rt.NR, convFlops(g), (lo, hi, t) => args(lo, hi, t, 1));
     rt.split('conv2dGradInput', g.N, 1, g.C * g.KH * g.KW * NP, (lo, hi, t) => args(lo, hi, t, 2));
     return rt.take(pdx, size);
   }
