@@ -139,6 +139,11 @@ let gPW: i32 = 0;
 let gDH: i32 = 0;
 let gDW: i32 = 0;
 let gG: i32 = 0;
+/**
+ * B_IM2COL over the whole batch: column j is the pixel j % P of image j / P (bPtr is image 0),
+ * so one GEMM computes every image's output (used when the images have few output pixels).
+ */
+let gBatch: bool = false;
 
 /** Reads the geometry record [N, C, H, W, OC, KH, KW, OH, OW, SH, SW, PH, PW, DH, DW, groups]. */
 function readGeometry(geo: usize): void {
@@ -169,21 +174,40 @@ function pixel(plane: usize, ih: i32, iw: i32): f32 {
 
 // ---- packing ----------------------------------------------------------------------------
 
-/** Packs A[i0 : i0 + mc, k0 : k0 + kc] into MR-row panels (rows past mc are zeros). */
+/**
+ * Packs A[i0 : i0 + mc, k0 : k0 + kc] into MR-row panels (rows past mc are zeros). Where A's
+ * rows are contiguous in k (aCS = 1: the weights, dy of the weight gradient), four steps of k
+ * of a full panel are one 4 x 4 transpose of vectors.
+ */
 function packA(i0: i32, mc: i32, k0: i32, kc: i32, dst: usize): void {
+  const rowBytes = <usize>aRS << 2;
   for (let ip = 0; ip < mc; ip += MR) {
     const mr = min(MR, mc - ip);
     let d = dst + (<usize>(ip * kc) << 2);
     // k as (block, offset) = (k / aKP, k % aKP), stepped without dividing in the loop
     let kb = k0 / aKP,
       ko = k0 % aKP;
-    for (let k = 0; k < kc; k++) {
+    let k = 0;
+    while (k < kc) {
       const col = aPtr + (<usize>(kb * aKS + ko * aCS + (i0 + ip) * aRS) << 2);
-      for (let i = 0; i < MR; i++) {
-        store<f32>(d + (<usize>i << 2), i < mr ? load<f32>(col + (<usize>(i * aRS) << 2)) : 0);
+      if (mr == MR && aCS == 1 && ko + 4 <= aKP && k + 4 <= kc) {
+        const r0 = v128.load(col),
+          r1 = v128.load(col + rowBytes),
+          r2 = v128.load(col + 2 * rowBytes),
+          r3 = v128.load(col + 3 * rowBytes);
+        transpose4(r0, r1, r2, r3, d, MR * 4);
+        d += <usize>(4 * MR * 4);
+        k += 4;
+        ko += 4;
+      } else {
+        for (let i = 0; i < MR; i++) {
+          store<f32>(d + (<usize>i << 2), i < mr ? load<f32>(col + (<usize>(i * aRS) << 2)) : 0);
+        }
+        d += <usize>(MR * 4);
+        k++;
+        ko++;
       }
-      d += <usize>(MR * 4);
-      if (++ko == aKP) {
+      if (ko == aKP) {
         ko = 0;
         kb++;
       }
@@ -230,16 +254,25 @@ function packBStrided(k0: i32, kc: i32, j0: i32, nr: i32, d: usize): void {
  */
 function packBIm2col(k0: i32, kc: i32, j0: i32, nr: i32, d: usize, idx: usize): void {
   const P = gOH * gOW;
+  const columns = gBatch ? gN * P : P;
+  const imageBytes = <u32>(gC * gH * gW) << 2;
   for (let j = 0; j < NR; j++) {
-    const p = j0 + j;
-    const inPanel = j < nr && p < P;
+    const q = j0 + j;
+    const inPanel = j < nr && q < columns;
+    const p = q % P;
     const oh = p / gOW,
       ow = p % gOW;
     store<i32>(idx + (<usize>j << 2), inPanel ? oh * gSH - gPH : OUTSIDE);
     store<i32>(idx + (<usize>(NR + j) << 2), inPanel ? ow * gSW - gPW : OUTSIDE);
+    // the byte offset of the column's image (0 outside the batch mode)
+    store<u32>(idx + (<usize>(2 * NR + j) << 2), inPanel ? <u32>(q / P) * imageBytes : 0);
   }
-  // a full panel along one output row with stride 1 reads 8 consecutive input values
-  const oneRow = nr == NR && gSW == 1 && load<i32>(idx) == load<i32>(idx, (NR - 1) * 4);
+  // a full panel along one output row of one image with stride 1 reads 8 consecutive values
+  const oneRow =
+    nr == NR &&
+    gSW == 1 &&
+    load<i32>(idx) == load<i32>(idx, (NR - 1) * 4) &&
+    load<i32>(idx, 2 * NR * 4) == load<i32>(idx, (3 * NR - 1) * 4);
   const taps = gKH * gKW;
   const planeBytes = <usize>(gH * gW) << 2;
   let c = k0 / taps,
@@ -253,21 +286,23 @@ function packBIm2col(k0: i32, kc: i32, j0: i32, nr: i32, d: usize, idx: usize): 
     if (oneRow) {
       const ih = load<i32>(idx) + dh;
       const iw = load<i32>(idx, NR * 4) + dw;
+      const image = plane + <usize>load<u32>(idx, 2 * NR * 4);
       if (<u32>ih >= <u32>gH) {
         v128.store(d, f32x4.splat(0));
         v128.store(d, f32x4.splat(0), 16);
       } else if (iw >= 0 && iw + NR <= gW) {
-        const s = plane + (<usize>(ih * gW + iw) << 2);
+        const s = image + (<usize>(ih * gW + iw) << 2);
         v128.store(d, v128.load(s));
         v128.store(d, v128.load(s, 16), 16);
       } else {
-        for (let j = 0; j < NR; j++) store<f32>(d + (<usize>j << 2), pixel(plane, ih, iw + j));
+        for (let j = 0; j < NR; j++) store<f32>(d + (<usize>j << 2), pixel(image, ih, iw + j));
       }
     } else {
       for (let j = 0; j < NR; j++) {
         const ih = load<i32>(idx + (<usize>j << 2)) + dh;
         const iw = load<i32>(idx + (<usize>(NR + j) << 2)) + dw;
-        store<f32>(d + (<usize>j << 2), pixel(plane, ih, iw));
+        const image = plane + <usize>load<u32>(idx + (<usize>(2 * NR + j) << 2));
+        store<f32>(d + (<usize>j << 2), pixel(image, ih, iw));
       }
     }
     d += <usize>(NR * 4);
@@ -303,18 +338,39 @@ function packBIm2colT(k0: i32, kc: i32, j0: i32, nr: i32, d: usize, idx: usize):
     p = k0 % P;
   let oh = p / gOW,
     ow = p % gOW;
-  for (let k = 0; k < kc; k++) {
+  let k = 0;
+  while (k < kc) {
     const image = bPtr + <usize>n * imageBytes;
     const ih0 = oh * gSH - gPH,
       iw0 = ow * gSW - gPW;
-    for (let j = 0; j < NR; j++) {
-      const ih = ih0 + load<i32>(idx + (<usize>(NR + j) << 2));
-      const iw = iw0 + load<i32>(idx + (<usize>(2 * NR + j) << 2));
-      const plane = image + (<usize>load<i32>(idx + (<usize>j << 2)) << 2);
-      store<f32>(d + (<usize>j << 2), pixel(plane, ih, iw));
+    if (gSW == 1 && ow + 4 <= gOW && k + 4 <= kc) {
+      // four pixels along an output row: each tap reads 4 consecutive input values (one vector
+      // where they are inside the image), and two 4 x 4 transposes make them 4 rows of the panel
+      const v0 = tapRun(image, ih0, iw0, idx, 0),
+        v1 = tapRun(image, ih0, iw0, idx, 1),
+        v2 = tapRun(image, ih0, iw0, idx, 2),
+        v3 = tapRun(image, ih0, iw0, idx, 3),
+        v4 = tapRun(image, ih0, iw0, idx, 4),
+        v5 = tapRun(image, ih0, iw0, idx, 5),
+        v6 = tapRun(image, ih0, iw0, idx, 6),
+        v7 = tapRun(image, ih0, iw0, idx, 7);
+      transpose4(v0, v1, v2, v3, d, NR * 4);
+      transpose4(v4, v5, v6, v7, d + 16, NR * 4);
+      d += <usize>(4 * NR * 4);
+      k += 4;
+      ow += 4;
+    } else {
+      for (let j = 0; j < NR; j++) {
+        const ih = ih0 + load<i32>(idx + (<usize>(NR + j) << 2));
+        const iw = iw0 + load<i32>(idx + (<usize>(2 * NR + j) << 2));
+        const plane = image + (<usize>load<i32>(idx + (<usize>j << 2)) << 2);
+        store<f32>(d + (<usize>j << 2), pixel(plane, ih, iw));
+      }
+      d += <usize>(NR * 4);
+      k++;
+      ow++;
     }
-    d += <usize>(NR * 4);
-    if (++ow == gOW) {
+    if (ow == gOW) {
       ow = 0;
       if (++oh == gOH) {
         oh = 0;
@@ -322,6 +378,41 @@ function packBIm2colT(k0: i32, kc: i32, j0: i32, nr: i32, d: usize, idx: usize):
       }
     }
   }
+}
+
+/**
+ * The values of tap j (idx as packBIm2colT sets it) at 4 consecutive output pixels of a row
+ * whose first reads (ih0, iw0) + the tap's offsets, with stride 1: x[ih, iw .. iw + 3] or 0
+ * outside the image.
+ */
+// @ts-ignore: decorator
+@inline
+function tapRun(image: usize, ih0: i32, iw0: i32, idx: usize, j: i32): v128 {
+  const ih = ih0 + load<i32>(idx + (<usize>(NR + j) << 2));
+  const iw = iw0 + load<i32>(idx + (<usize>(2 * NR + j) << 2));
+  if (<u32>ih >= <u32>gH) return f32x4.splat(0);
+  const plane = image + (<usize>load<i32>(idx + (<usize>j << 2)) << 2);
+  if (iw >= 0 && iw + 4 <= gW) return v128.load(plane + (<usize>(ih * gW + iw) << 2));
+  let v = f32x4.splat(0);
+  v = f32x4.replace_lane(v, 0, pixel(plane, ih, iw));
+  v = f32x4.replace_lane(v, 1, pixel(plane, ih, iw + 1));
+  v = f32x4.replace_lane(v, 2, pixel(plane, ih, iw + 2));
+  v = f32x4.replace_lane(v, 3, pixel(plane, ih, iw + 3));
+  return v;
+}
+
+/** Stores the transpose of the 4 x 4 matrix with rows r0 .. r3: its row t at d + t * stride. */
+// @ts-ignore: decorator
+@inline
+function transpose4(r0: v128, r1: v128, r2: v128, r3: v128, d: usize, stride: usize): void {
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5),
+    t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5),
+    t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7),
+    t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(d + stride, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+  v128.store(d + 2 * stride, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+  v128.store(d + 3 * stride, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
 }
 
 const roundUp = (n: i32, to: i32): i32 => ((n + to - 1) / to) * to;
@@ -496,7 +587,8 @@ export function matmul(
  * Convolution forward, y [N, OC, OH, OW] from x [N, C, H, W] and w [OC, C/groups, KH, KW]
  * (packed by packConvWeights):
  * per image and group, y_g [OCg, P] = w_g [OCg, Cg*KH*KW] . im2col(x_g) [Cg*KH*KW, P], over the
- * output pixels [plo, phi) of every image.
+ * output pixels [plo, phi) of every image. `batched` (for images with few output pixels): one
+ * GEMM per group over the whole batch, into y as [OC, N * P], split by its columns.
  */
 export function conv2d(
   geo: usize,
@@ -507,12 +599,26 @@ export function conv2d(
   phi: i32,
   scratch: usize,
   wpacked: usize,
+  batched: bool,
 ): void {
   readGeometry(geo);
   const Cg = gC / gG,
     OCg = gOC / gG,
     T = Cg * gKH * gKW,
     P = gOH * gOW;
+  gBatch = batched;
+  if (batched) {
+    // one GEMM over the batch: y is [OC, N * P] (the caller reorders it to [N, OC, P]), and
+    // [plo, phi) are columns of it
+    for (let g = 0; g < gG; g++) {
+      bKind = B_IM2COL;
+      bPtr = x + (<usize>(g * Cg * gH * gW) << 2);
+      const apre = wpacked + (<usize>(g * roundUp(OCg, MR) * T) << 2);
+      gemm(OCg, T, y + (<usize>(g * OCg * gN * P) << 2), gN * P, false, plo, phi, scratch, apre);
+    }
+    gBatch = false;
+    return;
+  }
   for (let n = 0; n < gN; n++) {
     for (let g = 0; g < gG; g++) {
       bKind = B_IM2COL;
@@ -549,7 +655,10 @@ export function packConvWeights(geo: usize, w: usize, transposed: bool, dst: usi
  * transposed), for the images [nlo, nhi):
  * per image and group, col [Cg*KH*KW, P] = w_g^T . dy_g, then col2im adds every column entry
  * into the input pixel it was read from (taps in the padding are dropped). `col` holds
- * Cg*KH*KW*P floats.
+ * Cg*KH*KW*P floats. `batched` 1 and 2 are the two phases of the batch mode (for images with
+ * few output pixels): one GEMM over all images, colT [N*P, C*KH*KW] = dy as [N*P, OC] . w (w
+ * itself at `wpacked`, unpacked), split by its columns (taps), then col2im per image, split by
+ * images.
  */
 export function conv2dGradInput(
   geo: usize,
@@ -560,13 +669,43 @@ export function conv2dGradInput(
   scratch: usize,
   col: usize,
   wpacked: usize,
+  batched: i32,
 ): void {
   readGeometry(geo);
   const Cg = gC / gG,
     OCg = gOC / gG,
     T = Cg * gKH * gKW,
     P = gOH * gOW,
-    HW = gH * gW;
+    HW = gH * gW,
+    NP = gN * P;
+  if (batched == 1) {
+    // the batch in one GEMM, transposed: dy is [N * P, OC] (reordered by the caller), w the
+    // raw weights, and colT_g [N * P, T] = dy_g . w_g over the columns (taps) [nlo, nhi)
+    for (let g = 0; g < gG; g++) {
+      aPtr = dy + (<usize>(g * OCg) << 2);
+      aRS = gOC;
+      aCS = 1;
+      aKP = OCg;
+      aKS = 0;
+      bKind = B_STRIDED;
+      bPtr = wpacked + (<usize>(g * OCg * T) << 2);
+      bRS = T;
+      bCS = 1;
+      gemm(NP, OCg, col + (<usize>(g * NP * T) << 2), T, false, nlo, nhi, scratch, 0);
+    }
+    return;
+  }
+  if (batched == 2) {
+    // then col2im of the images [nlo, nhi) from that colT (a tap's entries T floats apart)
+    for (let n = nlo; n < nhi; n++) {
+      memory.fill(dx + (<usize>(n * gC * HW) << 2), 0, <usize>(gC * HW) << 2);
+      for (let g = 0; g < gG; g++) {
+        const at = col + (<usize>(g * NP * T + n * P * T) << 2);
+        col2im(at, 1, T, dx + (<usize>((n * gC + g * Cg) * HW) << 2), Cg);
+      }
+    }
+    return;
+  }
   for (let n = nlo; n < nhi; n++) {
     memory.fill(dx + (<usize>(n * gC * HW) << 2), 0, <usize>(gC * HW) << 2);
     for (let g = 0; g < gG; g++) {
@@ -575,13 +714,18 @@ export function conv2dGradInput(
       bRS = P;
       bCS = 1;
       gemm(T, OCg, col, P, false, 0, P, scratch, wpacked + (<usize>(g * roundUp(T, MR) * OCg) << 2));
-      col2im(col, dx + (<usize>((n * gC + g * Cg) * HW) << 2), Cg);
+      col2im(col, P, 1, dx + (<usize>((n * gC + g * Cg) * HW) << 2), Cg);
     }
   }
 }
 
-/** dx_g[c, ih, iw] += col[(c, kh, kw), (oh, ow)] for every tap inside the image. */
-function col2im(col: usize, dx: usize, Cg: i32): void {
+/**
+ * dx_g[c, ih, iw] += col[(c, kh, kw), (oh, ow)] for every tap inside the image; col's entry for
+ * tap t and output pixel p is at col + 4 * (t * tapStride + p * pixStride) (floats: tapStride =
+ * P, pixStride = 1 for a [T, P] col; 1 and T for its transpose).
+ */
+function col2im(col: usize, tapStride: i32, pixStride: i32, dx: usize, Cg: i32): void {
+  const pixBytes = <usize>pixStride << 2;
   let s = col;
   for (let c = 0; c < Cg; c++) {
     const plane = dx + (<usize>(c * gH * gW) << 2);
@@ -597,14 +741,14 @@ function col2im(col: usize, dx: usize, Cg: i32): void {
           const ih = oh * gSH - gPH + kh * gDH;
           if (<u32>ih < <u32>gH) {
             const row = plane + (<usize>(ih * gW + iw0) << 2);
-            const src = s + (<usize>(oh * gOW) << 2);
+            const src = s + <usize>(oh * gOW) * pixBytes;
             for (let ow = owLo; ow < owHi; ow++) {
               const o = row + (<usize>(ow * gSW) << 2);
-              store<f32>(o, load<f32>(o) + load<f32>(src + (<usize>ow << 2)));
+              store<f32>(o, load<f32>(o) + load<f32>(src + <usize>ow * pixBytes));
             }
           }
         }
-        s += <usize>(gOH * gOW) << 2;
+        s += <usize>tapStride << 2;
       }
     }
   }

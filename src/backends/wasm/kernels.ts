@@ -90,6 +90,35 @@ function packWeights(rt: WasmRuntime, geo: number, pw: number, g: ConvGeometry, 
   return at;
 }
 
+/**
+ * Copies src, [A, B, P] row-major, into dst as [B, A, P] (the batch mode's reordering between
+ * [N, OC, P] and [OC, N * P]).
+ */
+function swapOuter(src: Float32Array, dst: Float32Array, A: number, B: number, P: number): Float32Array {
+  let s = 0;
+  for (let a = 0; a < A; a++) {
+    for (let b = 0; b < B; b++) {
+      const d = (b * A + a) * P;
+      for (let p = 0; p < P; p++) dst[d + p] = src[s++];
+    }
+  }
+  return dst;
+}
+
+/** Copies src, [N, C, P] row-major, into dst as [N, P, C] (every image's C x P transposed). */
+function pixelsMajor(src: Float32Array, dst: Float32Array, N: number, C: number, P: number): void {
+  for (let n = 0; n < N; n++) {
+    const base = n * C * P;
+    for (let c = 0; c < C; c++) {
+      const s = base + c * P;
+      for (let p = 0; p < P; p++) dst[base + p * C + c] = src[s + p];
+    }
+  }
+}
+
+/** Whether a convolution runs in the batch mode: one GEMM over every image's few pixels. */
+const batchMode = (rt: WasmRuntime, g: ConvGeometry): boolean => g.OH * g.OW < rt.batchPixels;
+
 export function conv2dWasm(rt: WasmRuntime, x: Float32Array, w: Float32Array, g: ConvGeometry): Float32Array {
   rt.reset();
   const px = rt.put(x),
@@ -99,8 +128,13 @@ export function conv2dWasm(rt: WasmRuntime, x: Float32Array, w: Float32Array, g:
   const py = rt.alloc(size),
     geo = rt.record(geometryRecord(g));
   const packed = packWeights(rt, geo, pw, g, false);
+  if (batchMode(rt, g)) {
+    // threads split the columns of y as [OC, N * P]
+    rt.split('conv2d', g.N * P, rt.NR, convFlops(g), (lo, hi, t) => [geo, px, pw, py, lo, hi, rt.scratch[t], packed, 1]);
+    return swapOuter(rt.f32(py, size), new Float32Array(size), g.OC, g.N, P);
+  }
   // threads split every image's output pixels
-  rt.split('conv2d', P, rt.NR, convFlops(g), (lo, hi, t) => [geo, px, pw, py, lo, hi, rt.scratch[t], packed]);
+  rt.split('conv2d', P, rt.NR, convFlops(g), (lo, hi, t) => [geo, px, pw, py, lo, hi, rt.scratch[t], packed, 0]);
   return rt.take(py, size);
 }
 
@@ -111,11 +145,26 @@ export function conv2dGradInputWasm(
   g: ConvGeometry,
 ): Float32Array {
   rt.reset();
-  const pdy = rt.put(dy),
+  const P = g.OH * g.OW,
+    NP = g.N * P;
+  const batched = batchMode(rt, g);
+  // the batch mode reads dy as [N * P, OC]
+  const pdy = batched ? rt.alloc(dy.length) : rt.put(dy),
     pw = rt.put(w);
+  if (batched) pixelsMajor(dy, rt.f32(pdy, dy.length), g.N, g.OC, P);
   const size = g.N * g.C * g.H * g.W;
   const pdx = rt.alloc(size),
     geo = rt.record(geometryRecord(g));
+  if (batched) {
+    const col = rt.alloc(g.C * g.KH * g.KW * NP);
+    const args = (lo: number, hi: number, t: number, phase: number): number[] =>
+      [geo, pdy, pdx, lo, hi, rt.scratch[t], col, pw, phase];
+    // the GEMM split by colT's columns (taps), then col2im split by images
+    const T = (g.C / g.groups) * g.KH * g.KW;
+    rt.split('conv2dGradInput', T, rt.NR, convFlops(g), (lo, hi, t) => args(lo, hi, t, 1));
+    rt.split('conv2dGradInput', g.N, 1, g.C * g.KH * g.KW * NP, (lo, hi, t) => args(lo, hi, t, 2));
+    return rt.take(pdx, size);
+  }
   // one col buffer [C/groups * KH * KW, OH * OW] per thread; threads split the images
   const colFloats = (g.C / g.groups) * g.KH * g.KW * g.OH * g.OW;
   const cols = rt.scratch.map(() => rt.alloc(colFloats));
@@ -129,6 +178,7 @@ export function conv2dGradInputWasm(
     rt.scratch[t],
     cols[t],
     packed,
+    0,
   ]);
   return rt.take(pdx, size);
 }
@@ -241,6 +291,11 @@ export function binaryWasm(
 
 /** expand: x broadcast to `shapes.outputs[0]`, the binary kernel's copy op (b is x again, unread). */
 export function expandWasm(rt: WasmRuntime, x: Float32Array, shapes: KernelShapes): Float32Array | null {
+  if (x.length === 1) {
+    // one value everywhere (a scalar operand, relu's backward 0): no copy in and out of wasm
+    const out = new Float32Array(sizeOf(shapes.outputs[0]));
+    return Object.is(x[0], 0) ? out : out.fill(x[0]);
+  }
   return binaryWasm(rt, 'copy', x, x, { ...shapes, inputs: [shapes.inputs[0], shapes.inputs[0]] });
 }
 

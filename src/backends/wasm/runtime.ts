@@ -111,6 +111,11 @@ export interface WasmRuntimeOptions {
   threads?: number;
   /** kernels with fewer floating-point operations run on one thread (default 4e6) */
   minParallelFlops?: number;
+  /**
+   * convolutions (forward, input gradient) with fewer output pixels per image than this run as
+   * one GEMM over the whole batch rather than one per image (default 16: 2x2 or smaller, say)
+   */
+  batchPixels?: number;
 }
 
 /**
@@ -122,6 +127,8 @@ export class WasmRuntime {
   readonly memory: WasmMemory;
   readonly threads: number;
   minParallelFlops: number;
+  /** See WasmRuntimeOptions.batchPixels. */
+  batchPixels: number;
   /** Per thread: the byte address of its scratch area. */
   readonly scratch: readonly number[];
   /** The tile sizes of the GEMM micro-kernel (rows, columns). */
@@ -152,6 +159,7 @@ export class WasmRuntime {
     this.top = this.arenaBase;
     this.ensure(this.arenaBase);
     this.minParallelFlops = opts.minParallelFlops ?? 4e6;
+    this.batchPixels = opts.batchPixels ?? 16;
     if (this.threads > 1) this.startWorker(module);
   }
 

@@ -207,16 +207,22 @@ const arbMatmul = (maxDim: number) =>
 
 for (const threads of [1, 2]) {
   describe(`wasm kernels against the reference (${threads} thread${threads > 1 ? 's' : ''})`, () => {
-    const backend = new WasmBackend({ threads, minParallelFlops: 0 }, () => {});
+    // convolutions: one GEMM per image (batchPixels 0) and one over the whole batch (Infinity)
+    const backend = new WasmBackend({ threads, minParallelFlops: 0, batchPixels: 0 }, () => {});
+    const batched = new WasmBackend({ threads, minParallelFlops: 0, batchPixels: Infinity }, () => {});
     const wasm = legacy(backend);
+    const wasmBatched = legacy(batched);
 
     beforeAll(async () => {
-      await backend.runtime.ready();
-      // two threads: the worker must be up, or these cases would silently test one thread
-      expect(backend.runtime.parallel).toBe(threads > 1);
+      for (const b of [backend, batched]) {
+        await b.runtime.ready();
+        // two threads: the worker must be up, or these cases would silently test one thread
+        expect(b.runtime.parallel).toBe(threads > 1);
+      }
     });
 
-    const checkConv = (g: ConvCase): true => expectConvParity(wasm, f32, g);
+    const checkConv = (g: ConvCase): true =>
+      expectConvParity(wasm, f32, g) && expectConvParity(wasmBatched, f32, g);
 
     const checkMatmul = (c: {
       B: number;
