@@ -3,12 +3,12 @@
  * dist/browser/dynopool.js (the esbuild bundle of src/browser.ts), not the Node entry, and the
  * page needs nothing from Node. Runs without a browser.
  */
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, expect, it } from 'vitest';
+import { buildBrowserInto } from '../support/browser.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'dynopool-exports-'));
@@ -19,10 +19,7 @@ it("resolves import 'dynopool' to the browser bundle for a browser build, with n
   const pkg = join(dir, 'pkg');
   mkdirSync(pkg, { recursive: true });
   copyFileSync(join(root, 'package.json'), join(pkg, 'package.json'));
-  const r = spawnSync(process.execPath, [join(root, 'scripts', 'build-browser.js'), '--out', join(pkg, 'dist')], {
-    encoding: 'utf8',
-  });
-  expect(r.status, r.stderr).toBe(0);
+  buildBrowserInto(join(pkg, 'dist'));
   // an app that uses it
   const app = join(dir, 'app');
   mkdirSync(join(app, 'node_modules'), { recursive: true });

@@ -27,7 +27,13 @@ import { loadDataset } from '../../src/data/registry.js';
 import { DEFAULTS, type RunConfig } from '../../src/train/config.js';
 import { trainInto, type RunStore } from '../../src/train/loop.js';
 import type { LabState } from '../../src/lab/protocol.js';
-import { browserUnavailableReason, describeInBrowser, launchBrowser, openPage } from '../support/browser.js';
+import {
+  browserUnavailableReason,
+  buildBrowserInto,
+  describeInBrowser,
+  launchBrowser,
+  openPage,
+} from '../support/browser.js';
 import { FLOAT32_PARITY } from '../support/config.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -52,10 +58,7 @@ let build: string, lab: LabServer, browser: Browser;
 
 beforeAll(async () => {
   build = mkdtempSync(join(tmpdir(), 'dynopool-lab-'));
-  const r = spawnSync(process.execPath, [join(root, 'scripts', 'build-browser.js'), '--out', build], {
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`browser build failed: ${r.stderr}`);
+  buildBrowserInto(build);
   lab = await startLab({ port: 0, root: join(build, 'lab') });
   if (browserUnavailableReason() === null) browser = await launchBrowser();
 });

@@ -3,7 +3,6 @@
  * cross-origin isolated, hands out Node's own datasets in the wire format, and refuses what it
  * should. (The page itself is driven in headless chromium by test/browser/lab.test.ts.)
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,16 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type LabServer } from '../../src/cli/lab.js';
 import { loadDataset } from '../../src/data/registry.js';
 import { decodeDataset } from '../../src/data/wire.js';
+import { buildBrowserInto } from '../support/browser.js';
 
-const root = join(import.meta.dirname, '..', '..');
 let build: string, lab: LabServer;
 
 beforeAll(async () => {
   build = mkdtempSync(join(tmpdir(), 'dynopool-lab-server-'));
-  const r = spawnSync(process.execPath, [join(root, 'scripts', 'build-browser.js'), '--out', build], {
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`browser build failed: ${r.stderr}`);
+  buildBrowserInto(build);
   lab = await startLab({ port: 0, root: join(build, 'lab') });
 });
 afterAll(async () => {

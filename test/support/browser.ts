@@ -142,6 +142,16 @@ export async function bundle(entry: string, outfile: string): Promise<void> {
   });
 }
 
+/**
+ * Runs the project's browser build (scripts/build-browser.js: dist/browser/dynopool.js and the
+ * lab) into `out` instead of dist/, so a test sees the sources as they are now.
+ */
+export function buildBrowserInto(out: string): void {
+  const script = join(import.meta.dirname, '..', '..', 'scripts', 'build-browser.js');
+  const r = spawnSync(process.execPath, [script, '--out', out], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`browser build (${script} --out ${out}) failed: ${r.stderr}`);
+}
+
 /** A page and what went wrong in it: console errors (its Workers' too) and uncaught errors. */
 export interface WatchedPage {
   page: Page;
