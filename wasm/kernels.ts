@@ -1654,20 +1654,18 @@ export function dynoSample(
 }
 
 /**
- * DynOPool sampling backward over the planes [plo, phi), from the forward's
- * winning points (`win`, one float32 0 to 3 per cell, as dynoSample wrote them), one pass over
- * them per plane:
+ * DynOPool sampling backward, from the forward's winning points (`win`, one float32 0 to 3 per
+ * cell, as dynoSample wrote them), in two parts, so that the threads can take different ones
+ * (dx does not read x, so one thread can start on it before x is copied in):
  *
- * - dx[plane]: each cell's dy, times the winner's bilinear weights, added to its 4 pixels
- *   (r0 c0, r0 c1, r1 c0, r1 c1, in that order) in the float64 plane `acc` (2 H W float32
- *   slots, this thread's), then rounded to float32;
- * - the size gradients: per cell, dh term = dy * dSize(u) * ((1 - fv) (x10 - x00) + fv (x11 - x01))
- *   (only where dSize(u) is not 0) and dw term likewise with the roles of u and v swapped.
- *   With `contrib` = 0 they are added, in cell order, to the running float64 sums at
- *   sums[0] (dh) and sums[1] (dw); otherwise each cell's two terms are stored at
- *   contrib[2 c], contrib[2 c + 1] (c: the cell's index in the whole output; 0 for a skipped
- *   term), for dynoSampleSum to add after the lower planes' sum: the reference's one running
- *   sum over every cell, in its order, whatever the thread split.
+ * - dx over the planes [dlo, dhi): each cell's dy, times the winner's bilinear weights, added
+ *   to its 4 pixels (r0 c0, r0 c1, r1 c0, r1 c1, in that order) in the float64 plane `acc`
+ *   (2 H W float32 slots, this thread's), then rounded to float32;
+ * - the size gradients over the planes [slo, shi): per cell, dh term = dy * dSize(u) *
+ *   ((1 - fv) (x10 - x00) + fv (x11 - x01)) (only where dSize(u) is not 0) and dw term likewise
+ *   with the roles of u and v swapped, added in cell order to the running float64 sums at
+ *   sums[0] (dh) and sums[1] (dw): with [slo, shi) every plane, the reference's one running
+ *   sum over every cell, in its order.
  */
 export function dynoSampleBackward(
   geo: usize,
@@ -1679,9 +1677,10 @@ export function dynoSampleBackward(
   dx: usize,
   acc: usize,
   sums: usize,
-  contrib: usize,
-  plo: i32,
-  phi: i32,
+  dlo: i32,
+  dhi: i32,
+  slo: i32,
+  shi: i32,
 ): void {
   const H = load<i32>(geo),
     W = load<i32>(geo, 4),
@@ -1689,16 +1688,67 @@ export function dynoSampleBackward(
     OW = load<i32>(geo, 12);
   const HW = H * W,
     P = OH * OW;
-  let dh: f64 = contrib == 0 ? load<f64>(sums) : 0,
-    dw: f64 = contrib == 0 ? load<f64>(sums, 8) : 0;
-  {
-    // plane by plane, in the reference's cell order
-    for (let q = plo; q < phi; q++) {
+  if (dlo < dhi) {
+    // dx, plane by plane (the rounding pass leaves acc zeroed for the next plane)
+    memory.fill(acc, 0, (<usize>HW) << 3);
+    for (let q = dlo; q < dhi; q++) {
+      let o = dy + ((<usize>q * <usize>P) << 2);
+      let k = win + ((<usize>q * <usize>P) << 2);
+      for (let i = 0; i < OH; i++) {
+        const r0 = rows + <usize>(2 * i) * TAP;
+        for (let j = 0; j < OW; j++) {
+          const point = <i32>load<f32>(k);
+          k += 4;
+          const ra = r0 + <usize>(point >> 1) * TAP,
+            cb = cols + <usize>(2 * j + (point & 1)) * TAP;
+          const alo = load<i32>(ra),
+            ahi = load<i32>(ra, 4),
+            af = load<f64>(ra, 8);
+          const blo = load<i32>(cb),
+            bhi = load<i32>(cb, 4),
+            bf = load<f64>(cb, 8);
+          const d = <f64>load<f32>(o);
+          const a00 = acc + (<usize>(alo * W + blo) << 3),
+            a01 = acc + (<usize>(alo * W + bhi) << 3),
+            a10 = acc + (<usize>(ahi * W + blo) << 3),
+            a11 = acc + (<usize>(ahi * W + bhi) << 3);
+          if (bhi != blo) {
+            // a01 = a00 + 8, a11 = a10 + 8: each pair in one f64x2 (per address the same
+            // additions in the same order; (d * g) * wb is the scalar's d * g * wb)
+            const wb = f64x2(1 - bf, bf);
+            v128.store(a00, f64x2.add(v128.load(a00), f64x2.mul(f64x2.splat(d * (1 - af)), wb)));
+            v128.store(a10, f64x2.add(v128.load(a10), f64x2.mul(f64x2.splat(d * af), wb)));
+          } else {
+            store<f64>(a00, load<f64>(a00) + d * (1 - af) * (1 - bf));
+            store<f64>(a01, load<f64>(a01) + d * (1 - af) * bf);
+            store<f64>(a10, load<f64>(a10) + d * af * (1 - bf));
+            store<f64>(a11, load<f64>(a11) + d * af * bf);
+          }
+          o += 4;
+        }
+      }
+      const out = dx + ((<usize>q * <usize>HW) << 2);
+      // rounded two at a time (f32x4.demote_f64x2_zero: the scalar demotion, lane by lane)
+      let e = 0;
+      for (; e + 2 <= HW; e += 2) {
+        const a = acc + ((<usize>e) << 3);
+        v128.store64_lane(out + ((<usize>e) << 2), f32x4.demote_f64x2_zero(v128.load(a)), 0);
+        v128.store(a, v128.splat<i64>(0));
+      }
+      if (e < HW) {
+        store<f32>(out + ((<usize>e) << 2), <f32>load<f64>(acc + ((<usize>e) << 3)));
+        store<f64>(acc + ((<usize>e) << 3), 0);
+      }
+    }
+  }
+  if (slo < shi) {
+    // the size gradients, in the reference's cell order
+    let dh = load<f64>(sums),
+      dw = load<f64>(sums, 8);
+    for (let q = slo; q < shi; q++) {
       const p = x + ((<usize>q * <usize>HW) << 2);
       let o = dy + ((<usize>q * <usize>P) << 2);
-      let c = contrib + ((<usize>q * <usize>P) << 4);
       let k = win + ((<usize>q * <usize>P) << 2);
-      memory.fill(acc, 0, (<usize>HW) << 3);
       for (let i = 0; i < OH; i++) {
         const r0 = rows + <usize>(2 * i) * TAP;
         for (let j = 0; j < OW; j++) {
@@ -1715,62 +1765,17 @@ export function dynoSampleBackward(
             bf = load<f64>(cb, 8),
             bdS = load<f64>(cb, 16);
           const d = <f64>load<f32>(o);
-          const i00 = <usize>(alo * W + blo),
-            i01 = <usize>(alo * W + bhi),
-            i10 = <usize>(ahi * W + blo),
-            i11 = <usize>(ahi * W + bhi);
-          const a00 = acc + (i00 << 3),
-            a01 = acc + (i01 << 3),
-            a10 = acc + (i10 << 3),
-            a11 = acc + (i11 << 3);
-          store<f64>(a00, load<f64>(a00) + d * (1 - af) * (1 - bf));
-          store<f64>(a01, load<f64>(a01) + d * (1 - af) * bf);
-          store<f64>(a10, load<f64>(a10) + d * af * (1 - bf));
-          store<f64>(a11, load<f64>(a11) + d * af * bf);
-          const x00 = <f64>load<f32>(p + (i00 << 2)),
-            x01 = <f64>load<f32>(p + (i01 << 2)),
-            x10 = <f64>load<f32>(p + (i10 << 2)),
-            x11 = <f64>load<f32>(p + (i11 << 2));
-          const th: f64 = adS != 0 ? d * adS * ((1 - bf) * (x10 - x00) + bf * (x11 - x01)) : 0,
-            tw: f64 = bdS != 0 ? d * bdS * ((1 - af) * (x01 - x00) + af * (x11 - x10)) : 0;
-          if (contrib == 0) {
-            if (adS != 0) dh += th;
-            if (bdS != 0) dw += tw;
-          } else {
-            store<f64>(c, th);
-            store<f64>(c, tw, 8);
-            c += 16;
-          }
           o += 4;
+          const x00 = <f64>load<f32>(p + (<usize>(alo * W + blo) << 2)),
+            x01 = <f64>load<f32>(p + (<usize>(alo * W + bhi) << 2)),
+            x10 = <f64>load<f32>(p + (<usize>(ahi * W + blo) << 2)),
+            x11 = <f64>load<f32>(p + (<usize>(ahi * W + bhi) << 2));
+          if (adS != 0) dh += d * adS * ((1 - bf) * (x10 - x00) + bf * (x11 - x01));
+          if (bdS != 0) dw += d * bdS * ((1 - af) * (x01 - x00) + af * (x11 - x10));
         }
       }
-      const out = dx + ((<usize>q * <usize>HW) << 2);
-      // rounded two at a time (f32x4.demote_f64x2_zero: the scalar demotion, lane by lane)
-      let e = 0;
-      for (; e + 2 <= HW; e += 2)
-        v128.store64_lane(out + ((<usize>e) << 2), f32x4.demote_f64x2_zero(v128.load(acc + ((<usize>e) << 3))), 0);
-      if (e < HW) store<f32>(out + ((<usize>e) << 2), <f32>load<f64>(acc + ((<usize>e) << 3)));
     }
-  }
-  if (contrib == 0) {
     store<f64>(sums, dh);
     store<f64>(sums, dw, 8);
   }
-}
-
-/**
- * Continues the running sums at sums[0] (dh), sums[1] (dw) over the cells [clo, chi) of a
- * contribution table that dynoSampleBackward wrote (a skipped term is +0, which leaves a sum
- * unchanged: a running sum from +0 is never -0).
- */
-export function dynoSampleSum(sums: usize, contrib: usize, clo: i32, chi: i32): void {
-  let dh = load<f64>(sums),
-    dw = load<f64>(sums, 8);
-  for (let c = clo; c < chi; c++) {
-    const at = contrib + (<usize>c << 4);
-    dh += load<f64>(at);
-    dw += load<f64>(at, 8);
-  }
-  store<f64>(sums, dh);
-  store<f64>(sums, dw, 8);
 }

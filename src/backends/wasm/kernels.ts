@@ -463,25 +463,51 @@ const dynoRecord = (g: DynoGeometry): number[] => [g.H, g.W, g.OH, g.OW];
 /** Work of a DynOPool pass, about 4 bilinear samples of 4 pixels per cell (decides the split). */
 const dynoWork = (g: DynoGeometry): number => g.N * g.C * g.OH * g.OW * 32;
 
-/** The output and its cells' winning points (0 to 3, the op saves them for the backward). */
+/**
+ * The output and its cells' winning points (0 to 3, the op saves them for the backward). Split,
+ * the worker takes the upper planes (pairs), started as soon as its part of x is copied in,
+ * while this thread copies the rest.
+ */
 export function dynoSampleWasm(rt: WasmRuntime, x: Float32Array, g: DynoGeometry): Float32Array[] {
-  const size = g.N * g.C * g.OH * g.OW;
+  const size = g.N * g.C * g.OH * g.OW,
+    planes = g.N * g.C,
+    HW = g.H * g.W;
   rt.reset();
-  const px = rt.put(x),
+  const px = rt.alloc(x.length),
     py = rt.alloc(size),
     pwin = rt.alloc(size),
     [rows, cols] = dynoTaps(rt, g),
     geo = rt.record(dynoRecord(g)),
     tables = dynoTables(rt, g);
-  rt.split('dynoSample', g.N * g.C, 2, dynoWork(g), (lo, hi, t) => [geo, rows, cols, px, py, pwin, tables[t], lo, hi]);
+  const args = (lo: number, hi: number, t: number): number[] => [geo, rows, cols, px, py, pwin, tables[t], lo, hi];
+  const mid = Math.round(planes / 4) * 2;
+  const parallel = dynoWork(g) >= rt.minParallelFlops && mid > 0 && mid < planes && rt.parallel;
+  const at = parallel ? mid : planes;
+  if (parallel) {
+    rt.f32(px + 4 * at * HW, x.length - at * HW).set(x.subarray(at * HW));
+    rt.post('dynoSample', args(at, planes, 1));
+  }
+  try {
+    rt.f32(px, at * HW).set(x.subarray(0, at * HW));
+    rt.call('dynoSample', ...args(0, at, 0));
+  } finally {
+    if (parallel) rt.join('dynoSample');
+  }
   return [rt.take(py, size), rt.take(pwin, size)];
 }
 
 /**
- * dx and the size gradients dh, dw (as 1-element arrays). The threads split the planes; dh and
- * dw must be the reference's single running sum over every cell in order, so the lower share
- * (this thread) accumulates it directly, the upper share (the worker) stores its per-cell
- * terms, and dynoSampleSum then continues the sum over them.
+ * The share of dx's planes that this thread computes when the backward is split: the worker
+ * takes the rest of dx; this thread copies x in, then computes the size gradients (about 2/3
+ * of dx's cost), then its share of dx.
+ */
+const DYNO_DX_LOCAL = 0.1;
+
+/**
+ * dx and the size gradients dh, dw (as 1-element arrays). dh and dw must be the reference's
+ * single running sum over every cell in order, so one thread computes them (over every plane);
+ * dx, which does not read x, is split by planes, the worker's share started before x is copied
+ * in.
  */
 export function dynoSampleBackwardWasm(
   rt: WasmRuntime,
@@ -490,27 +516,42 @@ export function dynoSampleBackwardWasm(
   win: Float32Array,
   g: DynoGeometry,
 ): Float32Array[] {
-  const planes = g.N * g.C,
-    P = g.OH * g.OW;
+  const planes = g.N * g.C;
   rt.reset();
-  const px = rt.put(x),
-    pdy = rt.put(dy),
+  const pdy = rt.put(dy),
     pwin = rt.put(win),
     pdx = rt.alloc(x.length),
+    px = rt.alloc(x.length),
     [rows, cols] = dynoTaps(rt, g),
     geo = rt.record(dynoRecord(g));
-  // one f64 accumulator plane per thread, the running sums (2 f64, from +0), and the upper
-  // share's per-cell terms (2 f64 per cell; used only when the call is split)
+  // one f64 accumulator plane per thread and the running sums (2 f64, from +0)
   const acc = rt.scratch.map(() => rt.alloc(2 * g.H * g.W));
   const sums = rt.alloc(4);
-  const contrib = rt.threads > 1 ? rt.alloc(4 * planes * P) : 0;
   new Float64Array(rt.memory.buffer, sums, 2).fill(0);
-  let upper = -1;
-  rt.split('dynoSampleBackward', planes, 1, dynoWork(g), (lo, hi, t) => {
-    if (t > 0) upper = lo;
-    return [geo, rows, cols, px, pdy, pwin, pdx, acc[t], sums, t > 0 ? contrib : 0, lo, hi];
-  });
-  if (upper >= 0) rt.call('dynoSampleSum', sums, contrib, upper * P, planes * P);
+  const args = (t: number, dlo: number, dhi: number, slo: number, shi: number): number[] => [
+    geo,
+    rows,
+    cols,
+    px,
+    pdy,
+    pwin,
+    pdx,
+    acc[t],
+    sums,
+    dlo,
+    dhi,
+    slo,
+    shi,
+  ];
+  const mid = Math.round(planes * DYNO_DX_LOCAL);
+  const split =
+    dynoWork(g) >= rt.minParallelFlops && mid < planes && rt.post('dynoSampleBackward', args(1, mid, planes, 0, 0));
+  try {
+    rt.f32(px, x.length).set(x);
+    rt.call('dynoSampleBackward', ...args(0, 0, split ? mid : planes, 0, planes));
+  } finally {
+    if (split) rt.join('dynoSampleBackward');
+  }
   const [dh, dw] = new Float64Array(rt.memory.buffer, sums, 2);
   return [rt.take(pdx, x.length), Float32Array.of(dh), Float32Array.of(dw)];
 }

@@ -56,7 +56,6 @@ export const ENTRY = [
   'maxPool2dGrad',
   'dynoSample',
   'dynoSampleBackward',
-  'dynoSampleSum',
 ] as const;
 export type Entry = (typeof ENTRY)[number];
 
@@ -255,26 +254,38 @@ export class WasmRuntime {
   ): void {
     const fn = this.fns[ENTRY.indexOf(entry)];
     const mid = Math.round(total / 2 / grain) * grain;
-    if (flops < this.minParallelFlops || mid <= 0 || mid >= total || !this.parallel) {
+    if (flops < this.minParallelFlops || mid <= 0 || mid >= total || !this.post(entry, args(mid, total, 1))) {
       fn(...args(0, total, 0));
       return;
     }
+    try {
+      fn(...args(0, mid, 0));
+    } finally {
+      this.join(entry);
+    }
+  }
+
+  /**
+   * Starts `entry(...share)` on the worker and returns true; false (nothing started) when the
+   * worker does not run. Every started share must be joined (`join`) before the calling thread
+   * touches what it writes, and before the next post or reset.
+   */
+  post(entry: Entry, share: number[]): boolean {
+    if (!this.parallel) return false;
     const c = this.i32(this.control, CONTROL_BYTES / 4);
-    const share = args(mid, total, 1);
     c[FN] = ENTRY.indexOf(entry);
     c[NARGS] = share.length;
     for (let i = 0; i < share.length; i++) c[ARGS + i] = share[i];
-    const seq = (Atomics.load(c, SEQ) + 1) | 0;
-    Atomics.store(c, SEQ, seq);
+    Atomics.store(c, SEQ, (Atomics.load(c, SEQ) + 1) | 0);
     Atomics.notify(c, SEQ);
-    let failure: unknown = null;
-    try {
-      fn(...args(0, mid, 0));
-    } catch (e) {
-      failure = e;
-    }
+    return true;
+  }
+
+  /** Waits for the share that `post` started; throws if it failed on the worker. */
+  join(entry: Entry): void {
+    const c = this.i32(this.control, CONTROL_BYTES / 4);
+    const seq = Atomics.load(c, SEQ);
     for (let d = Atomics.load(c, DONE); d !== seq; d = Atomics.load(c, DONE)) Atomics.wait(c, DONE, d);
-    if (failure) throw failure;
     if (Atomics.exchange(c, FAILED, 0)) throw new Error(`dynopool wasm backend: '${entry}' failed on the worker thread`);
   }
 
