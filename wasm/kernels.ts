@@ -1654,6 +1654,17 @@ export function dynoSample(
 }
 
 /**
+ * A winning point (a float32 0, 1, 2 or 3, as dynoSample writes them) as an integer, from its
+ * bits: exponent - 126 plus the top mantissa bit (1.0, 2.0, 3.0), or 0 for +0 (cheaper than
+ * the float conversion).
+ */
+// @ts-ignore: decorator
+@inline
+function dynoWinner(bits: u32): i32 {
+  return select<i32>(<i32>(bits >> 23) - 126 + <i32>((bits >> 22) & 1), 0, bits != 0);
+}
+
+/**
  * DynOPool sampling backward, from the forward's winning points (`win`, one float32 0 to 3 per
  * cell, as dynoSample wrote them), in two parts, so that the threads can take different ones
  * (dx does not read x, so one thread can start on it before x is copied in):
@@ -1697,7 +1708,7 @@ export function dynoSampleBackward(
       for (let i = 0; i < OH; i++) {
         const r0 = rows + <usize>(2 * i) * TAP;
         for (let j = 0; j < OW; j++) {
-          const point = <i32>load<f32>(k);
+          const point = dynoWinner(load<u32>(k));
           k += 4;
           const ra = r0 + <usize>(point >> 1) * TAP,
             cb = cols + <usize>(2 * j + (point & 1)) * TAP;
@@ -1752,7 +1763,7 @@ export function dynoSampleBackward(
       for (let i = 0; i < OH; i++) {
         const r0 = rows + <usize>(2 * i) * TAP;
         for (let j = 0; j < OW; j++) {
-          const point = <i32>load<f32>(k);
+          const point = dynoWinner(load<u32>(k));
           k += 4;
           const ra = r0 + <usize>(point >> 1) * TAP,
             cb = cols + <usize>(2 * j + (point & 1)) * TAP;
