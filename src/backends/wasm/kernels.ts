@@ -466,7 +466,8 @@ const dynoWork = (g: DynoGeometry): number => g.N * g.C * g.OH * g.OW * 32;
 /**
  * The output and its cells' winning points (0 to 3, the op saves them for the backward). Split,
  * the worker takes the upper planes (pairs), started as soon as its part of x is copied in,
- * while this thread copies the rest.
+ * while this thread copies the rest, computes its share, then faults in the host copies' pages
+ * (rt.fresh) while the worker finishes.
  */
 export function dynoSampleWasm(rt: WasmRuntime, x: Float32Array, g: DynoGeometry): Float32Array[] {
   const size = g.N * g.C * g.OH * g.OW,
@@ -487,19 +488,23 @@ export function dynoSampleWasm(rt: WasmRuntime, x: Float32Array, g: DynoGeometry
     rt.f32(px + 4 * at * HW, x.length - at * HW).set(x.subarray(at * HW));
     rt.post('dynoSample', args(at, planes, 1));
   }
+  let outs: Float32Array[] | null = null;
   try {
     rt.f32(px, at * HW).set(x.subarray(0, at * HW));
     rt.call('dynoSample', ...args(0, at, 0));
+    // while the worker finishes: fault in the pages of the host copies
+    if (parallel) outs = [rt.fresh(size), rt.fresh(size)];
   } finally {
     if (parallel) rt.join('dynoSample');
   }
-  return [rt.take(py, size), rt.take(pwin, size)];
+  return outs ? [rt.copyOut(py, outs[0]), rt.copyOut(pwin, outs[1])] : [rt.take(py, size), rt.take(pwin, size)];
 }
 
 /**
  * The share of dx's planes that this thread computes when the backward is split: the worker
  * takes the rest of dx; this thread copies x in, then computes the size gradients (about 2/3
- * of dx's cost), then its share of dx.
+ * of dx's cost), then its share of dx, then faults in the pages of dx's host copy (rt.fresh)
+ * while the worker finishes.
  */
 const DYNO_DX_LOCAL = 0.1;
 
@@ -546,14 +551,17 @@ export function dynoSampleBackwardWasm(
   const mid = Math.round(planes * DYNO_DX_LOCAL);
   const split =
     dynoWork(g) >= rt.minParallelFlops && mid < planes && rt.post('dynoSampleBackward', args(1, mid, planes, 0, 0));
+  let dx: Float32Array | null = null;
   try {
     rt.f32(px, x.length).set(x);
     rt.call('dynoSampleBackward', ...args(0, 0, split ? mid : planes, 0, planes));
+    // while the worker finishes dx: fault in the pages of its host copy
+    if (split) dx = rt.fresh(x.length);
   } finally {
     if (split) rt.join('dynoSampleBackward');
   }
   const [dh, dw] = new Float64Array(rt.memory.buffer, sums, 2);
-  return [rt.take(pdx, x.length), Float32Array.of(dh), Float32Array.of(dw)];
+  return [dx ? rt.copyOut(pdx, dx) : rt.take(pdx, x.length), Float32Array.of(dh), Float32Array.of(dw)];
 }
 
 export const wasmKernelImpls: readonly WasmKernelImpl[] = [

@@ -212,6 +212,23 @@ export class WasmRuntime {
     return this.f32(at, floats).slice();
   }
 
+  /**
+   * A fresh host array of `floats` zeros with every memory page already touched: a large new
+   * array's first writes fault its pages in (about 2 us a page, several times the copy itself),
+   * so a kernel that waits for the worker can take them here first, then `copyOut` into it.
+   */
+  fresh(floats: number): Float32Array {
+    const out = new Float32Array(floats);
+    for (let i = 0; i < floats; i += 1024) out[i] = 0;
+    return out;
+  }
+
+  /** Copies `out.length` values at `at` into `out` (from `fresh`); returns it. */
+  copyOut(at: number, out: Float32Array): Float32Array {
+    out.set(this.f32(at, out.length));
+    return out;
+  }
+
   /** Writes a record of up to 16 integers (a convolution geometry); returns its address. */
   record(values: readonly number[]): number {
     this.i32(this.geometryAt, 16).set(values);
