@@ -18,12 +18,14 @@ import { loadDataset } from '../data/registry.js';
 import type { ToyTransform } from '../data/transforms.js';
 import { encodeDataset } from '../data/wire.js';
 
-const TYPES: Record<string, string> = {
+/** Content types of the files a page loads, by extension. */
+export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
-  '.map': 'application/json',
-  '.json': 'application/json',
+  '.map': 'application/json; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.wasm': 'application/wasm',
   '.txt': 'text/plain; charset=utf-8',
 };
 
@@ -73,7 +75,7 @@ export async function startLab(opts: { port?: number; host?: string; root?: stri
       const file = normalize(join(root, rel));
       if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile())
         return fail(404, `lab: no ${url.pathname}`);
-      res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      res.writeHead(200, { ...headers, 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' });
       res.end(readFileSync(file));
     } catch (e) {
       fail(400, (e as Error).message);

@@ -69,13 +69,18 @@ afterAll(async () => {
   rmSync(build, { recursive: true, force: true });
 });
 
-/** Fills the form (name -> value), presses Train and waits until the Worker is done or failed. */
-async function train(page: Page, values: Record<string, string>): Promise<LabState> {
+/** Sets the form's fields (name -> value): selects by option value, inputs by text. */
+async function fillForm(page: Page, values: Record<string, string>): Promise<void> {
   for (const [name, value] of Object.entries(values)) {
     const el = page.locator(`[name=${name}]`);
     if ((await el.evaluate((e) => e.tagName)) === 'SELECT') await el.selectOption(value);
     else await el.fill(value);
   }
+}
+
+/** Fills the form (name -> value), presses Train and waits until the Worker is done or failed. */
+async function train(page: Page, values: Record<string, string>): Promise<LabState> {
+  await fillForm(page, values);
   await page.click('#train');
   await page.waitForFunction(() => labState().done !== null || labState().errors.length > 0, null, {
     timeout: 240_000,
@@ -211,11 +216,7 @@ describeInBrowser('the browser lab (dynopool lab) in headless chromium', () => {
   it('pauses between batches, resumes, and stops with a checkpoint', async () => {
     await page.goto(lab.url);
     const steps = () => page.evaluate(() => labState().steps.length);
-    for (const [name, value] of Object.entries({ ...FORM, maxSteps: '0' })) {
-      const el = page.locator(`[name=${name}]`);
-      if ((await el.evaluate((e) => e.tagName)) === 'SELECT') await el.selectOption(value);
-      else await el.fill(value);
-    }
+    await fillForm(page, { ...FORM, maxSteps: '0' });
     await page.click('#train');
     await expect.poll(steps, { timeout: 120_000 }).toBeGreaterThanOrEqual(1);
     await page.click('#pause');

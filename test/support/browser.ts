@@ -17,6 +17,7 @@ import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { describe, it } from 'vitest';
 import { browserTwins } from '../../scripts/browser-twins.js';
+import { CONTENT_TYPES } from '../../src/cli/lab.js';
 import { REQUIRE_BROWSER } from './config.js';
 
 /** The chromium executable: CHROMIUM_PATH, else `chromium` on the PATH; null when there is none. */
@@ -68,16 +69,6 @@ export async function launchBrowser(extraArgs: readonly string[] = []): Promise<
   });
 }
 
-const TYPES: Record<string, string> = {
-  '.js': 'text/javascript; charset=utf-8',
-  '.html': 'text/html; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
 /** A running static server: its base url (ending in '/') and a way to stop it. */
 export interface Served {
   url: string;
@@ -103,13 +94,14 @@ export async function serveDir(root: string, extra: Record<string, string> = {})
       });
       res.end(body);
     };
-    const typeOf = (p: string) => TYPES[extname(p)] ?? (extname(p) ? 'application/octet-stream' : TYPES['.html']);
+    const typeOf = (p: string) =>
+      CONTENT_TYPES[extname(p)] ?? (extname(p) ? 'application/octet-stream' : CONTENT_TYPES['.html']);
     if (path in extra) return send(200, extra[path], typeOf(path));
     const file = join(base, path);
-    if (!file.startsWith(base + sep)) return send(404, 'not found', TYPES['.txt']);
+    if (!file.startsWith(base + sep)) return send(404, 'not found', CONTENT_TYPES['.txt']);
     readFile(file).then(
       (body) => send(200, body, typeOf(file)),
-      () => send(404, 'not found', TYPES['.txt']),
+      () => send(404, 'not found', CONTENT_TYPES['.txt']),
     );
   });
   await new Promise<void>((ok, fail) => server.once('error', fail).listen(0, '127.0.0.1', ok));
