@@ -1465,6 +1465,7 @@ export function maxPool2dGrad(geo: usize, x: usize, dy: usize, dx: usize, acc: u
 //     i32 hi      (byte 4)  upper pixel (= lo at the clamped border)
 //     f64 frac    (byte 8)  weight of hi
 //     f64 dSize   (byte 16) d coordinate / d size (0 where the border clamps the coordinate)
+//     f64 1-frac  (byte 24) weight of lo (computed once, on the JavaScript side)
 //
 // The sample at (u, v) is the bilinear interpolation of the plane, a weighted sum in float64
 // of its distinct pixels only (2 per axis, 1 where lo = hi): a pixel weighted 0 still counts,
@@ -1493,7 +1494,7 @@ export function maxPool2dGrad(geo: usize, x: usize, dy: usize, dx: usize, acc: u
 // value, rounded once to float32, and the backward sends the cell's dy to that point's 4 pixels
 // with the bilinear weights, one plane at a time (the pixels differ between the lanes).
 
-/** Tap record size in bytes (i32 lo, i32 hi, f64 frac, f64 dSize, padding). */
+/** Tap record size in bytes (i32 lo, i32 hi, f64 frac, f64 dSize, f64 1 - frac). */
 const TAP: usize = 32;
 
 /** The two planes' float32 pixels at byte addresses a (lane 0) and b (lane 1), as float64. */
@@ -1517,13 +1518,13 @@ function dynoRowTable(p0: usize, p1: usize, H: i32, W: i32, cols: usize, OW2: i3
     let cb = cols;
     for (let b = 0; b < OW2; b++) {
       const lo = (<usize>load<i32>(cb)) << 2,
-        hi = (<usize>load<i32>(cb, 4)) << 2,
-        f = load<f64>(cb, 8);
+        hi = (<usize>load<i32>(cb, 4)) << 2;
       const x0 = dynoPixels(row0 + lo, row1 + lo);
       if (hi == lo) v128.store(t, x0);
       else {
         const x1 = dynoPixels(row0 + hi, row1 + hi);
-        v128.store(t, f64x2.add(f64x2.mul(f64x2.splat(1 - f), x0), f64x2.mul(f64x2.splat(f), x1)));
+        // the weights, splat from the record: 1 - f (byte 24) and f (byte 8)
+        v128.store(t, f64x2.add(f64x2.mul(v128.load64_splat(cb + 24), x0), f64x2.mul(v128.load64_splat(cb + 8), x1)));
       }
       t += 16;
       cb += TAP;
@@ -1554,9 +1555,9 @@ function dynoTakes(best: v128, v: v128): v128 {
 
 /**
  * The 4 samples of cell (i, j) for both planes, their winner's value (returned) and, in
- * dynoPoint, the winning point per lane (i64x2: 0 to 3, row sign * 2 + column sign).
+ * dynoPoint, the winning point per lane (f64x2: 0 to 3, row sign * 2 + column sign).
  */
-let dynoPoint: v128 = i64x2.splat(0);
+let dynoPoint: v128 = f64x2.splat(0);
 
 @inline
 function dynoCell(
@@ -1580,13 +1581,14 @@ function dynoCell(
   const s11 = dynoVertical(tb0 + c + 16, tb1 + c + 16, gb, fb, cb);
   let take = dynoTakes(best, s01);
   best = v128.bitselect(s01, best, take);
-  let k = v128.and(take, i64x2.splat(1));
+  // the point as a float64 0, 1, 2 or 3 (the mask and 1.0's bits: 1.0 or +0)
+  let k = v128.and(take, f64x2.splat(1));
   take = dynoTakes(best, s10);
   best = v128.bitselect(s10, best, take);
-  if (points) k = v128.bitselect(i64x2.splat(2), k, take);
+  if (points) k = v128.bitselect(f64x2.splat(2), k, take);
   take = dynoTakes(best, s11);
   best = v128.bitselect(s11, best, take);
-  if (points) dynoPoint = v128.bitselect(i64x2.splat(3), k, take);
+  if (points) dynoPoint = v128.bitselect(f64x2.splat(3), k, take);
   return best;
 }
 
@@ -1645,8 +1647,9 @@ export function dynoSample(
         // lane 1 first: for a lone plane both stores hit o, with the same value
         v128.store32_lane(o + next, r, 1);
         v128.store32_lane(o, r, 0);
-        store<f32>(o - y + win + next, <f32>i64x2.extract_lane(dynoPoint, 1));
-        store<f32>(o - y + win, <f32>i64x2.extract_lane(dynoPoint, 0));
+        const k = f32x4.demote_f64x2_zero(dynoPoint);
+        v128.store32_lane(o - y + win + next, k, 1);
+        v128.store32_lane(o - y + win, k, 0);
         o += 4;
       }
     }
@@ -1665,18 +1668,17 @@ function dynoWinner(bits: u32): i32 {
 }
 
 /**
- * DynOPool sampling backward, from the forward's winning points (`win`, one float32 0 to 3 per
- * cell, as dynoSample wrote them), in two parts, so that the threads can take different ones
- * (dx does not read x, so one thread can start on it before x is copied in):
+ * DynOPool sampling backward over the planes [plo, phi), from the forward's winning points
+ * (`win`, one float32 0 to 3 per cell, as dynoSample wrote them), one pass per plane:
  *
- * - dx over the planes [dlo, dhi): each cell's dy, times the winner's bilinear weights, added
- *   to its 4 pixels (r0 c0, r0 c1, r1 c0, r1 c1, in that order) in the float64 plane `acc`
- *   (2 H W float32 slots, this thread's), then rounded to float32;
- * - the size gradients over the planes [slo, shi): per cell, dh term = dy * dSize(u) *
- *   ((1 - fv) (x10 - x00) + fv (x11 - x01)) (only where dSize(u) is not 0) and dw term likewise
- *   with the roles of u and v swapped, added in cell order to the running float64 sums at
- *   sums[0] (dh) and sums[1] (dw): with [slo, shi) every plane, the reference's one running
- *   sum over every cell, in its order.
+ * - dx: each cell's dy, times the winner's bilinear weights, added to its 4 pixels (r0 c0,
+ *   r0 c1, r1 c0, r1 c1, in that order) in the float64 plane `acc` (2 H W float32 slots, this
+ *   thread's), then rounded to float32;
+ * - the plane's size-gradient sums: per cell, dh term = dy * dSize(u) * ((1 - fv) (x10 - x00)
+ *   + fv (x11 - x01)) (only where dSize(u) is not 0) and dw term likewise with the roles of u
+ *   and v swapped, each added in cell order to a running float64 sum from +0, stored at
+ *   sums + 16 plane (dh, dw). The caller adds the planes' sums in plane order: the reference's
+ *   order, so the threads can take any planes.
  */
 export function dynoSampleBackward(
   geo: usize,
@@ -1688,10 +1690,8 @@ export function dynoSampleBackward(
   dx: usize,
   acc: usize,
   sums: usize,
-  dlo: i32,
-  dhi: i32,
-  slo: i32,
-  shi: i32,
+  plo: i32,
+  phi: i32,
 ): void {
   const H = load<i32>(geo),
     W = load<i32>(geo, 4),
@@ -1699,94 +1699,76 @@ export function dynoSampleBackward(
     OW = load<i32>(geo, 12);
   const HW = H * W,
     P = OH * OW;
-  if (dlo < dhi) {
-    // dx, plane by plane (the rounding pass leaves acc zeroed for the next plane)
-    memory.fill(acc, 0, (<usize>HW) << 3);
-    for (let q = dlo; q < dhi; q++) {
-      let o = dy + ((<usize>q * <usize>P) << 2);
-      let k = win + ((<usize>q * <usize>P) << 2);
-      for (let i = 0; i < OH; i++) {
-        const r0 = rows + <usize>(2 * i) * TAP;
-        for (let j = 0; j < OW; j++) {
-          const point = dynoWinner(load<u32>(k));
-          k += 4;
-          const ra = r0 + <usize>(point >> 1) * TAP,
-            cb = cols + <usize>(2 * j + (point & 1)) * TAP;
-          const alo = load<i32>(ra),
-            ahi = load<i32>(ra, 4),
-            af = load<f64>(ra, 8);
-          const blo = load<i32>(cb),
-            bhi = load<i32>(cb, 4),
-            bf = load<f64>(cb, 8);
-          const d = <f64>load<f32>(o);
-          const a00 = acc + (<usize>(alo * W + blo) << 3),
-            a01 = acc + (<usize>(alo * W + bhi) << 3),
-            a10 = acc + (<usize>(ahi * W + blo) << 3),
-            a11 = acc + (<usize>(ahi * W + bhi) << 3);
-          if (bhi != blo) {
-            // a01 = a00 + 8, a11 = a10 + 8: each pair in one f64x2 (per address the same
-            // additions in the same order; (d * g) * wb is the scalar's d * g * wb)
-            const wb = f64x2(1 - bf, bf);
-            v128.store(a00, f64x2.add(v128.load(a00), f64x2.mul(f64x2.splat(d * (1 - af)), wb)));
-            v128.store(a10, f64x2.add(v128.load(a10), f64x2.mul(f64x2.splat(d * af), wb)));
-          } else {
-            store<f64>(a00, load<f64>(a00) + d * (1 - af) * (1 - bf));
-            store<f64>(a01, load<f64>(a01) + d * (1 - af) * bf);
-            store<f64>(a10, load<f64>(a10) + d * af * (1 - bf));
-            store<f64>(a11, load<f64>(a11) + d * af * bf);
-          }
-          o += 4;
+  // the rounding pass leaves acc zeroed for the next plane
+  memory.fill(acc, 0, (<usize>HW) << 3);
+  for (let q = plo; q < phi; q++) {
+    const p = x + ((<usize>q * <usize>HW) << 2);
+    let o = dy + ((<usize>q * <usize>P) << 2);
+    let k = win + ((<usize>q * <usize>P) << 2);
+    let dh: f64 = 0,
+      dw: f64 = 0;
+    for (let i = 0; i < OH; i++) {
+      const r0 = rows + <usize>(2 * i) * TAP;
+      for (let j = 0; j < OW; j++) {
+        const point = dynoWinner(load<u32>(k));
+        k += 4;
+        const ra = r0 + <usize>(point >> 1) * TAP,
+          cb = cols + <usize>(2 * j + (point & 1)) * TAP;
+        const alo = load<i32>(ra),
+          ahi = load<i32>(ra, 4),
+          af = load<f64>(ra, 8),
+          adS = load<f64>(ra, 16),
+          ag = load<f64>(ra, 24);
+        const blo = load<i32>(cb),
+          bhi = load<i32>(cb, 4),
+          bf = load<f64>(cb, 8),
+          bdS = load<f64>(cb, 16),
+          bg = load<f64>(cb, 24);
+        const d = <f64>load<f32>(o);
+        o += 4;
+        const i00 = <usize>(alo * W + blo),
+          i01 = <usize>(alo * W + bhi),
+          i10 = <usize>(ahi * W + blo),
+          i11 = <usize>(ahi * W + bhi);
+        // dx (ag = 1 - af, bg = 1 - bf, from the tap records)
+        const a00 = acc + (i00 << 3),
+          a10 = acc + (i10 << 3);
+        if (bhi != blo) {
+          // a01 = a00 + 8, a11 = a10 + 8: each pair in one f64x2 (per address the same
+          // additions in the same order; (d * g) * wb is the scalar's d * g * wb)
+          const wb = f64x2(bg, bf);
+          v128.store(a00, f64x2.add(v128.load(a00), f64x2.mul(f64x2.splat(d * ag), wb)));
+          v128.store(a10, f64x2.add(v128.load(a10), f64x2.mul(f64x2.splat(d * af), wb)));
+        } else {
+          const a01 = acc + (i01 << 3),
+            a11 = acc + (i11 << 3);
+          store<f64>(a00, load<f64>(a00) + d * ag * bg);
+          store<f64>(a01, load<f64>(a01) + d * ag * bf);
+          store<f64>(a10, load<f64>(a10) + d * af * bg);
+          store<f64>(a11, load<f64>(a11) + d * af * bf);
         }
-      }
-      const out = dx + ((<usize>q * <usize>HW) << 2);
-      // rounded two at a time (f32x4.demote_f64x2_zero: the scalar demotion, lane by lane)
-      let e = 0;
-      for (; e + 2 <= HW; e += 2) {
-        const a = acc + ((<usize>e) << 3);
-        v128.store64_lane(out + ((<usize>e) << 2), f32x4.demote_f64x2_zero(v128.load(a)), 0);
-        v128.store(a, v128.splat<i64>(0));
-      }
-      if (e < HW) {
-        store<f32>(out + ((<usize>e) << 2), <f32>load<f64>(acc + ((<usize>e) << 3)));
-        store<f64>(acc + ((<usize>e) << 3), 0);
+        // the size gradients
+        const x00 = <f64>load<f32>(p + (i00 << 2)),
+          x01 = <f64>load<f32>(p + (i01 << 2)),
+          x10 = <f64>load<f32>(p + (i10 << 2)),
+          x11 = <f64>load<f32>(p + (i11 << 2));
+        if (adS != 0) dh += d * adS * (bg * (x10 - x00) + bf * (x11 - x01));
+        if (bdS != 0) dw += d * bdS * (ag * (x01 - x00) + af * (x11 - x10));
       }
     }
-  }
-  if (slo < shi) {
-    // the size gradients, in the reference's cell order
-    let dh = load<f64>(sums),
-      dw = load<f64>(sums, 8);
-    for (let q = slo; q < shi; q++) {
-      const p = x + ((<usize>q * <usize>HW) << 2);
-      let o = dy + ((<usize>q * <usize>P) << 2);
-      let k = win + ((<usize>q * <usize>P) << 2);
-      for (let i = 0; i < OH; i++) {
-        const r0 = rows + <usize>(2 * i) * TAP;
-        for (let j = 0; j < OW; j++) {
-          const point = dynoWinner(load<u32>(k));
-          k += 4;
-          const ra = r0 + <usize>(point >> 1) * TAP,
-            cb = cols + <usize>(2 * j + (point & 1)) * TAP;
-          const alo = load<i32>(ra),
-            ahi = load<i32>(ra, 4),
-            af = load<f64>(ra, 8),
-            adS = load<f64>(ra, 16);
-          const blo = load<i32>(cb),
-            bhi = load<i32>(cb, 4),
-            bf = load<f64>(cb, 8),
-            bdS = load<f64>(cb, 16);
-          const d = <f64>load<f32>(o);
-          o += 4;
-          const x00 = <f64>load<f32>(p + (<usize>(alo * W + blo) << 2)),
-            x01 = <f64>load<f32>(p + (<usize>(alo * W + bhi) << 2)),
-            x10 = <f64>load<f32>(p + (<usize>(ahi * W + blo) << 2)),
-            x11 = <f64>load<f32>(p + (<usize>(ahi * W + bhi) << 2));
-          if (adS != 0) dh += d * adS * ((1 - bf) * (x10 - x00) + bf * (x11 - x01));
-          if (bdS != 0) dw += d * bdS * ((1 - af) * (x01 - x00) + af * (x11 - x10));
-        }
-      }
+    store<f64>(sums + ((<usize>q) << 4), dh);
+    store<f64>(sums + ((<usize>q) << 4), dw, 8);
+    const out = dx + ((<usize>q * <usize>HW) << 2);
+    // rounded two at a time (f32x4.demote_f64x2_zero: the scalar demotion, lane by lane)
+    let e = 0;
+    for (; e + 2 <= HW; e += 2) {
+      const a = acc + ((<usize>e) << 3);
+      v128.store64_lane(out + ((<usize>e) << 2), f32x4.demote_f64x2_zero(v128.load(a)), 0);
+      v128.store(a, v128.splat<i64>(0));
     }
-    store<f64>(sums, dh);
-    store<f64>(sums, dw, 8);
+    if (e < HW) {
+      store<f32>(out + ((<usize>e) << 2), <f32>load<f64>(acc + ((<usize>e) << 3)));
+      store<f64>(acc + ((<usize>e) << 3), 0);
+    }
   }
 }

@@ -428,7 +428,7 @@ export function maxPool2dGradWasm(rt: WasmRuntime, x: Float32Array, dy: Float32A
 
 // ---- DynOPool sampling ---------------------------------------------------------------------
 
-/** Bytes of one tap record in wasm/kernels.ts (i32 lo, i32 hi, f64 frac, f64 dSize, padding). */
+/** Bytes of one tap record in wasm/kernels.ts (i32 lo, i32 hi, f64 frac, f64 dSize, f64 1 - frac). */
 const TAP_BYTES = 32;
 
 /**
@@ -447,6 +447,7 @@ function dynoTaps(rt: WasmRuntime, g: DynoGeometry): [number, number] {
     ints[(TAP_BYTES / 4) * k + 1] = t.hi;
     reals[(TAP_BYTES / 8) * k + 1] = t.frac;
     reals[(TAP_BYTES / 8) * k + 2] = t.dSize;
+    reals[(TAP_BYTES / 8) * k + 3] = 1 - t.frac;
   });
   return [at, at + 2 * g.OH * TAP_BYTES];
 }
@@ -501,18 +502,12 @@ export function dynoSampleWasm(rt: WasmRuntime, x: Float32Array, g: DynoGeometry
 }
 
 /**
- * The share of dx's planes that this thread computes when the backward is split: the worker
- * takes the rest of dx; this thread copies x in, then computes the size gradients (about 2/3
- * of dx's cost), then its share of dx, then faults in the pages of dx's host copy (rt.fresh)
- * while the worker finishes.
- */
-const DYNO_DX_LOCAL = 0.1;
-
-/**
- * dx and the size gradients dh, dw (as 1-element arrays). dh and dw must be the reference's
- * single running sum over every cell in order, so one thread computes them (over every plane);
- * dx, which does not read x, is split by planes, the worker's share started before x is copied
- * in.
+ * dx and the size gradients dh, dw (as 1-element arrays). Each thread takes whole planes: dx
+ * and the plane's own sums (in wasm/kernels.ts), which are then added here in plane order, the
+ * reference's order (dynosample.cpu.ts), so the split does not change a bit. Split, the worker
+ * takes the upper planes, started as soon as its part of x is copied in; this thread copies the
+ * rest, computes its share, then faults in the pages of dx's host copy (rt.fresh) while the
+ * worker finishes.
  */
 export function dynoSampleBackwardWasm(
   rt: WasmRuntime,
@@ -521,7 +516,8 @@ export function dynoSampleBackwardWasm(
   win: Float32Array,
   g: DynoGeometry,
 ): Float32Array[] {
-  const planes = g.N * g.C;
+  const planes = g.N * g.C,
+    HW = g.H * g.W;
   rt.reset();
   const pdy = rt.put(dy),
     pwin = rt.put(win),
@@ -529,38 +525,33 @@ export function dynoSampleBackwardWasm(
     px = rt.alloc(x.length),
     [rows, cols] = dynoTaps(rt, g),
     geo = rt.record(dynoRecord(g));
-  // one f64 accumulator plane per thread and the running sums (2 f64, from +0)
-  const acc = rt.scratch.map(() => rt.alloc(2 * g.H * g.W));
-  const sums = rt.alloc(4);
-  new Float64Array(rt.memory.buffer, sums, 2).fill(0);
-  const args = (t: number, dlo: number, dhi: number, slo: number, shi: number): number[] => [
-    geo,
-    rows,
-    cols,
-    px,
-    pdy,
-    pwin,
-    pdx,
-    acc[t],
-    sums,
-    dlo,
-    dhi,
-    slo,
-    shi,
-  ];
-  const mid = Math.round(planes * DYNO_DX_LOCAL);
-  const split =
-    dynoWork(g) >= rt.minParallelFlops && mid < planes && rt.post('dynoSampleBackward', args(1, mid, planes, 0, 0));
+  // one f64 accumulator plane per thread, and each plane's (dh, dw) sums (2 f64)
+  const acc = rt.scratch.map(() => rt.alloc(2 * HW));
+  const sums = rt.alloc(4 * planes);
+  const args = (t: number, lo: number, hi: number): number[] => [geo, rows, cols, px, pdy, pwin, pdx, acc[t], sums, lo, hi];
+  const mid = Math.round(planes / 2);
+  const parallel = dynoWork(g) >= rt.minParallelFlops && mid > 0 && mid < planes && rt.parallel;
+  const at = parallel ? mid : planes;
+  if (parallel) {
+    rt.f32(px + 4 * at * HW, x.length - at * HW).set(x.subarray(at * HW));
+    rt.post('dynoSampleBackward', args(1, at, planes));
+  }
   let dx: Float32Array | null = null;
   try {
-    rt.f32(px, x.length).set(x);
-    rt.call('dynoSampleBackward', ...args(0, 0, split ? mid : planes, 0, planes));
-    // while the worker finishes dx: fault in the pages of its host copy
-    if (split) dx = rt.fresh(x.length);
+    rt.f32(px, at * HW).set(x.subarray(0, at * HW));
+    rt.call('dynoSampleBackward', ...args(0, 0, at));
+    // while the worker finishes: fault in the pages of dx's host copy
+    if (parallel) dx = rt.fresh(x.length);
   } finally {
-    if (split) rt.join('dynoSampleBackward');
+    if (parallel) rt.join('dynoSampleBackward');
   }
-  const [dh, dw] = new Float64Array(rt.memory.buffer, sums, 2);
+  const planeSums = new Float64Array(rt.memory.buffer, sums, 2 * planes);
+  let dh = 0,
+    dw = 0;
+  for (let q = 0; q < planes; q++) {
+    dh += planeSums[2 * q];
+    dw += planeSums[2 * q + 1];
+  }
   return [dx ? rt.copyOut(pdx, dx) : rt.take(pdx, x.length), Float32Array.of(dh), Float32Array.of(dw)];
 }
 

@@ -133,6 +133,11 @@ export function dynoSampleCpu(x: TypedArray, g: DynoGeometry): { y: TypedArray; 
  * - dx: each cell's dy is scattered onto the 4 pixels of its winning point, bilinear weights;
  * - d/dh = sum over cells of dy * d bilinear / du * du/dh at the winning point (w likewise),
  *   d bilinear / du = (1 - fv) (x[u1, v0] - x[u0, v0]) + fv (x[u1, v1] - x[u0, v1]).
+ *
+ * The order of that sum is pinned, so that a backend that splits the planes between threads
+ * can reproduce it exactly: each plane's cells are summed in order from +0 (a cell whose
+ * du/dh is 0, at a clamped border, adds nothing), then the planes' sums are added in plane
+ * order, again from +0.
  */
 export function dynoSampleBackwardCpu(
   x: TypedArray,
@@ -142,12 +147,22 @@ export function dynoSampleBackwardCpu(
 ): { dx: TypedArray; dh: number; dw: number } {
   const acc = new Float64Array(x.length);
   const W = g.W;
-  let dh = 0,
+  // the plane being summed (its offset), its running sums, and the sums of the planes before
+  let plane = 0,
+    ph = 0,
+    pw = 0,
+    dh = 0,
     dw = 0;
   forEachWinner(
     x,
     g,
     (o, base, a, b) => {
+      if (base !== plane) {
+        dh += ph;
+        dw += pw;
+        ph = pw = 0;
+        plane = base;
+      }
       const d = dy[o];
       const r0 = base + a.lo * W,
         r1 = base + a.hi * W;
@@ -159,12 +174,12 @@ export function dynoSampleBackwardCpu(
         x01 = x[r0 + b.hi],
         x10 = x[r1 + b.lo],
         x11 = x[r1 + b.hi];
-      if (a.dSize !== 0) dh += d * a.dSize * ((1 - b.frac) * (x10 - x00) + b.frac * (x11 - x01));
-      if (b.dSize !== 0) dw += d * b.dSize * ((1 - a.frac) * (x01 - x00) + a.frac * (x11 - x10));
+      if (a.dSize !== 0) ph += d * a.dSize * ((1 - b.frac) * (x10 - x00) + b.frac * (x11 - x01));
+      if (b.dSize !== 0) pw += d * b.dSize * ((1 - a.frac) * (x01 - x00) + a.frac * (x11 - x10));
     },
     winners,
   );
-  return { dx: fromFloat64(acc, dtypeOf(x)), dh, dw };
+  return { dx: fromFloat64(acc, dtypeOf(x)), dh: dh + ph, dw: dw + pw };
 }
 
 export const dynoSampleCpuImpls: readonly CpuKernelImpl[] = [
