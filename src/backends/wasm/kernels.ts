@@ -528,7 +528,19 @@ export function dynoSampleBackwardWasm(
   // one f64 accumulator plane per thread, and each plane's (dh, dw) sums (2 f64)
   const acc = rt.scratch.map(() => rt.alloc(2 * HW));
   const sums = rt.alloc(4 * planes);
-  const args = (t: number, lo: number, hi: number): number[] => [geo, rows, cols, px, pdy, pwin, pdx, acc[t], sums, lo, hi];
+  const args = (t: number, lo: number, hi: number): number[] => [
+    geo,
+    rows,
+    cols,
+    px,
+    pdy,
+    pwin,
+    pdx,
+    acc[t],
+    sums,
+    lo,
+    hi,
+  ];
   const mid = Math.round(planes / 2);
   const parallel = dynoWork(g) >= rt.minParallelFlops && mid > 0 && mid < planes && rt.parallel;
   const at = parallel ? mid : planes;
