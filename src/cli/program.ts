@@ -368,7 +368,7 @@ export function program(): Command {
   cli
     .command('demo')
     .description(
-      'train the human-designed and the DynOPool version of a small VGG on the built-in barcodes data (about 2 minutes), print the comparison and write a report',
+      'train the human-designed and the DynOPool version of a small VGG on the built-in barcodes data (seconds on the wasm backend), print the comparison and write a report',
     )
     .option('--out <dir>', 'where the two runs and report.html go', path('demo', 'directory'), 'runs/demo')
     .option('--epochs <n>', 'epochs per model', num('--epochs', 1, true), 6)
