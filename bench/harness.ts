@@ -1,23 +1,27 @@
 /**
- * What the benchmarks share (bench/run.ts, bench/train-step.ts): choosing a dynopool engine, a
- * benny suite that records one row per case, engine cases built on their own backend, and the
- * 3x3 convolution cases (forward, input gradient, weight gradient) for dynopool and tfjs.
+ * What the benchmarks share (bench/run.ts, bench/train-step.ts, bench/pool-ratio.ts): choosing a
+ * dynopool engine, a benny suite that records one row per case, engine cases built on their own
+ * backend, the 3x3 convolution cases (forward, input gradient, weight gradient) for dynopool and
+ * tfjs, a seeded CIFAR batch, and issue #11's DynOPool / 2x2 max pool pair.
  */
 import { mkdirSync } from 'node:fs';
 import b from 'benny';
 import type { Summary } from 'benny/lib/internal/common-types.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import {
+  Generator,
   availableModes,
   conv2d,
   conv2dGradInputKernel,
   conv2dGradWeightKernel,
   convGeometry,
+  dynoPool2d,
+  maxPool2d,
   randn,
   runKernel1,
   setBackend,
+  tensor,
   GPU_MODES,
-  type Generator,
   type GpuMode,
 } from '../src/index.js';
 import { filterGrad, inputGrad, tf, useTf, type TfBackend } from './tfjs.js';
@@ -195,4 +199,39 @@ export function convCase(part: ConvPart, [ci, co, hw]: ConvShape, n: number, tfb
     conv2d(xx, ww, null, { padding: 1 }).backward(dy);
     return [xx.grad!.data(), ww.grad!.data()];
   };
+}
+
+/** A seeded CIFAR-shaped host batch: images [n, 3, 32, 32] (NCHW) and labels. */
+export function hostBatch(n: number, classes: number, seed = 1): { x: Float32Array; labels: Int32Array } {
+  const g = new Generator(seed);
+  const x = Float32Array.from({ length: n * 3 * 32 * 32 }, () => g.normal());
+  const labels = Int32Array.from({ length: n }, (_, i) => (i * 37) % classes);
+  return { x, labels };
+}
+
+/** The two pooling ops of issue #11 ("DynOPool forward+backward <= 1.3x a 2x2 max pool's"). */
+export type PoolOp = 'dynopool' | 'maxpool';
+
+/**
+ * The functions that time issue #11's pair on dynopool's current backend, both on the same
+ * x [n, 64, 32, 32]: DynOPool forward+backward with alpha (32/17, 32/13), so 32x32 -> 17x13 and
+ * the size gradient of alpha included, and 2x2 max pool forward+backward (-> 16x16). Each
+ * returns the input gradient's values.
+ */
+export function poolCases(n: number, g: Generator): Record<PoolOp, () => unknown> {
+  const x = randn([n, 64, 32, 32], { generator: g });
+  const alpha = tensor([32 / 17, 32 / 13]);
+  const dyDyno = randn([n, 64, 17, 13], { generator: g }),
+    dyPool = randn([n, 64, 16, 16], { generator: g });
+  const fwdBwd = (op: PoolOp) => () => {
+    const xx = x.detach();
+    xx.requiresGrad = true;
+    if (op === 'dynopool') {
+      const a = alpha.detach();
+      a.requiresGrad = true;
+      dynoPool2d(xx, a).output.backward(dyDyno);
+    } else maxPool2d(xx, { kernelSize: 2 }).backward(dyPool);
+    return xx.grad!.data();
+  };
+  return { dynopool: fwdBwd('dynopool'), maxpool: fwdBwd('maxpool') };
 }

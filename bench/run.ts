@@ -16,8 +16,6 @@ import {
   Generator,
   batchNorm2d,
   conv2d,
-  dynoPool2d,
-  maxPool2d,
   randn,
   setBackend,
   tensor,
@@ -26,7 +24,16 @@ import {
   type Tensor,
 } from '../src/index.js';
 import type { Tensor1D, Tensor4D } from '@tensorflow/tfjs-core';
-import { CONV_SHAPES, caseFor as caseForEngines, convCase, convFlops, outDir, runSuite, type Row } from './harness.js';
+import {
+  CONV_SHAPES,
+  caseFor as caseForEngines,
+  convCase,
+  convFlops,
+  outDir,
+  poolCases,
+  runSuite,
+  type Row,
+} from './harness.js';
 import { batchNormFwdBwd, filterGrad, inputGrad, maxPoolFwdBwd, tf, useTf } from './tfjs.js';
 
 const N = Number(process.env.BENCH_BATCH ?? 32);
@@ -151,20 +158,7 @@ for (const op of ['dynopool 32x64x32x32->17x13', 'maxpool2d 2x2 32x64x32x32']) {
           }
         };
       }
-      const x = rnd([N, 64, 32, 32]);
-      const alpha = tensor([32 / 17, 32 / 13]);
-      const dyDyno = rnd([N, 64, 17, 13]),
-        dyPool = rnd([N, 64, 16, 16]);
-      return () => {
-        const xx = x.detach();
-        xx.requiresGrad = true;
-        if (op.startsWith('dynopool')) {
-          const a = alpha.detach();
-          a.requiresGrad = true;
-          dynoPool2d(xx, a).output.backward(dyDyno);
-        } else maxPool2d(xx, { kernelSize: 2 }).backward(dyPool);
-        return xx.grad!.data();
-      };
+      return poolCases(N, g)[op.startsWith('dynopool') ? 'dynopool' : 'maxpool'];
     });
     if (c) cases.push(c);
   }

@@ -53,6 +53,7 @@ import {
   caseFor,
   convCase,
   convFlops,
+  hostBatch,
   oursUnavailable,
   outDir,
   runSuite,
@@ -126,14 +127,6 @@ const meta = {
 
 // ---------------------------------------------------------------------------------------------
 // the batch and the models
-
-/** A seeded host batch: images [n, 3, 32, 32] (NCHW) and labels. */
-function hostBatch(n: number, classes: number, seed = 1): { x: Float32Array; labels: Int32Array } {
-  const g = new Generator(seed);
-  const x = Float32Array.from({ length: n * 3 * 32 * 32 }, () => g.normal());
-  const labels = Int32Array.from({ length: n }, (_, i) => (i * 37) % classes);
-  return { x, labels };
-}
 
 const oursModel = (arch: VggName, width: number, classes: number): ImageClassifier =>
   vgg(arch, { width, numClasses: classes, generator: new Generator(0) });
