@@ -20,9 +20,11 @@
  * It also counts each call's minor page faults. On the wasm backend they decide much of the
  * ratio: whether glibc hands a call's large output arrays out as fresh mmap'd pages (thousands of
  * faults a call, ~2 us each, added to both ops alike, so the ratio shrinks) or reuses its heap
- * (none) depends on the process's allocation history, and changes from run to run.
+ * (none) depends on the process's allocation history, and changes from run to run. So on Linux
+ * the benchmark runs itself again with
  * GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456
- * takes it out of the comparison (no faults: the kernels alone).
+ * (glibc keeps arrays up to 32 MB on its heap: no faults, the kernels alone), unless
+ * GLIBC_TUNABLES is already set (set it to anything, e.g. GLIBC_TUNABLES=, to measure without).
  *
  *   npm run bench:pool                                   # both parts, N = 32
  *   BENCH_PARTS=op BENCH_ENGINES=wasm,wasm-1thread npm run bench:pool
@@ -44,6 +46,7 @@
  *   BENCH_MAX_SECONDS    an engine whose warm-up round says its rounds would take longer than this
  *                        gets fewer (at least 5, odd) (40)
  */
+import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import {
@@ -62,6 +65,17 @@ import {
 import { hostBatch, oursUnavailable, outDir, poolCases, useOurs } from './harness.js';
 
 const env = process.env;
+
+/** glibc's malloc settings for a reproducible measurement (see the comment at the top). */
+const MALLOC_TUNABLES = 'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456';
+if (process.platform === 'linux' && env.GLIBC_TUNABLES === undefined) {
+  // glibc reads GLIBC_TUNABLES when a process starts: run this benchmark again with it
+  const run = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...env, GLIBC_TUNABLES: MALLOC_TUNABLES },
+  });
+  process.exit(run.status ?? 1);
+}
 const N = Number(env.BENCH_BATCH ?? 32);
 const parts = (env.BENCH_PARTS ?? 'op,step').split(',');
 const opEngines = (env.BENCH_ENGINES ?? 'reference,wasm,wasm-1thread,webasm,cpu,headlessgl').split(',');
@@ -83,7 +97,7 @@ const meta = {
   batch: N,
   command: [
     ...Object.entries(env)
-      .filter(([k]) => k.startsWith('BENCH_') || k === 'DYNOPOOL_WASM_THREADS')
+      .filter(([k]) => k.startsWith('BENCH_') || k === 'DYNOPOOL_WASM_THREADS' || k === 'GLIBC_TUNABLES')
       .map(([k, v]) => `${k}=${v}`),
     'npm run bench:pool',
   ].join(' '),
