@@ -397,6 +397,22 @@ for (const threads of [1, 2]) {
       fc.assert(fc.property(arbDyno(), checkDyno), { seed: FC_SEED, numRuns: RUNS.medium });
     });
 
+    it("DynOPool size gradients add each plane's sum in plane order, as the reference (a cancelling sum shows it)", () => {
+      // 4 identical ramp planes (every cell's winner and term the same per plane), dy constant per
+      // plane: the planes' sums are s * F for s = 1e20, 1, -1e20, 1e-3. In plane order the first
+      // three cancel exactly and 1e-3 F survives; reversed, or as two per-thread totals, it is lost
+      const g: DynoGeometry = { N: 1, C: 4, H: 6, W: 6, OH: 2, OW: 2, h: 2.4, w: 2.4 };
+      const plane = Array.from({ length: 36 }, (_, i) => Math.floor(i / 6) * 6 + (i % 6));
+      const x = f32([...plane, ...plane, ...plane, ...plane]);
+      const dy = f32([1e20, 1, -1e20, 1e-3].flatMap((s) => [s, s, s, s]));
+      const got = wasm.dynoSampleBackward(x, dy, g),
+        want = ref.dynoSampleBackward(x, dy, g);
+      expect(want.dh).not.toBe(0);
+      expect(want.dw).not.toBe(0);
+      expect(got.dh).toBe(want.dh);
+      expect(got.dw).toBe(want.dw);
+    });
+
     it('conv2d forward, input gradient and weight gradient: odd geometries', () => {
       fc.assert(fc.property(arbConv(), checkConv), { seed: FC_SEED, numRuns: RUNS.expensive });
     });
