@@ -797,8 +797,10 @@ const ADD: i32 = 0,
   GE: i32 = 8,
   LT: i32 = 9,
   LE: i32 = 10,
+  /** relu's backward, a = x, b = dy: a <= 0 ? 0 : b (a NaN x passes dy). */
+  RELU_GRAD: i32 = 11,
   /** out = a (b unused): `expand`, a broadcast copy of a, runs on the binary loops. */
-  COPY: i32 = 11;
+  COPY: i32 = 12;
 
 /** A comparison mask (all ones or all zeros per lane) as 1.0 or 0.0. */
 @inline
@@ -832,6 +834,8 @@ function binaryV(op: i32, a: v128, b: v128): v128 {
       return maskToOne(f32x4.lt(a, b));
     case LE:
       return maskToOne(f32x4.le(a, b));
+    case RELU_GRAD: // a <= 0 ? 0 : b (+0, as the reference's literal 0)
+      return v128.andnot(b, f32x4.le(a, f32x4.splat(0)));
     default: // COPY
       return a;
   }
@@ -863,6 +867,8 @@ function binaryS(op: i32, a: f32, b: f32): f32 {
       return a < b ? 1 : 0;
     case LE:
       return a <= b ? 1 : 0;
+    case RELU_GRAD:
+      return a <= 0 ? 0 : b;
     default:
       return a;
   }
@@ -936,6 +942,9 @@ function binaryRow(op: i32, a: usize, sa: i32, b: usize, sb: i32, o: usize, n: i
       break;
     case LE:
       binaryRowOp(LE, a, sa, b, sb, o, n);
+      break;
+    case RELU_GRAD:
+      binaryRowOp(RELU_GRAD, a, sa, b, sb, o, n);
       break;
     default:
       binaryRowOp(COPY, a, sa, b, sb, o, n);

@@ -238,7 +238,20 @@ export function matmulWasm(rt: WasmRuntime, a: Float32Array, b: Float32Array, at
  * The binary ops with a wasm implementation, in the order of their codes in wasm/kernels.ts
  * (which adds COPY, for expand, after them).
  */
-const BINARY_OPS: readonly BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'eq', 'gt', 'ge', 'lt', 'le'];
+const BINARY_OPS: readonly BinaryKernel[] = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'maximum',
+  'minimum',
+  'eq',
+  'gt',
+  'ge',
+  'lt',
+  'le',
+  'reluGrad',
+];
 /** The unary ops with a wasm implementation (exactly rounded in float32), in code order. */
 const UNARY_OPS: readonly UnaryKernel[] = ['neg', 'abs', 'relu', 'step', 'sqrt', 'floor', 'sign'];
 /** The most dimensions a collapsed broadcast may have (the 16-integer record holds 1 + 3 x 5). */

@@ -38,6 +38,7 @@ const BINARY: Record<BinaryKernel, (a: number, b: number) => number> = {
   ge: (a, b) => (a >= b ? 1 : 0),
   lt: (a, b) => (a < b ? 1 : 0),
   le: (a, b) => (a <= b ? 1 : 0),
+  reluGrad: (x, dy) => (x <= 0 ? 0 : dy),
 };
 
 export function unaryCpu(op: UnaryKernel, x: TypedArray): TypedArray {

@@ -54,6 +54,7 @@ export const BINARY_CODES: Record<BinaryKernel, number> = {
   ge: 9,
   lt: 10,
   le: 11,
+  reluGrad: 12,
 };
 
 function unaryKernel(this: GpuThis, x: Float32Array): number {
@@ -119,7 +120,8 @@ function binaryKernel(this: GpuThis, a: Float32Array, b: Float32Array, spec: Flo
   if (op === 8) return x > y ? 1 : 0;
   if (op === 9) return x >= y ? 1 : 0;
   if (op === 10) return x < y ? 1 : 0;
-  return x <= y ? 1 : 0;
+  if (op === 11) return x <= y ? 1 : 0;
+  return x <= 0 ? 0 : y;
 }
 
 function clampKernel(this: GpuThis, x: Float32Array, bounds: Float32Array): number {

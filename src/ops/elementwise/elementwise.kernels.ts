@@ -9,10 +9,27 @@ export type UnaryKernel =
 
 /**
  * Elementwise binary kernels with NumPy broadcasting. Comparisons return 1 or 0 (0 when either
- * side is NaN); maximum / minimum are NaN when either side is.
+ * side is NaN); maximum / minimum are NaN when either side is. `reluGrad(x, dy) = x <= 0 ? 0 : dy`
+ * is relu's backward in one pass (PyTorch's threshold_backward: a NaN x passes dy through).
  */
-export type BinaryKernel =
-  'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'eq' | 'gt' | 'ge' | 'lt' | 'le';
+export type BinaryKernel = (typeof BINARY_KERNELS)[number];
+
+/** Every binary kernel op (the parity tests iterate it: a new op is checked on every backend). */
+export const BINARY_KERNELS = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'pow',
+  'maximum',
+  'minimum',
+  'eq',
+  'gt',
+  'ge',
+  'lt',
+  'le',
+  'reluGrad',
+] as const;
 
 /** x -> f(x), same shape. */
 export const unaryKernel = kernel<{ readonly op: UnaryKernel }>({

@@ -4,6 +4,7 @@
  */
 import { defineNonDifferentiable, defineOp, type GradFn } from '../../autograd/op.js';
 import {
+  binaryKernel,
   castKernel,
   clampKernel,
   leakyReluKernel,
@@ -14,7 +15,7 @@ import { zerosLike } from '../../tensor/creation.js';
 import { assertDType, type DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { runKernel1 } from '../util.js';
-import { gt, le, where } from './binary.js';
+import { gt, where } from './binary.js';
 
 type Grad = GradFn<'x', Record<string, never>, null>;
 
@@ -48,9 +49,9 @@ export const abs = unaryOp('abs', (dy, { inputs }) => dy.mul(sign(inputs.x)));
 /**
  * max(x, 0), with relu(NaN) = NaN (PyTorch). d/dx = 1 for x > 0, 0 for x <= 0 (0 at the kink);
  * at NaN dy passes through, as PyTorch's threshold_backward(dy, relu(x), 0), which is
- * `x <= 0 ? 0 : dy` (false for NaN).
+ * `x <= 0 ? 0 : dy` (false for NaN): the binary kernel `reluGrad`, in one pass.
  */
-export const relu = unaryOp('relu', (dy, { inputs }) => where(le(inputs.x, 0), 0, dy));
+export const relu = unaryOp('relu', (dy, { inputs }) => runKernel1(binaryKernel, [inputs.x, dy], { op: 'reluGrad' }));
 
 const leakyReluOp = defineOp({
   name: 'leakyRelu',

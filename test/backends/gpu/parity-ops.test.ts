@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { it } from 'vitest';
+import { BINARY_KERNELS } from '../../../src/ops/kernels.js';
 import type { BinaryKernel, PoolGeometry, ReduceKernel, UnaryKernel } from '../../../src/ops/kernels.js';
 import { referenceBackend } from '../../../src/backends/reference.js';
 import { legacy } from '../../support/kernels.js';
@@ -37,21 +38,8 @@ const UNARY: readonly UnaryKernel[] = [
   'sign',
   'step',
 ];
-const BINARY: readonly BinaryKernel[] = [
-  'add',
-  'sub',
-  'mul',
-  'div',
-  'pow',
-  'maximum',
-  'minimum',
-  'eq',
-  'gt',
-  'ge',
-  'lt',
-  'le',
-];
-const COMPARE = new Set<BinaryKernel>(['maximum', 'minimum', 'eq', 'gt', 'ge', 'lt', 'le']);
+const BINARY: readonly BinaryKernel[] = BINARY_KERNELS;
+const COMPARE = new Set<BinaryKernel>(['maximum', 'minimum', 'eq', 'gt', 'ge', 'lt', 'le', 'reluGrad']);
 
 /**
  * Inputs for each unary op: inside its domain, away from its kinks (0, integers, halves), with

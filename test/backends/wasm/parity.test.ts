@@ -14,6 +14,7 @@ import type { Storage } from '../../../src/backend/backend.js';
 import { HostStorage } from '../../../src/backend/host-storage.js';
 import { referenceBackend } from '../../../src/backends/reference.js';
 import { WasmBackend } from '../../../src/backends/wasm/backend.js';
+import { BINARY_KERNELS } from '../../../src/ops/kernels.js';
 import type { BinaryKernel, DynoGeometry, PoolGeometry, UnaryKernel } from '../../../src/ops/kernels.js';
 import { broadcastShapes } from '../../../src/tensor/shape.js';
 import { arbSeed, valuesFor, withNonFinite } from '../../../src/testing/index.js';
@@ -27,7 +28,7 @@ const f32 = (v: ArrayLike<number>): Storage => new HostStorage(Float32Array.from
 const nf = (v: Float64Array, seed: number) => withNonFinite(v, seed, { rate: 0.04 });
 
 /** Every binary op, pow (which the wasm backend leaves to the reference) included. */
-const BINARY_OPS: readonly BinaryKernel[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'gt', 'ge', 'lt', 'le'];
+const BINARY_OPS: readonly BinaryKernel[] = BINARY_KERNELS;
 /** Every unary op (exp, log, sigmoid, tanh and round run on the reference). */
 const UNARY_OPS: readonly UnaryKernel[] = ['neg', 'exp', 'log', 'sqrt', 'abs', 'relu', 'sigmoid', 'tanh', 'floor', 'round', 'sign', 'step'];
 
