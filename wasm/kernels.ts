@@ -1119,6 +1119,113 @@ export function where(cond: usize, a: usize, b: usize, out: usize, lo: i32, hi: 
   }
 }
 
+// ==== the fused SGD update =================================================================
+//
+// One pass of SGD for one parameter (src/ops/optim/sgd.kernels.ts): reads p, grad and the
+// momentum buffer, writes p' and buf'. f32 arithmetic rounds each operation as the reference's
+// float64-then-float32 does (no fused multiply-add in wasm), so the results are the reference's.
+
+/** sgdUpdate's flags (src/backends/wasm/kernels.ts, sgdUpdateWasm): which terms are on. */
+const SGD_DECAY: i32 = 1,
+  SGD_MOMENTUM: i32 = 2,
+  SGD_BUFFER: i32 = 4,
+  SGD_NESTEROV: i32 = 8;
+
+/** The update over [lo, hi) for one combination of flags, specialised by inlining (as unaryRange). */
+@inline
+function sgdRange(
+  flags: i32,
+  p: usize,
+  g: usize,
+  buf: usize,
+  outP: usize,
+  outBuf: usize,
+  s: usize,
+  lo: i32,
+  hi: i32,
+): void {
+  const decay = (flags & SGD_DECAY) != 0,
+    momentum = (flags & SGD_MOMENTUM) != 0,
+    buffer = (flags & SGD_BUFFER) != 0,
+    nesterov = (flags & SGD_NESTEROV) != 0;
+  const wd = load<f32>(s),
+    mom = load<f32>(s, 4),
+    damp = load<f32>(s, 8),
+    lr = load<f32>(s, 12);
+  const wd4 = f32x4.splat(wd),
+    mom4 = f32x4.splat(mom),
+    damp4 = f32x4.splat(damp),
+    lr4 = f32x4.splat(lr);
+  let i = lo;
+  for (; i + 4 <= hi; i += 4) {
+    const k = <usize>i << 2;
+    const pv = v128.load(p + k);
+    let gv = v128.load(g + k);
+    if (decay) gv = f32x4.add(gv, f32x4.mul(pv, wd4));
+    if (momentum) {
+      const b = buffer ? f32x4.add(f32x4.mul(v128.load(buf + k), mom4), f32x4.mul(gv, damp4)) : gv;
+      v128.store(outBuf + k, b);
+      gv = nesterov ? f32x4.add(gv, f32x4.mul(b, mom4)) : b;
+    }
+    v128.store(outP + k, f32x4.sub(pv, f32x4.mul(gv, lr4)));
+  }
+  for (; i < hi; i++) {
+    const k = <usize>i << 2;
+    const pv = load<f32>(p + k);
+    let gv = load<f32>(g + k);
+    if (decay) gv = gv + pv * wd;
+    if (momentum) {
+      const b: f32 = buffer ? load<f32>(buf + k) * mom + gv * damp : gv;
+      store<f32>(outBuf + k, b);
+      gv = nesterov ? gv + b * mom : b;
+    }
+    store<f32>(outP + k, pv - gv * lr);
+  }
+}
+
+/**
+ * SGD over the elements [lo, hi): p' into outP and, with SGD_MOMENTUM, buf' into outBuf (buf
+ * read only with SGD_BUFFER). `s` holds the float32 scalars [weightDecay, momentum,
+ * 1 - dampening, lr]; `flags` the SGD_ bits.
+ */
+export function sgdUpdate(p: usize, g: usize, buf: usize, outP: usize, outBuf: usize, s: usize, flags: i32, lo: i32, hi: i32): void {
+  switch (flags) {
+    case 0:
+      sgdRange(0, p, g, buf, outP, outBuf, s, lo, hi);
+      break;
+    case SGD_DECAY:
+      sgdRange(SGD_DECAY, p, g, buf, outP, outBuf, s, lo, hi);
+      break;
+    case SGD_MOMENTUM:
+      sgdRange(SGD_MOMENTUM, p, g, buf, outP, outBuf, s, lo, hi);
+      break;
+    case SGD_MOMENTUM | SGD_DECAY:
+      sgdRange(SGD_MOMENTUM | SGD_DECAY, p, g, buf, outP, outBuf, s, lo, hi);
+      break;
+    case SGD_MOMENTUM | SGD_BUFFER:
+      sgdRange(SGD_MOMENTUM | SGD_BUFFER, p, g, buf, outP, outBuf, s, lo, hi);
+      break;
+    case SGD_MOMENTUM | SGD_BUFFER | SGD_DECAY:
+      sgdRange(SGD_MOMENTUM | SGD_BUFFER | SGD_DECAY, p, g, buf, outP, outBuf, s, lo, hi);
+      break;
+    case SGD_MOMENTUM | SGD_NESTEROV:
+      sgdRange(SGD_MOMENTUM | SGD_NESTEROV, p, g, buf, outP, outBuf, s, lo, hi);
+      break;
+    case SGD_MOMENTUM | SGD_NESTEROV | SGD_DECAY:
+      sgdRange(SGD_MOMENTUM | SGD_NESTEROV | SGD_DECAY, p, g, buf, outP, outBuf, s, lo, hi);
+      break;
+    case SGD_MOMENTUM | SGD_BUFFER | SGD_NESTEROV:
+      sgdRange(SGD_MOMENTUM | SGD_BUFFER | SGD_NESTEROV, p, g, buf, outP, outBuf, s, lo, hi);
+      break;
+    case SGD_MOMENTUM | SGD_BUFFER | SGD_NESTEROV | SGD_DECAY:
+      sgdRange(SGD_MOMENTUM | SGD_BUFFER | SGD_NESTEROV | SGD_DECAY, p, g, buf, outP, outBuf, s, lo, hi);
+      break;
+    default:
+      // a buffer or Nesterov without momentum: the flags are ignored without SGD_MOMENTUM
+      sgdRange(flags, p, g, buf, outP, outBuf, s, lo, hi);
+  }
+}
+
 // ==== batch normalisation ====================================================================
 //
 // x is [N, C, HW]; each entry point handles the channels [clo, chi), so two threads split the

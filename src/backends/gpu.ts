@@ -43,6 +43,7 @@ import { matmulGpuImpls } from '../ops/matmul/matmul.gpu.js';
 import { movementGpu } from '../ops/movement/movement.gpu.js';
 import { poolGpuImpls } from '../ops/pool/pool.gpu.js';
 import { reduceGpuImpls } from '../ops/reduce/reduce.gpu.js';
+import { sgdGpuImpls } from '../ops/optim/sgd.gpu.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { sizeOf } from '../tensor/shape.js';
 import { referenceBackend as ref } from './reference.js';
@@ -60,6 +61,7 @@ export const gpuKernels: ReadonlyMap<string, GpuKernelFn<never>> = implTable([
   ...poolGpuImpls,
   ...batchNormGpuImpls,
   ...dynoSampleGpuImpls,
+  ...sgdGpuImpls,
 ]);
 
 /** The gpu.js backend: every kernel's gpu.js implementation, placed by its declaration (see the file comment). */

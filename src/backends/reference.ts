@@ -16,6 +16,7 @@ import { matmulCpuImpls } from '../ops/matmul/matmul.cpu.js';
 import { movementCpu } from '../ops/movement/movement.cpu.js';
 import { poolCpuImpls } from '../ops/pool/pool.cpu.js';
 import { reduceCpuImpls } from '../ops/reduce/reduce.cpu.js';
+import { sgdCpuImpls } from '../ops/optim/sgd.cpu.js';
 import type { TypedArray } from '../tensor/dtype.js';
 
 /** Every kernel's reference implementation, by kernel name. */
@@ -28,6 +29,7 @@ export const referenceKernels: ReadonlyMap<string, CpuKernelFn<never>> = implTab
   ...poolCpuImpls,
   ...batchNormCpuImpls,
   ...dynoSampleCpuImpls,
+  ...sgdCpuImpls,
 ]);
 
 /**

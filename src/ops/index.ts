@@ -39,3 +39,4 @@ export {
   type DynoPool2dResult,
 } from './dynopool/dynopool.js';
 export { linear, dropout, type DropoutOptions } from './functional/functional.js';
+export { sgdUpdate, type SgdUpdateResult } from './optim/sgd.js';

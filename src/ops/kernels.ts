@@ -7,3 +7,4 @@ export * from './conv/conv2d.kernels.js';
 export * from './pool/pool.kernels.js';
 export * from './batchnorm/batchnorm.kernels.js';
 export * from './dynopool/dynosample.kernels.js';
+export * from './optim/sgd.kernels.js';

@@ -3,11 +3,13 @@
  * arguments, each a `backend.run(kernel, ...)` call with the shapes from the declaration. The
  * wrapper inherits from the backend, so its other members (kernels, fallbacks) stay reachable.
  */
+import fc from 'fast-check';
 import type { Backend, Storage } from '../../src/backend/backend.js';
 import { kernelShapes, type Kernel } from '../../src/backend/kernel.js';
 import type { DType, TypedArray } from '../../src/tensor/dtype.js';
 import type { Shape } from '../../src/tensor/shape.js';
 import * as k from '../../src/ops/kernels.js';
+import { arbSeed, valuesFor, withNonFinite } from '../../src/testing/index.js';
 
 export interface LegacyKernels {
   fromValues(values: TypedArray): Storage;
@@ -55,6 +57,8 @@ export interface LegacyKernels {
   ): { dx: Storage; dweight: Storage; dbias: Storage };
   dynoSample(x: Storage, g: k.DynoGeometry): Storage;
   dynoSampleBackward(x: Storage, dy: Storage, g: k.DynoGeometry): { dx: Storage; dh: number; dw: number };
+  /** [p', buf'] (p' alone when momentum is 0); `buf` null: the first step. */
+  sgdUpdate(p: Storage, grad: Storage, buf: Storage | null, attrs: k.SgdAttrs): Storage[];
 }
 
 export function legacy<B extends Backend>(backend: B): B & LegacyKernels {
@@ -106,6 +110,41 @@ export function legacy<B extends Backend>(backend: B): B & LegacyKernels {
       const [dx, dh, dw] = run(k.dynoSampleBackwardKernel, [x, dy, winners], g);
       return { dx, dh: dh.hostValues()[0], dw: dw.hostValues()[0] };
     },
+    sgdUpdate: (p, grad, buf, attrs) => run(k.sgdUpdateKernel, buf ? [p, grad, buf] : [p, grad], attrs),
   };
   return Object.assign(Object.create(backend) as B, methods);
+}
+
+/** An SGD hyperparameter: off (0), its usual value, or anywhere in (0, max] (most not exact in float32). */
+const arbSgdScalar = (usual: number, max: number) =>
+  fc.oneof(fc.constant(0), fc.constant(usual), fc.double({ min: 1e-6, max, noNaN: true }));
+
+/** A fused SGD update problem: every combination of terms, lengths 1 to 70 (most not multiples of 4). */
+export const arbSgdCase = () =>
+  fc.record({
+    attrs: fc.record({
+      lr: fc.oneof(fc.constant(0.01), fc.double({ min: 1e-6, max: 2, noNaN: true })),
+      weightDecay: arbSgdScalar(5e-4, 0.5),
+      momentum: arbSgdScalar(0.9, 1),
+      dampening: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1, noNaN: true })),
+      nesterov: fc.boolean(),
+    }),
+    n: fc.integer({ min: 1, max: 70 }),
+    seed: arbSeed(),
+    withBuffer: fc.boolean(),
+  });
+
+/** The operands of an SGD update problem (p, grad, the buffer or null), NaN and +-Inf mixed in. */
+export function sgdOperands(c: { n: number; seed: number; withBuffer: boolean }): {
+  p: Float64Array;
+  grad: Float64Array;
+  buf: Float64Array | null;
+} {
+  const v = (s: number, scale: number) =>
+    withNonFinite(
+      valuesFor([c.n], s).map((x) => x * scale),
+      s,
+      { rate: 0.05 },
+    );
+  return { p: v(c.seed, 3), grad: v(c.seed + 1, 1), buf: c.withBuffer ? v(c.seed + 2, 2) : null };
 }

@@ -3,10 +3,11 @@
  * Storage is host Float32Array (HostStorage, as the reference's). conv2d, its two gradients and
  * matmul run on the WebAssembly SIMD GEMM (wasm/kernels.ts, via ./kernels.ts) on up to two
  * threads; binary (all ops but pow, NumPy broadcasting), unary (neg, abs, relu, step, sqrt, floor,
- * sign), where, expand, batchnorm (statistics, apply, backward), max pooling (forward,
- * gradient) and DynOPool's sampling (forward, backward with the size gradients) have native
- * float32 kernels equal to the reference's float32 results; every other kernel, and pow / the
- * transcendental unary ops, runs on the CPU reference on the same arrays. float64 tensors take
+ * sign), where, expand, the fused SGD update (sgdUpdate), batchnorm (statistics, apply,
+ * backward), max pooling (forward, gradient) and DynOPool's sampling (forward, backward with the
+ * size gradients) have native float32 kernels equal to the reference's float32 results; every
+ * other kernel, and pow / the transcendental unary ops, runs on the CPU reference on the same
+ * arrays. float64 tensors take
  * the reference for every kernel, with one warning per kernel that has a wasm implementation
  * (DYNOPOOL_WASM_QUIET=1 silences it), never silently per call.
  *

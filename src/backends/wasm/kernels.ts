@@ -1,8 +1,8 @@
 /**
  * The wasm backend's implementation table: conv2d forward, its input and weight gradients and
  * batched matmul on the SIMD GEMM of wasm/kernels.ts; the elementwise kernels (binary with
- * broadcasting, unary, where, expand), batchnorm, max pooling and DynOPool's sampling (forward,
- * and backward with the size gradients) on its float32 loops. Each
+ * broadcasting, unary, where, expand), the fused SGD update, batchnorm, max pooling and
+ * DynOPool's sampling (forward, and backward with the size gradients) on its float32 loops. Each
  * implementation copies its float32 operands into the runtime's memory, runs the entry point on
  * one or two threads (split along output pixels, images, weight taps, output columns, elements,
  * channels or planes) and returns a fresh host copy; one that returns null (an op without wasm
@@ -35,6 +35,7 @@ import {
   type DynoGeometry,
 } from '../../ops/dynopool/dynosample.kernels.js';
 import { axisTaps } from '../../ops/dynopool/dynosample.cpu.js';
+import { sgdUpdateKernel, type SgdAttrs } from '../../ops/optim/sgd.kernels.js';
 import { broadcastStrides, sizeOf, type Shape } from '../../tensor/shape.js';
 import type { WasmRuntime } from './runtime.js';
 
@@ -332,6 +333,41 @@ export function whereWasm(rt: WasmRuntime, cond: Float32Array, a: Float32Array, 
   return rt.take(po, a.length);
 }
 
+// ---- the fused SGD update ------------------------------------------------------------------
+
+/** The flags of wasm/kernels.ts's sgdUpdate entry: which terms of the update are on. */
+const SGD_DECAY = 1,
+  SGD_MOMENTUM = 2,
+  SGD_BUFFER = 4,
+  SGD_NESTEROV = 8;
+
+/**
+ * sgdUpdate: [p', buf'] (p' alone when momentum is 0) from p, grad and the buffer when given;
+ * the scalars go in as float32 values in the arena (the worker's arguments are integers).
+ */
+export function sgdUpdateWasm(
+  rt: WasmRuntime,
+  [p, grad, buf]: readonly Float32Array[],
+  a: SgdAttrs,
+): Float32Array | Float32Array[] {
+  const n = p.length;
+  const momentum = !!a.momentum;
+  const flags =
+    (a.weightDecay ? SGD_DECAY : 0) |
+    (momentum ? SGD_MOMENTUM : 0) |
+    (momentum && buf ? SGD_BUFFER : 0) |
+    (momentum && a.nesterov ? SGD_NESTEROV : 0);
+  rt.reset();
+  const pp = rt.put(p),
+    pg = rt.put(grad),
+    pb = flags & SGD_BUFFER ? rt.put(buf) : 0,
+    po = rt.alloc(n),
+    pbo = momentum ? rt.alloc(n) : 0,
+    scalars = rt.put(Float32Array.of(a.weightDecay, a.momentum, 1 - a.dampening, a.lr));
+  rt.split('sgdUpdate', n, 4, n * ELEMENT_WEIGHT, (lo, hi) => [pp, pg, pb, po, pbo, scalars, flags, lo, hi]);
+  return momentum ? [rt.take(po, n), rt.take(pbo, n)] : rt.take(po, n);
+}
+
 // ---- batch normalisation -------------------------------------------------------------------
 
 /** Flops-equivalent of a batchnorm pass over `size` values (they decide the thread split). */
@@ -596,6 +632,7 @@ export const wasmKernelImpls: readonly WasmKernelImpl[] = [
   wasmImpl(maxPool2dGradKernel, (rt, [x, dy], g) => maxPool2dGradWasm(rt, x, dy, g)),
   wasmImpl(dynoSampleKernel, (rt, [x], g) => dynoSampleWasm(rt, x, g)),
   wasmImpl(dynoSampleBackwardKernel, (rt, [x, dy, win], g) => dynoSampleBackwardWasm(rt, x, dy, win, g)),
+  wasmImpl(sgdUpdateKernel, (rt, inputs, attrs) => sgdUpdateWasm(rt, inputs, attrs)),
 ];
 
 /** Every kernel with a wasm implementation, by kernel name. */

@@ -56,6 +56,7 @@ export const ENTRY = [
   'maxPool2dGrad',
   'dynoSample',
   'dynoSampleBackward',
+  'sgdUpdate',
 ] as const;
 export type Entry = (typeof ENTRY)[number];
 

@@ -13,6 +13,7 @@
  */
 import { noGrad } from '../../autograd/grad-mode.js';
 import { keep, unkeep } from '../../backend/memory.js';
+import { sgdUpdate } from '../../ops/optim/sgd.js';
 import { zerosLike } from '../../tensor/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { fmt, sameShape } from '../../tensor/shape.js';
@@ -246,15 +247,18 @@ export class SGD extends Optimizer {
       throw new Error('SGD: Nesterov momentum needs momentum > 0 and dampening = 0');
   }
 
+  /** One fused kernel per parameter (`sgdUpdate`), bit for bit the formula above as tensor ops. */
   protected update(p: Tensor, grad: Tensor, state: Record<string, Tensor>, group: ParamGroup): Tensor {
-    let g = group.weightDecay ? grad.add(p.mul(group.weightDecay)) : grad;
     const momentum = group.momentum ?? this.momentum;
-    if (momentum) {
-      const buf = state.momentum ? state.momentum.mul(momentum).add(g.mul(1 - this.dampening)) : g;
-      state.momentum = buf;
-      g = this.nesterov ? g.add(buf.mul(momentum)) : buf;
-    }
-    return p.sub(g.mul(group.lr));
+    const r = sgdUpdate(p, grad, state.momentum ?? null, {
+      lr: group.lr,
+      weightDecay: group.weightDecay,
+      momentum,
+      dampening: this.dampening,
+      nesterov: this.nesterov,
+    });
+    if (r.momentum) state.momentum = r.momentum;
+    return r.param;
   }
 }
 

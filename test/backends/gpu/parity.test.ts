@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import type { ConvGeometry, DynoGeometry } from '../../../src/ops/kernels.js';
 import { referenceBackend } from '../../../src/backends/reference.js';
-import { legacy } from '../../support/kernels.js';
+import { arbSgdCase, legacy, sgdOperands } from '../../support/kernels.js';
 
 const ref = legacy(referenceBackend);
 import { RUNS } from '../../support/config.js';
@@ -218,6 +218,27 @@ describeEachGpuMode('heavy kernels', (gpu) => {
       countIncludePad: true,
     });
     expect(Array.from(vals(gpu.dynoSample(f32(x), g)))).toEqual(Array.from(vals(pool)));
+  });
+
+  it('the fused SGD update (every combination of terms, NaN and +-Inf mixed in)', () => {
+    fc.assert(
+      fc.property(arbSgdCase(), (c) => {
+        const { p, grad, buf } = sgdOperands(c);
+        const got = gpu.sgdUpdate(f32(p), f32(grad), buf && f32(buf), c.attrs);
+        const want = ref.sgdUpdate(f64(p), f64(grad), buf && f64(buf), c.attrs);
+        // the magnitudes: every term of the formula taken positive (non-finite values as 0)
+        const [ap, ag, ab] = [p, grad, buf ?? new Float64Array(c.n)].map(finiteAbs);
+        const { lr, weightDecay: wd, momentum: mom, dampening, nesterov } = c.attrs;
+        const mg = ag.map((g, i) => g + wd * ap[i]);
+        const mb = buf ? mg.map((g, i) => ab[i] * mom + g * (1 - dampening)) : mg;
+        const step = mom ? (nesterov ? mg.map((g, i) => g + mb[i] * mom) : mb) : mg;
+        const mag = [ap.map((x, i) => x + step[i] * lr), mb];
+        expect(got, 'outputs').toHaveLength(want.length);
+        got.forEach((s, i) => expectParity(`sgdUpdate ${i ? "buf'" : "p'"}`, vals(s), vals(want[i]), mag[i]));
+        return true;
+      }),
+      { numRuns: RUNS.cheap },
+    );
   });
 
   it('compiles each kernel once per configuration and reuses it', () => {

@@ -21,7 +21,7 @@ import { arbSeed, valuesFor, withNonFinite } from '../../../src/testing/index.js
 import { FC_SEED, RUNS } from '../../support/config.js';
 import { convCase, kernelFits, type ConvCase } from '../../support/conv.js';
 import { expectConvParity, expectParity, f64, finiteAbs, vals } from '../../support/gpu.js';
-import { legacy } from '../../support/kernels.js';
+import { arbSgdCase, legacy, sgdOperands } from '../../support/kernels.js';
 
 const ref = legacy(referenceBackend);
 const f32 = (v: ArrayLike<number>): Storage => new HostStorage(Float32Array.from(v));
@@ -295,6 +295,21 @@ for (const threads of [1, 2]) {
           const a = f32(broadcastValues([n], seed + 2)),
             b = f32(broadcastValues([n], seed + 3));
           expect(vals(wasm.where(cond, a, b))).toEqual(vals(ref.where(cond, a, b)));
+          return true;
+        }),
+        { seed: FC_SEED, numRuns: RUNS.cheap },
+      );
+    });
+
+    it('the fused SGD update: exactly the float32 reference (every combination of terms, odd lengths, NaN, +-Inf)', () => {
+      fc.assert(
+        fc.property(arbSgdCase(), (c) => {
+          const { p, grad, buf } = sgdOperands(c);
+          const got = wasm.sgdUpdate(f32(p), f32(grad), buf && f32(buf), c.attrs),
+            want = ref.sgdUpdate(f32(p), f32(grad), buf && f32(buf), c.attrs);
+          expect(got, 'outputs').toHaveLength(c.attrs.momentum ? 2 : 1);
+          expect(got.map((s) => s.hostValues()).every((v) => v instanceof Float32Array)).toBe(true);
+          expect(got.map(vals), JSON.stringify(c.attrs)).toEqual(want.map(vals));
           return true;
         }),
         { seed: FC_SEED, numRuns: RUNS.cheap },
