@@ -14,6 +14,7 @@ import type { ConvGeometry } from '../../ops/conv/conv2d.kernels.js';
 import { matmulKernel, type MatmulAttrs } from '../../ops/matmul/matmul.kernels.js';
 import type { Kernel } from '../../backend/kernel.js';
 import {
+  BINARY_KERNELS,
   binaryKernel,
   unaryKernel,
   whereKernel,
@@ -236,23 +237,11 @@ export function matmulWasm(rt: WasmRuntime, a: Float32Array, b: Float32Array, at
 // ---- elementwise ---------------------------------------------------------------------------
 
 /**
- * The binary ops with a wasm implementation, in the order of their codes in wasm/kernels.ts
- * (which adds COPY, for expand, after them).
+ * The binary ops with a wasm implementation: every binary kernel op but pow (left to the
+ * reference), in BINARY_KERNELS's order, which is the order of their codes in wasm/kernels.ts
+ * (which adds COPY, for expand, after them). A new op in BINARY_KERNELS needs its code there.
  */
-const BINARY_OPS: readonly BinaryKernel[] = [
-  'add',
-  'sub',
-  'mul',
-  'div',
-  'maximum',
-  'minimum',
-  'eq',
-  'gt',
-  'ge',
-  'lt',
-  'le',
-  'reluGrad',
-];
+const BINARY_OPS: readonly BinaryKernel[] = BINARY_KERNELS.filter((op) => op !== 'pow');
 /** The unary ops with a wasm implementation (exactly rounded in float32), in code order. */
 const UNARY_OPS: readonly UnaryKernel[] = ['neg', 'abs', 'relu', 'step', 'sqrt', 'floor', 'sign'];
 /** The most dimensions a collapsed broadcast may have (the 16-integer record holds 1 + 3 x 5). */
