@@ -36,7 +36,7 @@ import {
   type DynoGeometry,
 } from '../../ops/dynopool/dynosample.kernels.js';
 import { axisTaps } from '../../ops/dynopool/dynosample.cpu.js';
-import { sgdUpdateKernel, type SgdAttrs } from '../../ops/optim/sgd.kernels.js';
+import { sgdTerms, sgdUpdateKernel, type SgdAttrs } from '../../ops/optim/sgd.kernels.js';
 import { broadcastStrides, sizeOf, type Shape } from '../../tensor/shape.js';
 import type { WasmRuntime } from './runtime.js';
 
@@ -340,21 +340,21 @@ export function sgdUpdateWasm(
   a: SgdAttrs,
 ): Float32Array | Float32Array[] {
   const n = p.length;
-  const momentum = !!a.momentum;
+  const t = sgdTerms(a, buf !== undefined);
   const flags =
-    (a.weightDecay ? SGD_DECAY : 0) |
-    (momentum ? SGD_MOMENTUM : 0) |
-    (momentum && buf ? SGD_BUFFER : 0) |
-    (momentum && a.nesterov ? SGD_NESTEROV : 0);
+    (t.decay ? SGD_DECAY : 0) |
+    (t.momentum ? SGD_MOMENTUM : 0) |
+    (t.buffer ? SGD_BUFFER : 0) |
+    (t.nesterov ? SGD_NESTEROV : 0);
   rt.reset();
   const pp = rt.put(p),
     pg = rt.put(grad),
     pb = flags & SGD_BUFFER ? rt.put(buf) : 0,
     po = rt.alloc(n),
-    pbo = momentum ? rt.alloc(n) : 0,
+    pbo = t.momentum ? rt.alloc(n) : 0,
     scalars = rt.put(Float32Array.of(a.weightDecay, a.momentum, 1 - a.dampening, a.lr));
   rt.split('sgdUpdate', n, 4, n * ELEMENT_WEIGHT, (lo, hi) => [pp, pg, pb, po, pbo, scalars, flags, lo, hi]);
-  return momentum ? [rt.take(po, n), rt.take(pbo, n)] : rt.take(po, n);
+  return t.momentum ? [rt.take(po, n), rt.take(pbo, n)] : rt.take(po, n);
 }
 
 // ---- batch normalisation -------------------------------------------------------------------

@@ -5,7 +5,7 @@
  */
 import { cpuImpl, type CpuKernelImpl } from '../../backend/kernel.js';
 import { allocate, dtypeOf, type TypedArray } from '../../tensor/dtype.js';
-import { sgdUpdateKernel, type SgdAttrs } from './sgd.kernels.js';
+import { sgdTerms, sgdUpdateKernel, type SgdAttrs } from './sgd.kernels.js';
 
 const exact = (x: number): number => x;
 
@@ -17,16 +17,17 @@ export function sgdUpdateCpu(p: TypedArray, grad: TypedArray, buf: TypedArray | 
     mom = r(a.momentum),
     damp = r(1 - a.dampening),
     lr = r(a.lr);
+  const t = sgdTerms(a, buf !== null);
   const n = p.length;
   const out = allocate(dtype, n);
-  const outBuf = a.momentum ? allocate(dtype, n) : null;
+  const outBuf = t.momentum ? allocate(dtype, n) : null;
   for (let i = 0; i < n; i++) {
     const pv = p[i];
-    let g = a.weightDecay ? r(grad[i] + r(pv * wd)) : grad[i];
+    let g = t.decay ? r(grad[i] + r(pv * wd)) : grad[i];
     if (outBuf) {
-      const b = buf ? r(r(buf[i] * mom) + r(g * damp)) : g;
+      const b = t.buffer ? r(r(buf![i] * mom) + r(g * damp)) : g;
       outBuf[i] = b;
-      g = a.nesterov ? r(g + r(b * mom)) : b;
+      g = t.nesterov ? r(g + r(b * mom)) : b;
     }
     out[i] = pv - r(g * lr);
   }

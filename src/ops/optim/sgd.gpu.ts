@@ -14,7 +14,7 @@ import {
   type GpuThis,
 } from '../../backend/gpu/runtime.js';
 import { sizeOf } from '../../tensor/shape.js';
-import { sgdUpdateKernel as sgdDecl, type SgdAttrs } from './sgd.kernels.js';
+import { sgdTerms, sgdUpdateKernel as sgdDecl, type SgdAttrs } from './sgd.kernels.js';
 
 function sgdKernel(this: GpuThis, p: Float32Array, grad: Float32Array, buf: Float32Array, s: Float32Array): number {
   const i = this.thread.x;
@@ -47,18 +47,13 @@ export function sgdUpdateGpu(
   n: number,
   a: SgdAttrs,
 ): KernelData[] {
-  const momentum = a.momentum ? 1 : 0;
-  const flags = {
-    decay: a.weightDecay ? 1 : 0,
-    momentum,
-    buffer: momentum && buf ? 1 : 0,
-    nesterov: momentum && a.nesterov ? 1 : 0,
-  };
+  const t = sgdTerms(a, buf !== null);
+  const flags = { decay: +t.decay, momentum: +t.momentum, buffer: +t.buffer, nesterov: +t.nesterov };
   const s = Float32Array.of(a.weightDecay, a.momentum, 1 - a.dampening, a.lr);
   // without a buffer the kernel reads none: grad stands in for the argument
   const args = [p, grad, buf ?? grad, s];
   const param = k.run('sgdUpdate', sgdKernel, { ...flags, out: 0 }, n, args);
-  return momentum ? [param, k.run('sgdUpdate', sgdKernel, { ...flags, out: 1 }, n, args)] : [param];
+  return t.momentum ? [param, k.run('sgdUpdate', sgdKernel, { ...flags, out: 1 }, n, args)] : [param];
 }
 
 /** The gpu.js implementation of the fused SGD update. */

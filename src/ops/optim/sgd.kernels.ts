@@ -30,6 +30,21 @@ export interface SgdAttrs {
  * dtype, and every operation's result is rounded to the dtype, so the result equals, bit for
  * bit, the same formula written with tensor ops (each binary op rounds its result).
  */
+/** Which terms of the update are on, from the attributes and whether a buffer input is given. */
+export interface SgdTerms {
+  readonly decay: boolean;
+  readonly momentum: boolean;
+  /** the buffer input is read (momentum on, and not the first step) */
+  readonly buffer: boolean;
+  readonly nesterov: boolean;
+}
+
+/** The terms every implementation switches on (the one place that reads the attributes' truthiness). */
+export function sgdTerms(a: SgdAttrs, hasBuffer: boolean): SgdTerms {
+  const momentum = !!a.momentum;
+  return { decay: !!a.weightDecay, momentum, buffer: momentum && hasBuffer, nesterov: momentum && a.nesterov };
+}
+
 export const sgdUpdateKernel = kernel<SgdAttrs>({
   name: 'sgdUpdate',
   placement: 'light',
