@@ -5,6 +5,7 @@
  * tfjs, a seeded CIFAR batch, and issue #11's DynOPool / 2x2 max pool pair.
  */
 import { mkdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import b from 'benny';
 import type { Summary } from 'benny/lib/internal/common-types.js';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
@@ -29,6 +30,35 @@ import { filterGrad, inputGrad, tf, useTf, type TfBackend } from './tfjs.js';
 process.env.DYNOPOOL_GPU_QUIET = '1';
 
 export const outDir = new URL('./results/', import.meta.url).pathname;
+
+/** The load average now (1 / 5 / 15 min), two decimals. */
+export const loadNow = (): number[] => loadavg().map((l) => +l.toFixed(2));
+
+/**
+ * What a results file records about its run: the date, Node, the CPUs, the load average at the
+ * start (`loadavgEnd`: the writer sets it with loadNow()) and the command with the settings
+ * from the environment that `keep` selects.
+ */
+export function runMeta(script: string, keep: (name: string) => boolean) {
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: `${cpus().length} x ${cpus()[0]?.model ?? '?'}`,
+    loadavgStart: loadNow(),
+    loadavgEnd: [] as number[],
+    command: [
+      ...Object.entries(process.env)
+        .filter(([k]) => keep(k))
+        .map(([k, v]) => `${k}=${v}`),
+      `npm run ${script}`,
+    ].join(' '),
+  };
+}
+
+/** The machine sentence of a results file (runMeta's fields, after loadavgEnd is set). */
+export const machineLine = (m: ReturnType<typeof runMeta>): string =>
+  `Machine: ${m.cpus}, Node ${m.node}, shared: load average ${m.loadavgStart.join(' / ')} at the start, ` +
+  `${m.loadavgEnd.join(' / ')} at the end (1 / 5 / 15 min).`;
 mkdirSync(outDir, { recursive: true });
 
 /** XNNPACK's f32 3x3 convolution peak on this 2-core machine (tfjs-wasm, N = 32, bench/results/summary.md). */

@@ -47,7 +47,6 @@
  *                        gets fewer (at least 5, odd) (40)
  */
 import { spawnSync } from 'node:child_process';
-import { cpus, loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import {
   DynOPool,
@@ -62,7 +61,7 @@ import {
   vgg,
   type ImageClassifier,
 } from '../src/index.js';
-import { hostBatch, oursUnavailable, outDir, poolCases, useOurs } from './harness.js';
+import { hostBatch, loadNow, machineLine, oursUnavailable, outDir, poolCases, runMeta, useOurs } from './harness.js';
 
 const env = process.env;
 
@@ -89,18 +88,8 @@ let oneThread: WasmBackend | null = null;
 registerBackend('wasm-1thread', () => (oneThread ??= new WasmBackend({ threads: 1 })));
 
 const meta = {
-  date: new Date().toISOString(),
-  node: process.version,
-  cpus: `${cpus().length} x ${cpus()[0]?.model ?? '?'}`,
-  loadavgStart: loadavg().map((l) => +l.toFixed(2)),
-  loadavgEnd: [] as number[],
+  ...runMeta('bench:pool', (k) => k.startsWith('BENCH_') || k === 'DYNOPOOL_WASM_THREADS' || k === 'GLIBC_TUNABLES'),
   batch: N,
-  command: [
-    ...Object.entries(env)
-      .filter(([k]) => k.startsWith('BENCH_') || k === 'DYNOPOOL_WASM_THREADS' || k === 'GLIBC_TUNABLES')
-      .map(([k, v]) => `${k}=${v}`),
-    'npm run bench:pool',
-  ].join(' '),
 };
 const notes: string[] = [];
 
@@ -241,7 +230,7 @@ const f2 = (x: number) => x.toFixed(2);
  * measured); returns the markdown.
  */
 function writeResults(): string {
-  meta.loadavgEnd = loadavg().map((l) => +l.toFixed(2));
+  meta.loadavgEnd = loadNow();
   writeFileSync(
     `${outDir}pool-ratio.json`,
     JSON.stringify({ meta, notes, op: opResults, step: stepResults }, null, 2) + '\n',
@@ -260,8 +249,7 @@ function writeResults(): string {
     '',
     `\`${meta.command}\``,
     '',
-    `Machine: ${meta.cpus}, Node ${meta.node}, shared: load average ${meta.loadavgStart.join(' / ')} at the start, ` +
-      `${meta.loadavgEnd.join(' / ')} at the end (1 / 5 / 15 min). Each round times one DynOPool call and one max-pool ` +
+    `${machineLine(meta)} Each round times one DynOPool call and one max-pool ` +
       `call back to back (DynOPool first in the even rounds, max pool first in the odd ones), after untimed warm-up rounds; ` +
       `the ratio is DynOPool time / max-pool time (issue #11 asks for <= 1.3). The calls therefore run D P P D D P ...: ` +
       `the op that runs first in its round follows a call of itself, the second follows the other op; ` +

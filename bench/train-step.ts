@@ -29,7 +29,6 @@
  * tfjs's own autodiff (cpu) and of dynopool (reference) must agree, and so must two SGD steps;
  * each benchmarked model must have the same parameter count and MACs in both. Otherwise it refuses.
  */
-import { cpus, loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Summary } from 'benny/lib/internal/common-types.js';
@@ -61,6 +60,9 @@ import {
   type Case,
   type ConvPart,
   type Row,
+  loadNow,
+  machineLine,
+  runMeta,
 } from './harness.js';
 import { registerTfGradients, tf, useTf, type TfBackend } from './tfjs.js';
 import { TfVgg } from './tfjs-vgg.js';
@@ -108,21 +110,11 @@ notes.forEach((n) => console.log(`note: ${n}`));
 const require = createRequire(import.meta.url);
 const tfVersion = (require('@tensorflow/tfjs-core/package.json') as { version: string }).version;
 const meta = {
-  date: new Date().toISOString(),
-  node: process.version,
+  ...runMeta('bench:step', (k) => k.startsWith('BENCH_')),
   tfjs: tfVersion,
-  cpus: `${cpus().length} x ${cpus()[0]?.model ?? '?'}`,
-  loadavgStart: loadavg().map((l) => +l.toFixed(2)),
-  loadavgEnd: [] as number[],
   batch: N,
   engines,
   sampling,
-  command: [
-    ...Object.entries(env)
-      .filter(([k]) => k.startsWith('BENCH_'))
-      .map(([k, v]) => `${k}=${v}`),
-    'npm run bench:step',
-  ].join(' '),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -263,7 +255,7 @@ let checks: string[] = [];
 const mb = (bytes: number) => bytes / 2 ** 20;
 
 function writeResults(): void {
-  meta.loadavgEnd = loadavg().map((l) => +l.toFixed(2));
+  meta.loadavgEnd = loadNow();
   writeFileSync(
     `${outDir}${resultName}.json`,
     JSON.stringify({ meta, notes, checks, steps: stepResults, conv: convSummaries, rss }, null, 2) + '\n',
@@ -275,7 +267,7 @@ function writeResults(): void {
     '',
     `Batch N = ${N}, CIFAR input 3x32x32, 100 classes; one step = \`trainStep(model, SGD momentum 0.9, batch, { lambda: 0 })\` ` +
       `against the same model in TensorFlow.js ${meta.tfjs} wasm (XNNPACK convolutions, its conv gradients written as XNNPACK convolutions). ` +
-      `Machine: ${meta.cpus}, Node ${meta.node}, shared: load average ${meta.loadavgStart.join(' / ')} at the start, ${meta.loadavgEnd.join(' / ')} at the end (1 / 5 / 15 min). ` +
+      `${machineLine(meta)} ` +
       `Timings are noisy: compare the ratios, each measured against the peer in the same run. benny, median of >= ${sampling.minSamples} samples.`,
     '',
     ...notes.map((n) => `- note: ${n}`),
