@@ -88,13 +88,14 @@ export function decodeDataset(bytes: Uint8Array, source = 'dataset'): Dataset {
   const expected = 8 + headLen + (h.train + h.test) * (per + 1) * 4;
   if (bytes.length !== expected)
     fail(`${bytes.length} bytes, expected ${expected} for ${h.train} + ${h.test} images of [${h.shape.join(', ')}]`);
-  // copy out of `bytes` (its offset need not be 4-byte aligned)
+  // one copy out of `bytes` (its offset need not be 4-byte aligned); the splits are views of it
+  // (every offset below is a multiple of 4)
   const body = bytes.slice(8 + headLen);
   let at = 0;
   const split = (n: number, who: string): Split => {
-    const images = new Float32Array(body.buffer, at, n * per).slice();
+    const images = new Float32Array(body.buffer, at, n * per);
     at += n * per * 4;
-    const labels = new Int32Array(body.buffer, at, n).slice();
+    const labels = new Int32Array(body.buffer, at, n);
     at += n * 4;
     const bad = labels.findIndex((l) => l < 0 || l >= h.numClasses);
     if (bad >= 0) fail(`${who} label ${bad} is ${labels[bad]}, outside [0, ${h.numClasses})`);
