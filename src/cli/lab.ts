@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
 import { DATASETS } from '../data/dataset.js';
 import { loadDataset } from '../data/registry.js';
-import type { ToyTransform } from '../data/transforms.js';
+import { TOY_TRANSFORMS, type ToyTransform } from '../data/transforms.js';
 import { encodeDataset } from '../data/wire.js';
 
 /** Content types of the files a page loads, by extension. */
@@ -110,8 +110,10 @@ function datasetBytes(name: string, q: URLSearchParams, cache: Map<string, Uint8
     return n;
   };
   const transform = q.get('transform') || undefined;
-  if (transform && !['stretch', 'tile', 'large'].includes(transform))
-    throw new Error(`lab: transform must be stretch, tile or large, got '${transform}'`);
+  if (transform && !(TOY_TRANSFORMS as readonly string[]).includes(transform))
+    throw new Error(
+      `lab: transform must be ${TOY_TRANSFORMS.slice(0, -1).join(', ')} or ${TOY_TRANSFORMS.at(-1)}, got '${transform}'`,
+    );
   const key = `${name}|${int('limit')}|${transform}|${int('seed')}`;
   let bytes = cache.get(key);
   if (!bytes) {

@@ -10,6 +10,7 @@ import type { Backend } from '../backend/backend.js';
 import { platformModes, type GpuMode } from '../backend/gpu/runtime.js';
 import type { Dataset } from '../data/dataset.js';
 import { DATASETS, loadDataset } from '../data/registry.js';
+import { TOY_TRANSFORMS } from '../data/transforms.js';
 import { loadCheckpoint, writeFileAtomic } from '../nn/checkpoint.js';
 import {
   DEFAULTS,
@@ -256,9 +257,7 @@ export function program(): Command {
     .option('--data-dir <dir>', 'directory with the CIFAR binary files (cifar10 / cifar100)')
     .addOption(
       new Option('--transform <kind>', "the paper's toy transform of the dataset (section 3)").choices([
-        'stretch',
-        'tile',
-        'large',
+        ...TOY_TRANSFORMS,
       ]),
     )
     .option('--limit <n>', 'use at most n training images', num('--limit', 1, true))
@@ -311,7 +310,7 @@ export function program(): Command {
     )
     .addOption(
       new Option('--gpu-mode <mode>', 'gpu.js mode for --backend gpu (auto: headlessgl on a hardware GPU, else webasm)')
-        .choices(['auto', 'headlessgl', 'webasm', 'cpu'])
+        .choices(['auto', ...platformModes()])
         .default('auto'),
     )
     .addOption(

@@ -34,7 +34,8 @@ export function resize(src: Float32Array, C: number, H: number, W: number, outH:
 }
 
 /** The paper's toy transforms (section 3; see the file comment). */
-export type ToyTransform = 'stretch' | 'tile' | 'large';
+export const TOY_TRANSFORMS = ['stretch', 'tile', 'large'] as const;
+export type ToyTransform = (typeof TOY_TRANSFORMS)[number];
 
 /** `ds` with the toy transform `kind` applied to every image (seeded). */
 export function applyToyTransform(ds: Dataset, kind: ToyTransform, seed = 0): Dataset {

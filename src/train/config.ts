@@ -1,6 +1,6 @@
 /** A training run's configuration: every knob, with the defaults of the paper's protocol. */
 import { GPU_MODES } from '../backend/gpu/runtime.js';
-import type { ToyTransform } from '../data/transforms.js';
+import { TOY_TRANSFORMS, type ToyTransform } from '../data/transforms.js';
 import { MAX_WIDTH, type BackboneOptions } from '../nn/models/common.js';
 import { DATASETS } from '../data/dataset.js';
 import { mobilenetv2 } from '../nn/models/mobilenetv2.js';
@@ -173,7 +173,7 @@ export function validateConfig(raw: unknown, source: string): RunConfig {
     if (typeof c[key] !== 'boolean') fail(`${key} must be true or false, got ${show(c[key])}`);
   oneOf('backend', ['reference', 'gpu', 'wasm']);
   oneOf('gpuMode', ['auto', ...GPU_MODES], true);
-  oneOf('transform', ['stretch', 'tile', 'large'], true);
+  oneOf('transform', TOY_TRANSFORMS, true);
   oneOf('nanPolicy', NAN_POLICIES, true);
   if (c.dataDir !== undefined && typeof c.dataDir !== 'string')
     fail(`dataDir must be a directory name, got ${show(c.dataDir)}`);
