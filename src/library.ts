@@ -76,6 +76,7 @@ export {
   modeUnavailableReason,
   resolveMode,
   glRenderer,
+  isSoftwareRenderer,
   GPU_MODES,
   platformModes,
   type GpuMode,

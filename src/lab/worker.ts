@@ -11,9 +11,9 @@
  */
 import { noGrad } from '../autograd/grad-mode.js';
 import { tidy } from '../backend/memory.js';
-import { modeUnavailableReason, resolveMode, type GpuMode } from '../backend/gpu/runtime.js';
+import { isSoftwareRenderer, modeUnavailableReason, resolveMode, type GpuMode } from '../backend/gpu/runtime.js';
 import { getBackend, setBackend } from '../backend/registry.js';
-import { channelStats, gather, toTensor, type Dataset } from '../data/dataset.js';
+import { gather, toTensor, type Dataset } from '../data/dataset.js';
 import { normalize } from '../data/transforms.js';
 import { decodeDataset } from '../data/wire.js';
 import { dynoPoolStates } from '../nn/complexity.js';
@@ -83,7 +83,7 @@ function chooseBackend(requested: string): { notice: string | null; mode: GpuMod
       ? null
       : `${wanted === 'webgl2' ? 'No WebGL2 in this browser' : `gpu.js mode '${wanted}' is not available here`}: training on gpu.js ${mode} instead (slower).`;
   const renderer = mode === 'webgl2' || mode === 'webgl' ? webglRenderer(mode) : null;
-  if (renderer && /swiftshader|llvmpipe|softpipe|software/i.test(renderer))
+  if (renderer && isSoftwareRenderer(renderer))
     notice = `${notice ? `${notice} ` : ''}${mode} runs on a software renderer here (${renderer}), not a GPU: the 'gpu.js cpu' mode may well be faster on this machine.`;
   return { notice, mode, renderer };
 }
@@ -130,13 +130,16 @@ async function start(m: StartMessage): Promise<void> {
     },
     readCheckpoint: () => files.checkpoint,
   };
-  const sample = sampleImage(dataset);
+  let sample: () => Tensor = () => {
+    throw new Error('lab: no sample image before the run starts');
+  };
   let model: ImageClassifier | null = null;
   let steps = 0;
   post({ type: 'status', text: `training on ${getBackend().name}...` });
   const result = await trainInto(cfg, dataset, store, {
     onStart: (s) => {
       model = s.model;
+      sample = sampleImage(dataset, s.stats);
       post({
         type: 'started',
         backend: getBackend().name,
@@ -151,7 +154,7 @@ async function start(m: StartMessage): Promise<void> {
           test: dataset.test.count,
           numClasses: dataset.numClasses,
         },
-        batches: Math.floor(dataset.train.count / cfg.batchSize),
+        batches: s.batches,
       });
       if (m.mapsEvery > 0) post({ type: 'maps', step: 0, maps: stageMaps(s.model, sample) });
     },
@@ -189,9 +192,8 @@ async function start(m: StartMessage): Promise<void> {
   running = false;
 }
 
-/** The first test image, normalised like the training batches, as a [1, C, H, W] tensor. */
-function sampleImage(ds: Dataset): () => Tensor {
-  const stats = channelStats(ds.train, ds.shape);
+/** The first test image, normalised like the training batches (`stats`), as a [1, C, H, W] tensor. */
+function sampleImage(ds: Dataset, stats: { mean: number[]; std: number[] }): () => Tensor {
   const { x } = gather(ds.test, ds.shape, [0]);
   normalize(x, 1, ds.shape, stats.mean, stats.std);
   return () => toTensor(x, 1, ds.shape);

@@ -75,6 +75,10 @@ export interface TrainHooks {
     startEpoch: number;
     startBatch: number;
     baselineGmacs: number;
+    /** batches per epoch */
+    batches: number;
+    /** the per-channel normalisation of the training images (as the batches get it) */
+    stats: { mean: number[]; std: number[] };
   }): void;
   /** Called after every step. */
   onBatch?(info: BatchInfo): void;
@@ -164,6 +168,8 @@ export interface Session {
   scheduler: LRScheduler;
   stats: { mean: number[]; std: number[] };
   baselineGmacs: number;
+  /** batches per epoch (the last, partial one is dropped) */
+  batches: number;
 }
 
 /** Builds a run's model (seeded), its SGD parameter groups (weights; alpha) and cosine schedule. */
@@ -209,6 +215,7 @@ export function createSession(cfg: RunConfig, dataset: Dataset): Session {
     scheduler,
     stats: channelStats(dataset.train, dataset.shape),
     baselineGmacs,
+    batches,
   };
 }
 
@@ -328,20 +335,19 @@ export async function trainInto(
 ): Promise<TrainResult> {
   const dir = store.where;
   const s = createSession(cfg, dataset);
-  const { model, optimizer, scheduler } = s;
+  const { model, optimizer, scheduler, batches } = s;
   let epoch = 0;
   let progress: Progress = { batch: 0, history: [], sums: { loss: 0, correct: 0, seen: 0, seconds: 0 } };
   if (resume) {
     const bytes = store.readCheckpoint();
     if (!bytes) throw new Error(`train --resume: no checkpoint at ${store.checkpointName}`);
     const saved = decodeCheckpoint(bytes, { model, optimizer, scheduler }, store.checkpointName);
-    const perEpoch = Math.floor(dataset.train.count / cfg.batchSize);
     const plural = cfg.epochs === 1 ? '' : 's';
     if (saved.epoch > cfg.epochs)
       throw new Error(
         `train --resume: ${store.checkpointName}: damaged metadata: epoch ${saved.epoch} is beyond the run's ${cfg.epochs} epoch${plural}`,
       );
-    progress = checkProgress(saved.extra, store.checkpointName, saved.epoch, perEpoch);
+    progress = checkProgress(saved.extra, store.checkpointName, saved.epoch, batches);
     if (saved.epoch === cfg.epochs) {
       throw new Error(
         `train --resume: the run in ${dir} already completed its ${cfg.epochs} epoch${plural}; nothing to resume (evaluate it with: dynopool eval ${dir}; train longer in a new --out)`,
@@ -351,7 +357,6 @@ export async function trainInto(
   } else {
     store.writeConfig(JSON.stringify(cfg, null, 2) + '\n');
   }
-  const batches = Math.floor(dataset.train.count / cfg.batchSize);
   hooks.onStart?.({
     cfg,
     dataset,
@@ -359,6 +364,8 @@ export async function trainInto(
     startEpoch: epoch,
     startBatch: progress.batch,
     baselineGmacs: s.baselineGmacs,
+    batches,
+    stats: s.stats,
   });
   /** `completed` epochs are done; `progress.batch` batches of the next one */
   const nanPolicy = cfg.nanPolicy ?? 'error';

@@ -73,10 +73,16 @@ export function availableModes(): GpuMode[] {
 
 export { glRenderer };
 
+/** Whether a GL renderer string names a software rasteriser (Mesa llvmpipe / softpipe, SwiftShader). */
+export function isSoftwareRenderer(renderer: string): boolean {
+  return /llvmpipe|softpipe|swiftshader|software/i.test(renderer);
+}
+
 /**
  * 'auto': headlessgl on a hardware GL renderer; else, in Node, webasm; in a browser, webgl2, else
  * webgl; else cpu (see AUTO_FALLBACKS in ./host.ts and ./host.browser.ts).
  */
+
 export function resolveMode(mode: GpuMode | 'auto'): GpuMode {
   if (mode !== 'auto') {
     const reason = modeUnavailableReason(mode);
@@ -84,7 +90,7 @@ export function resolveMode(mode: GpuMode | 'auto'): GpuMode {
     return mode;
   }
   const renderer = modeUnavailableReason('headlessgl') === null ? glRenderer() : null;
-  if (renderer && !/llvmpipe|softpipe|swiftshader|software/i.test(renderer)) return 'headlessgl';
+  if (renderer && !isSoftwareRenderer(renderer)) return 'headlessgl';
   return AUTO_FALLBACKS.find((m) => modeUnavailableReason(m) === null) ?? 'cpu';
 }
 

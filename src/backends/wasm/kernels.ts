@@ -295,7 +295,7 @@ export function binaryWasm(
 /** expand: x broadcast to `shapes.outputs[0]`, the binary kernel's copy op (b is x again, unread). */
 export function expandWasm(rt: WasmRuntime, x: Float32Array, shapes: KernelShapes): Float32Array | null {
   if (x.length === 1) {
-    // one value everywhere (a scalar operand, relu's backward 0): no copy in and out of wasm
+    // one value everywhere (a scalar operand, such as where's 0): no copy in and out of wasm
     const out = new Float32Array(sizeOf(shapes.outputs[0]));
     return Object.is(x[0], 0) ? out : out.fill(x[0]);
   }
