@@ -22,3 +22,13 @@ export const browserTwins = {
     });
   },
 };
+
+/** The esbuild options every browser bundle shares: one ES2022 module for a page or Worker, with the twins. */
+export const browserBundle = {
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  sourcemap: true,
+  plugins: [browserTwins],
+};

@@ -19,22 +19,13 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { browserTwins } from './browser-twins.js';
+import { browserBundle } from './browser-twins.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const out = resolve(args.includes('--out') ? args[args.indexOf('--out') + 1] : join(root, 'dist'));
 
-const common = {
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2022',
-  sourcemap: true,
-  legalComments: 'linked',
-  logLevel: 'warning',
-  plugins: [browserTwins],
-};
+const common = { ...browserBundle, legalComments: 'linked', logLevel: 'warning' };
 
 await build({
   ...common,

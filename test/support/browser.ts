@@ -16,7 +16,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { describe, it } from 'vitest';
-import { browserTwins } from '../../scripts/browser-twins.js';
+import { browserBundle } from '../../scripts/browser-twins.js';
 import { CONTENT_TYPES } from '../../src/cli/lab.js';
 import { REQUIRE_BROWSER } from './config.js';
 
@@ -121,17 +121,7 @@ export async function serveDir(root: string, extra: Record<string, string> = {})
  * page or module Worker, as scripts/build-browser.js does; a Node import fails the build.
  */
 export async function bundle(entry: string, outfile: string): Promise<void> {
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    sourcemap: true,
-    logLevel: 'error',
-    plugins: [browserTwins],
-  });
+  await build({ ...browserBundle, entryPoints: [entry], outfile, logLevel: 'error' });
 }
 
 /**
