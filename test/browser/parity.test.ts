@@ -1,8 +1,8 @@
 /**
  * gpu.js parity in a real browser: dynopool's gradient properties (`checkOps` of
  * dynopool/testing: forward value and every input gradient in float32 against the float64
- * reference, within FLOAT32_PARITY) for matmul, linear, conv2d, the pools, batchNorm2d and
- * dynoSample, run in a module Worker (test/browser/pages/parity.ts) of headless chromium on
+ * reference, within FLOAT32_PARITY) for matmul, linear, relu, conv2d, the pools, batchNorm2d
+ * and dynoSample, run in a module Worker (test/browser/pages/parity.ts) of headless chromium on
  * gpu.js's webgl2 mode (WebGL2 on SwiftShader), and on its webgl (WebGL 1) and cpu modes beside
  * it. Same seed and run counts as the Node suites (test/support/config.ts: FC_SEED, RUNS,
  * FC_RUNS_SCALE).
@@ -28,7 +28,8 @@ const pages = join(dirname(fileURLToPath(import.meta.url)), 'pages');
 
 /** The op families, with the run counts their Node properties use. */
 const FAMILIES = [
-  { runs: RUNS.medium, ops: ['matmul', 'linear'] },
+  // relu: its backward is the reluGrad binary kernel
+  { runs: RUNS.medium, ops: ['matmul', 'linear', 'relu'] },
   {
     runs: RUNS.expensive,
     ops: [
