@@ -118,6 +118,25 @@ describeInBrowser('gpu.js parity in headless chromium (webgl2, in a module Worke
         SLOW,
       );
 
+  it(
+    `the fused SGD update (a kernel without a gradient): float32 on ${COLUMNS.join(', ')} matches the float64 reference (${RUNS.cheap} problems)`,
+    async () => {
+      const modes = COLUMNS.map((c) => c.replace(/^gpu:/, ''));
+      const r = await ask<{ results: { mode: string; backend: string; runs: number; failure: string | null }[] }>({
+        kind: 'sgd',
+        modes,
+        runs: RUNS.cheap,
+        seed: FC_SEED,
+      });
+      expect(r.results.map((x) => x.backend)).toEqual(COLUMNS);
+      for (const x of r.results) {
+        expect(x.failure, `sgdUpdate on gpu:${x.mode}, seed ${FC_SEED}`).toBeNull();
+        expect(x.runs, `sgdUpdate on gpu:${x.mode}: problems run`).toBe(RUNS.cheap);
+      }
+    },
+    SLOW,
+  );
+
   it('leaves no console error and no uncaught error in the page or its Worker', () => {
     expect(errors).toEqual([]);
   });

@@ -6,8 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Storage } from '../../src/backend/backend.js';
 import { HostStorage } from '../../src/backend/host-storage.js';
-import { legacy, type LegacyKernels } from './kernels.js';
-import { platformModes, GpuBackend, GpuStorage, modeUnavailableReason, type GpuMode } from '../../src/index.js';
+import { finiteAbs, legacy, onDevice, type LegacyKernels } from './kernels.js';
+
+export { finiteAbs, onDevice };
+import { platformModes, GpuBackend, modeUnavailableReason, type GpuMode } from '../../src/index.js';
 import { referenceBackend } from '../../src/backends/reference.js';
 import type { ConvGeometry } from '../../src/ops/kernels.js';
 import { parityMismatches, valuesFor, withNonFinite } from '../../src/testing/index.js';
@@ -40,21 +42,8 @@ export function describeEachGpuMode(
 /** float64 host storage for the reference. */
 export const f64 = (v: ArrayLike<number>): Storage => new HostStorage(Float64Array.from(v));
 
-/**
- * float32 values on the gpu backend's device: a host array marked as a kernel result, copied
- * once by a clamp(-inf, inf) kernel, so on GL modes the kernels under test read a texture.
- */
-export function onDevice(gpu: GpuBackend, v: ArrayLike<number>): Storage {
-  const host = new GpuStorage(v.length, Float32Array.from(v), true);
-  return legacy(gpu).clamp(host, -Infinity, Infinity);
-}
-
 export const vals = (s: Storage): Float64Array => Float64Array.from(s.hostValues());
 export const absOf = (v: ArrayLike<number>): Float64Array => Float64Array.from(v, Math.abs);
-
-/** |v| with the non-finite values as 0: a tolerance magnitude for inputs that hold NaN / Inf. */
-export const finiteAbs = (v: ArrayLike<number>): Float64Array =>
-  Float64Array.from(v, (x) => (Number.isFinite(x) ? Math.abs(x) : 0));
 
 /**
  * Throws a readable report unless gpu and reference agree everywhere (`parityMismatches` of

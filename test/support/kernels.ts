@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import type { Backend, Storage } from '../../src/backend/backend.js';
+import { GpuStorage } from '../../src/backend/gpu/storage.js';
 import { kernelShapes, type Kernel } from '../../src/backend/kernel.js';
 import type { DType, TypedArray } from '../../src/tensor/dtype.js';
 import type { Shape } from '../../src/tensor/shape.js';
@@ -147,4 +148,33 @@ export function sgdOperands(c: { n: number; seed: number; withBuffer: boolean })
       { rate: 0.05 },
     );
   return { p: v(c.seed, 3), grad: v(c.seed + 1, 1), buf: c.withBuffer ? v(c.seed + 2, 2) : null };
+}
+
+/** |v| with the non-finite values as 0: a tolerance magnitude for inputs that hold NaN / Inf. */
+export const finiteAbs = (v: ArrayLike<number>): Float64Array =>
+  Float64Array.from(v, (x) => (Number.isFinite(x) ? Math.abs(x) : 0));
+
+/**
+ * float32 values on a gpu backend's device: a host array marked as a kernel result, copied
+ * once by a clamp(-inf, inf) kernel, so on GL modes the kernels under test read a texture.
+ */
+export function onDevice(gpu: Backend, v: ArrayLike<number>): Storage {
+  const host = new GpuStorage(v.length, Float32Array.from(v), true);
+  return legacy(gpu).clamp(host, -Infinity, Infinity);
+}
+
+/**
+ * The float32 tolerance magnitudes of an SGD update problem's outputs [p', buf']: every term of
+ * the formula taken positive (non-finite values as 0).
+ */
+export function sgdMagnitudes(
+  c: { n: number; attrs: k.SgdAttrs },
+  { p, grad, buf }: ReturnType<typeof sgdOperands>,
+): [Float64Array, Float64Array] {
+  const [ap, ag, ab] = [p, grad, buf ?? new Float64Array(c.n)].map(finiteAbs);
+  const { lr, weightDecay: wd, momentum: mom, dampening, nesterov } = c.attrs;
+  const mg = ag.map((g, i) => g + wd * ap[i]);
+  const mb = buf ? mg.map((g, i) => ab[i] * mom + g * (1 - dampening)) : mg;
+  const step = mom ? (nesterov ? mg.map((g, i) => g + mb[i] * mom) : mb) : mg;
+  return [ap.map((x, i) => x + step[i] * lr), mb];
 }

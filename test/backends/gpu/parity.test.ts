@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import type { ConvGeometry, DynoGeometry } from '../../../src/ops/kernels.js';
 import { referenceBackend } from '../../../src/backends/reference.js';
-import { arbSgdCase, legacy, sgdOperands } from '../../support/kernels.js';
+import { arbSgdCase, legacy, sgdMagnitudes, sgdOperands } from '../../support/kernels.js';
 
 const ref = legacy(referenceBackend);
 import { RUNS } from '../../support/config.js';
@@ -226,13 +226,7 @@ describeEachGpuMode('heavy kernels', (gpu) => {
         const { p, grad, buf } = sgdOperands(c);
         const got = gpu.sgdUpdate(f32(p), f32(grad), buf && f32(buf), c.attrs);
         const want = ref.sgdUpdate(f64(p), f64(grad), buf && f64(buf), c.attrs);
-        // the magnitudes: every term of the formula taken positive (non-finite values as 0)
-        const [ap, ag, ab] = [p, grad, buf ?? new Float64Array(c.n)].map(finiteAbs);
-        const { lr, weightDecay: wd, momentum: mom, dampening, nesterov } = c.attrs;
-        const mg = ag.map((g, i) => g + wd * ap[i]);
-        const mb = buf ? mg.map((g, i) => ab[i] * mom + g * (1 - dampening)) : mg;
-        const step = mom ? (nesterov ? mg.map((g, i) => g + mb[i] * mom) : mb) : mg;
-        const mag = [ap.map((x, i) => x + step[i] * lr), mb];
+        const mag = sgdMagnitudes(c, { p, grad, buf });
         expect(got, 'outputs').toHaveLength(want.length);
         got.forEach((s, i) => expectParity(`sgdUpdate ${i ? "buf'" : "p'"}`, vals(s), vals(want[i]), mag[i]));
         return true;

@@ -6,11 +6,18 @@
  * Messages in, one at a time (parity.html queues them):
  *   { kind: 'info' }                                   -> { backend, modes, kernel, renderer, ... }
  *   { kind: 'check', ops, backends, runs, seed }       -> { cells, seconds }
+ *   { kind: 'sgd', modes, runs, seed }                 -> { results: [{ mode, runs, failure }] }
+ *     (the fused SGD update kernel, which has no gradient to check: fast-check problems on each
+ *     mode's device against the float64 reference, within FLOAT32_PARITY)
  * Any error is answered with { error }.
  */
 import { availableModes, getBackend, platformModes, setBackend } from '../../../src/browser.js';
 import { gpuFor, modeUnavailableReason, type GpuMode } from '../../../src/backend/gpu/runtime.js';
-import { checkOps, OP_CHECKS } from '../../../src/testing/index.js';
+import fc from 'fast-check';
+import { referenceBackend } from '../../../src/backends/reference.js';
+import { HostStorage } from '../../../src/backend/host-storage.js';
+import { checkOps, FLOAT32_PARITY, OP_CHECKS, parityMismatches } from '../../../src/testing/index.js';
+import { arbSgdCase, legacy, onDevice, sgdMagnitudes, sgdOperands } from '../../support/kernels.js';
 import { WebGL2Kernel } from 'gpu.js';
 
 /** The part of a dedicated Worker's global scope used here (the project's lib has no DOM types). */
@@ -30,7 +37,9 @@ interface Canvas {
 }
 
 export type Request =
-  { kind: 'info' } | { kind: 'check'; ops: string[]; backends: string[]; runs: number; seed: number };
+  | { kind: 'info' }
+  | { kind: 'check'; ops: string[]; backends: string[]; runs: number; seed: number }
+  | { kind: 'sgd'; modes: GpuMode[]; runs: number; seed: number };
 
 const scope = globalThis as unknown as WorkerScope;
 
@@ -73,9 +82,42 @@ function check(r: Extract<Request, { kind: 'check' }>) {
   return { cells: m.cells, seconds: m.seconds, backends: m.backends.map((b) => b.name) };
 }
 
+/** The fused SGD update on each mode's device against the float64 reference (fast-check, replayable). */
+function sgd(r: Extract<Request, { kind: 'sgd' }>) {
+  const ref = legacy(referenceBackend);
+  const f64 = (v: ArrayLike<number>) => new HostStorage(Float64Array.from(v));
+  const vals = (s: { hostValues(): ArrayLike<number> }) => Array.from(s.hostValues());
+  const results = r.modes.map((mode) => {
+    const gpu = setBackend('gpu', { mode });
+    const kernels = legacy(gpu);
+    const run = fc.check(
+      fc.property(arbSgdCase(), (c) => {
+        const operands = sgdOperands(c);
+        const { p, grad, buf } = operands;
+        const put = (v: Float64Array) => onDevice(gpu, v);
+        const got = kernels.sgdUpdate(put(p), put(grad), buf && put(buf), c.attrs);
+        const want = ref.sgdUpdate(f64(p), f64(grad), buf && f64(buf), c.attrs);
+        const mag = sgdMagnitudes(c, operands);
+        if (got.length !== want.length) throw new Error(`${got.length} outputs, expected ${want.length}`);
+        got.forEach((s, i) => {
+          const bad = parityMismatches(vals(s), vals(want[i]), mag[i], FLOAT32_PARITY);
+          if (bad.length)
+            throw new Error(`${i ? "buf'" : "p'"}: ${bad.length} values differ: ${bad.slice(0, 3).join('; ')}`);
+        });
+        return true;
+      }),
+      { seed: r.seed, numRuns: r.runs },
+    );
+    const failure = run.failed ? (fc.defaultReportMessage(run) ?? 'failed') : null;
+    return { mode, backend: gpu.name, runs: run.numRuns, failure };
+  });
+  setBackend('reference');
+  return { results };
+}
+
 scope.addEventListener('message', ({ data }) => {
   try {
-    scope.postMessage(data.kind === 'info' ? info() : check(data));
+    scope.postMessage(data.kind === 'info' ? info() : data.kind === 'sgd' ? sgd(data) : check(data));
   } catch (e) {
     scope.postMessage({ error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   }
