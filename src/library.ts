@@ -102,6 +102,6 @@ export {
 } from './train/loop.js';
 export { DATASETS, makeSplit, type Dataset, type Split } from './data/dataset.js';
 export { barcodes, rings, type SyntheticOptions } from './data/synthetic.js';
-export { applyToyTransform, type ToyTransform } from './data/transforms.js';
+export { applyToyTransform, TOY_TRANSFORMS, type ToyTransform } from './data/transforms.js';
 
 import './backends/index.js';

@@ -35,6 +35,7 @@ export function resize(src: Float32Array, C: number, H: number, W: number, outH:
 
 /** The paper's toy transforms (section 3; see the file comment). */
 export const TOY_TRANSFORMS = ['stretch', 'tile', 'large'] as const;
+/** One of the paper's toy transforms. */
 export type ToyTransform = (typeof TOY_TRANSFORMS)[number];
 
 /** `ds` with the toy transform `kind` applied to every image (seeded). */

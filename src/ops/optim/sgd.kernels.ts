@@ -15,21 +15,6 @@ export interface SgdAttrs {
   readonly nesterov: boolean;
 }
 
-/**
- * One SGD step for one parameter. Inputs p, grad and, when there is one, the momentum buffer
- * (the input count says: 2 inputs = no buffer yet, the first step); all of p's shape. Outputs:
- * p' and, when `momentum` is non-zero, the new buffer buf' (p's shape both); with momentum 0
- * there is no buffer and p' is the only output.
- *
- *     g    = weightDecay ? grad + p * weightDecay : grad
- *     buf' = buf given ? buf * momentum + g * (1 - dampening) : g
- *     g    = nesterov ? g + buf' * momentum : buf'        (momentum only)
- *     p'   = p - g * lr
- *
- * Exactness: every scalar (weightDecay, momentum, 1 - dampening, lr) is first rounded to the
- * dtype, and every operation's result is rounded to the dtype, so the result equals, bit for
- * bit, the same formula written with tensor ops (each binary op rounds its result).
- */
 /** Which terms of the update are on, from the attributes and whether a buffer input is given. */
 export interface SgdTerms {
   readonly decay: boolean;
@@ -45,6 +30,21 @@ export function sgdTerms(a: SgdAttrs, hasBuffer: boolean): SgdTerms {
   return { decay: !!a.weightDecay, momentum, buffer: momentum && hasBuffer, nesterov: momentum && a.nesterov };
 }
 
+/**
+ * One SGD step for one parameter. Inputs p, grad and, when there is one, the momentum buffer
+ * (the input count says: 2 inputs = no buffer yet, the first step); all of p's shape. Outputs:
+ * p' and, when `momentum` is non-zero, the new buffer buf' (p's shape both); with momentum 0
+ * there is no buffer and p' is the only output.
+ *
+ *     g    = weightDecay ? grad + p * weightDecay : grad
+ *     buf' = buf given ? buf * momentum + g * (1 - dampening) : g
+ *     g    = nesterov ? g + buf' * momentum : buf'        (momentum only)
+ *     p'   = p - g * lr
+ *
+ * Exactness: every scalar (weightDecay, momentum, 1 - dampening, lr) is first rounded to the
+ * dtype, and every operation's result is rounded to the dtype, so the result equals, bit for
+ * bit, the same formula written with tensor ops (each binary op rounds its result).
+ */
 export const sgdUpdateKernel = kernel<SgdAttrs>({
   name: 'sgdUpdate',
   placement: 'light',
